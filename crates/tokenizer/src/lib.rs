@@ -1,0 +1,105 @@
+//! # emopiano-tokenizer
+//!
+//! Turns MIDI into the token sequences the paper trains on, and tokens back into MIDI.
+//!
+//! The paper ("Emotional Piano Melodies Generation Using Long Short-Term Memory", Munkhbat et al.,
+//! ACIIDS 2021) extracted notes and chords with music21, the way the Classical-Piano-Composer code
+//! does: a note becomes its pitch name (`B-3`, `C#4`), a chord the `.`-joined normal order of its
+//! pitch classes (`4.8.11`). [`NotesChords`] reproduces that token list exactly — including
+//! music21's quantization, chord grouping, barline splitting and part selection — without Python.
+//!
+//! Tokenizations are interchangeable behind the [`Tokenizer`] trait and named by
+//! [`TokenizerKind`], which runs save beside their vocabulary, so a second scheme (durations,
+//! rests) can be added without touching callers.
+//!
+//! ```
+//! use emopiano_tokenizer::{DecodeOptions, Tokenizer, TokenizerKind};
+//!
+//! let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
+//! let tokens: Vec<String> = ["C4", "E4", "0.4.7"].map(String::from).to_vec();
+//! let midi = tokenizer.decode(&tokens)?;
+//! assert_eq!(tokenizer.encode(&midi)?, tokens);
+//! # Ok::<(), emopiano_tokenizer::TokenizerError>(())
+//! ```
+
+pub mod chord;
+pub mod decode;
+mod error;
+pub mod fixtures;
+mod music21;
+pub mod paper;
+pub mod pitch;
+pub mod vocab;
+pub mod windows;
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+pub use decode::{ChordVoicing, DecodeOptions};
+pub use error::TokenizerError;
+pub use paper::NotesChords;
+pub use vocab::Vocabulary;
+pub use windows::{Windows, make_windows};
+
+/// A tokenization scheme: MIDI bytes to token strings and back.
+pub trait Tokenizer: Send + Sync {
+    /// Which scheme this is (saved with every run so that generation decodes the same way).
+    fn kind(&self) -> TokenizerKind;
+
+    /// The tokens of a Standard MIDI File.
+    fn encode(&self, midi: &[u8]) -> Result<Vec<String>, TokenizerError>;
+
+    /// A Standard MIDI File (bytes) that plays the tokens.
+    fn decode(&self, tokens: &[String]) -> Result<Vec<u8>, TokenizerError>;
+
+    /// The tokens of a MIDI file on disk.
+    fn encode_file(&self, path: &Path) -> Result<Vec<String>, TokenizerError> {
+        let bytes = std::fs::read(path)?;
+        self.encode(&bytes)
+    }
+}
+
+/// The tokenization schemes this crate provides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenizerKind {
+    /// The paper's: one token per note (`B-3`) or chord (`4.8.11`), no rhythm.
+    #[default]
+    NotesChords,
+}
+
+impl TokenizerKind {
+    /// Every scheme, for help texts and validation.
+    pub const ALL: [TokenizerKind; 1] = [TokenizerKind::NotesChords];
+
+    /// The scheme's name as written in configs and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenizerKind::NotesChords => "notes-chords",
+        }
+    }
+
+    /// A tokenizer of this kind that decodes with `options`.
+    pub fn build(self, options: DecodeOptions) -> Box<dyn Tokenizer> {
+        match self {
+            TokenizerKind::NotesChords => Box::new(NotesChords::new(options)),
+        }
+    }
+}
+
+impl fmt::Display for TokenizerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for TokenizerKind {
+    type Err = TokenizerError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| TokenizerError::Unsupported(format!("unknown tokenization {s:?}")))
+    }
+}

@@ -1,0 +1,127 @@
+//! Reading a MIDI file the way `music21.midi` does: per track, absolute tick times, note-on /
+//! note-off pairing (`getNotesFromEvents`) and the meta events music21 turns into objects.
+
+use std::collections::HashMap;
+
+use midly::{MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
+
+use crate::error::TokenizerError;
+
+/// A note as `getNotesFromEvents` pairs it: onset and release in ticks, key, 1-based channel.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TimedNote {
+    pub(crate) on: u64,
+    pub(crate) off: u64,
+    pub(crate) key: u8,
+    /// 1..=16, as music21 numbers channels; 10 is percussion.
+    pub(crate) channel: u8,
+}
+
+/// A meta event music21 turns into a stream object (`getMetaEvents`).
+#[derive(Clone, Debug)]
+pub(crate) enum Meta {
+    TimeSignature { numerator: u8, denominator_pow: u8 },
+    KeySignature,
+    Tempo,
+    /// A program change (`Program`) or a track / instrument name (`Name`).
+    Program { program: u8, channel: u8 },
+    Name(String),
+}
+
+/// One track of the file, reduced to what music21's import reads.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Track {
+    pub(crate) notes: Vec<TimedNote>,
+    pub(crate) metas: Vec<(u64, Meta)>,
+    /// music21's `MidiTrack.hasNotes()`: any note-on with a positive velocity.
+    pub(crate) has_notes: bool,
+}
+
+/// The tracks of a MIDI file and its ticks per quarter note.
+pub(crate) struct MidiFile {
+    pub(crate) ticks_per_quarter: u32,
+    pub(crate) tracks: Vec<Track>,
+}
+
+/// music21's default ticks per quarter (`defaults.ticksPerQuarter`), used for SMPTE-timed files,
+/// whose division music21 ignores.
+const DEFAULT_TICKS_PER_QUARTER: u32 = 10080;
+
+pub(crate) fn read(bytes: &[u8]) -> Result<MidiFile, TokenizerError> {
+    if bytes.is_empty() {
+        return Err(TokenizerError::Empty);
+    }
+    let smf = Smf::parse(bytes).map_err(|e| TokenizerError::Midi(e.to_string()))?;
+    if matches!(smf.header.format, midly::Format::Sequential) {
+        return Err(TokenizerError::Unsupported(
+            "MIDI format 2 (sequential tracks), which music21 cannot read".into(),
+        ));
+    }
+    let ticks_per_quarter = match smf.header.timing {
+        Timing::Metrical(t) => u32::from(t.as_int()),
+        Timing::Timecode(..) => DEFAULT_TICKS_PER_QUARTER,
+    };
+    if ticks_per_quarter == 0 {
+        return Err(TokenizerError::Midi("header declares 0 ticks per quarter note".into()));
+    }
+    let tracks = smf.tracks.iter().map(|t| read_track(t)).collect();
+    Ok(MidiFile { ticks_per_quarter, tracks })
+}
+
+fn read_track(events: &[midly::TrackEvent<'_>]) -> Track {
+    // (time, key, channel, is_on)
+    let mut timed: Vec<(u64, u8, u8, bool)> = Vec::new();
+    let mut metas = Vec::new();
+    let mut now: u64 = 0;
+    for ev in events {
+        now += u64::from(ev.delta.as_int());
+        match ev.kind {
+            TrackEventKind::Midi { channel, message } => {
+                let ch = channel.as_int() + 1;
+                match message {
+                    MidiMessage::NoteOn { key, vel } => {
+                        timed.push((now, key.as_int(), ch, vel.as_int() > 0));
+                    }
+                    MidiMessage::NoteOff { key, .. } => timed.push((now, key.as_int(), ch, false)),
+                    MidiMessage::ProgramChange { program } => {
+                        metas.push((now, Meta::Program { program: program.as_int(), channel: ch }))
+                    }
+                    _ => {}
+                }
+            }
+            TrackEventKind::Meta(m) => match m {
+                MetaMessage::TimeSignature(n, d, _, _) => metas.push((
+                    now,
+                    Meta::TimeSignature { numerator: n, denominator_pow: d },
+                )),
+                MetaMessage::KeySignature(..) => metas.push((now, Meta::KeySignature)),
+                MetaMessage::Tempo(_) => metas.push((now, Meta::Tempo)),
+                MetaMessage::TrackName(bytes) | MetaMessage::InstrumentName(bytes) => {
+                    metas.push((now, Meta::Name(decode_name(bytes))))
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    let has_notes = timed.iter().any(|e| e.3);
+    // getNotesFromEvents: walk backwards so each note-on meets the nearest following note-off of
+    // its key and channel; the entry is not consumed, so repeated note-ons share one note-off.
+    let mut awaiting: HashMap<(u8, u8), u64> = HashMap::new();
+    let mut notes = Vec::new();
+    for &(time, key, channel, is_on) in timed.iter().rev() {
+        if !is_on {
+            awaiting.insert((key, channel), time);
+        } else if let Some(&off) = awaiting.get(&(key, channel)) {
+            notes.push(TimedNote { on: time, off, key, channel });
+        }
+    }
+    notes.reverse();
+    Track { notes, metas, has_notes }
+}
+
+/// music21 decodes names as UTF-8 and stops at the first NUL (MuseScore's terminator).
+fn decode_name(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    s.split('\0').next().unwrap_or("").trim().to_string()
+}

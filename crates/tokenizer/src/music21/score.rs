@@ -1,0 +1,733 @@
+//! music21's MIDI import (`midi.translate.midiTracksToStreams` and the stream methods it calls),
+//! reduced to what decides the paper's token list: which notes and chords exist, how long they are
+//! after quantization (a note across a barline is split and yields two tokens), and the order in
+//! which `partitionByInstrument(score).parts[0].recurse()` visits them.
+
+use super::events::{self, Meta, MidiFile, TimedNote, Track};
+use super::numbers::{Q, best_match};
+use super::programs::{PERCUSSION, PROGRAMS};
+use crate::error::TokenizerError;
+
+/// music21's `defaults.quantizationQuarterLengthDivisors`.
+const DIVISORS: [u32; 2] = [4, 3];
+
+/// A note or chord as music21 imports it, with what the token needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Sounding {
+    /// `note.Note` with its MIDI key.
+    Note(u8),
+    /// `chord.Chord` with the MIDI keys of its notes.
+    Chord(Vec<u8>),
+    /// `note.Unpitched` or `percussion.PercussionChord` (channel 10): never a token.
+    Percussion,
+}
+
+#[derive(Clone, Debug)]
+struct Instrument {
+    class: &'static str,
+    /// `instrumentName`; `None` for a generic `Instrument`.
+    name: Option<String>,
+    part_name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Sounding(Sounding),
+    Instrument(Instrument),
+    /// Bar length in quarters.
+    TimeSignature(Q),
+    Other,
+}
+
+impl Kind {
+    /// `classSortOrder` of the music21 class.
+    fn class_sort_order(&self) -> i32 {
+        match self {
+            Kind::Sounding(_) => 20,
+            Kind::Instrument(_) => -25,
+            Kind::TimeSignature(_) => 4,
+            Kind::Other => 1,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Element {
+    offset: Q,
+    duration: Q,
+    kind: Kind,
+    grace: bool,
+    /// Insertion counter, music21's `globalSiteIndex`: the last key of the sort order.
+    index: u64,
+}
+
+impl Element {
+    fn sort_key(&self) -> (Q, i32, bool, u64) {
+        (self.offset, self.kind.class_sort_order(), !self.grace, self.index)
+    }
+    fn end(&self) -> Q {
+        self.offset.add(self.duration)
+    }
+}
+
+/// Hands out music21-style insertion indices.
+#[derive(Default)]
+struct Counter(u64);
+impl Counter {
+    fn next(&mut self) -> u64 {
+        self.0 += 1;
+        self.0
+    }
+}
+
+/// Notes and chords of one imported part in flattened order, with their absolute offsets.
+#[derive(Clone, Debug)]
+struct FlatPart {
+    /// (offset, grace, sounding); sorted.
+    soundings: Vec<(Q, bool, Sounding)>,
+    /// Instruments in order with their offsets.
+    instruments: Vec<(Q, Instrument)>,
+}
+
+/// The notes and chords, in order, that the paper's extraction loop visits.
+pub(crate) fn paper_elements(bytes: &[u8]) -> Result<Vec<Sounding>, TokenizerError> {
+    let file = events::read(bytes)?;
+    let parts = import_parts(&file)?;
+    Ok(partition_first_part(parts))
+}
+
+/// `midiTracksToStreams`: one part per track with notes; tracks without notes feed the conductor.
+fn import_parts(file: &MidiFile) -> Result<Vec<FlatPart>, TokenizerError> {
+    let tpq = file.ticks_per_quarter;
+    let mut counter = Counter::default();
+    let mut conductor: Vec<Element> = Vec::new();
+    let mut parts = Vec::new();
+    for track in &file.tracks {
+        if track.has_notes {
+            let (elements, voices_required) = import_track(track, tpq, &mut counter, Vec::new());
+            parts.push(layout_part(elements, voices_required, &conductor, &mut counter)?);
+        } else {
+            // The conductor part accumulates; music21 re-sorts and re-quantizes all of it.
+            let previous = std::mem::take(&mut conductor);
+            conductor = import_track(track, tpq, &mut counter, previous).0;
+        }
+    }
+    Ok(parts)
+}
+
+/// `midiTrackToStream` up to and including quantization. Returns the sorted, quantized elements
+/// and whether some simultaneous notes ended at different times (music21's `voicesRequired`).
+fn import_track(
+    track: &Track,
+    tpq: u32,
+    counter: &mut Counter,
+    mut elements: Vec<Element>,
+) -> (Vec<Element>, bool) {
+    let tpq_i = i64::from(tpq);
+    let at = |tick: u64| Q::new(tick as i64, tpq_i);
+    for (tick, meta) in &track.metas {
+        let kind = match meta {
+            Meta::TimeSignature { numerator, denominator_pow } => {
+                let den = 1i64.checked_shl(u32::from(*denominator_pow)).unwrap_or(i64::MAX);
+                Kind::TimeSignature(Q::new(i64::from(*numerator) * 4, den.max(1)))
+            }
+            Meta::KeySignature | Meta::Tempo => Kind::Other,
+            Meta::Program { program, channel } => Kind::Instrument(program_instrument(*program, *channel)),
+            Meta::Name(name) => Kind::Instrument(named_instrument(name)),
+        };
+        elements.push(Element { offset: at(*tick), duration: Q::ZERO, kind, grace: false, index: counter.next() });
+    }
+    deduplicate_instruments(&mut elements);
+
+    let (soundings, voices_required) = group_chords(&track.notes, tpq);
+    for (on, on_last, off_last, sounding) in soundings {
+        let duration = Q::new(off_last as i64 - on_last as i64, tpq_i);
+        elements.push(Element {
+            offset: at(on),
+            duration,
+            kind: Kind::Sounding(sounding),
+            grace: duration.is_zero(),
+            index: counter.next(),
+        });
+    }
+    elements.sort_by_key(Element::sort_key);
+    quantize(&mut elements);
+    (elements, voices_required)
+}
+
+fn program_instrument(program: u8, channel: u8) -> Instrument {
+    let (class, name) = if channel == 10 { PERCUSSION } else { PROGRAMS[usize::from(program & 0x7f)] };
+    Instrument { class, name: Some(name.to_string()), part_name: None }
+}
+
+/// `midiEventToInstrument` for a track or instrument name. music21's `instrument.fromString`
+/// recognises a name when one of its words names an instrument; this approximation recognises the
+/// words of the General MIDI instrument names music21 itself uses, which covers the usual track
+/// names ("Piano", "Flute", "Acoustic Grand Piano", "Violin I").
+fn named_instrument(name: &str) -> Instrument {
+    let lousy = {
+        let l = name.to_lowercase();
+        l == "instrument"
+            || l == "inst"
+            || is_digits(l.replace("instrument ", "").as_str())
+            || is_digits(l.replace("inst ", "").as_str())
+    };
+    let class = name.split_whitespace().find_map(|word| {
+        PROGRAMS
+            .iter()
+            .find(|(class, iname)| !iname.contains(' ') && iname.eq_ignore_ascii_case(word) && *class != "Sampler")
+            .map(|(class, _)| *class)
+    });
+    match class {
+        Some(class) if !name.is_empty() => Instrument {
+            class,
+            name: Some(name.to_string()),
+            part_name: (!lousy).then(|| name.to_string()),
+        },
+        _ => Instrument {
+            class: "Instrument",
+            name: None,
+            part_name: (!lousy && !name.is_empty()).then(|| name.to_string()),
+        },
+    }
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `instrument.deduplicate`: instruments at one offset with at most one part name and one
+/// instrument name are merged (same class: keep the first; mixed: drop generic ones).
+fn deduplicate_instruments(elements: &mut Vec<Element>) {
+    let mut by_offset: Vec<(Q, Vec<usize>)> = Vec::new();
+    for (i, e) in elements.iter().enumerate() {
+        if matches!(e.kind, Kind::Instrument(_)) {
+            match by_offset.iter_mut().find(|(o, _)| *o == e.offset) {
+                Some((_, v)) => v.push(i),
+                None => by_offset.push((e.offset, vec![i])),
+            }
+        }
+    }
+    let mut remove = Vec::new();
+    for (_, group) in by_offset.into_iter().filter(|(_, g)| g.len() > 1) {
+        let insts: Vec<Instrument> = group
+            .iter()
+            .filter_map(|&i| match &elements[i].kind {
+                Kind::Instrument(inst) => Some(inst.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut part_names: Vec<&String> = insts.iter().filter_map(|i| i.part_name.as_ref()).collect();
+        part_names.dedup();
+        let mut names: Vec<&String> = insts.iter().filter_map(|i| i.name.as_ref()).collect();
+        names.sort();
+        names.dedup();
+        part_names.sort();
+        part_names.dedup();
+        if part_names.len() > 1 || names.len() > 1 {
+            continue;
+        }
+        let part_name = part_names.first().map(|s| s.to_string());
+        let name = names.first().map(|s| s.to_string());
+        let same_class = insts.iter().all(|i| i.class == insts[0].class);
+        for (k, &i) in group.iter().enumerate() {
+            let Kind::Instrument(inst) = &mut elements[i].kind else { continue };
+            let drop = if same_class { k > 0 } else { inst.class == "Instrument" };
+            if drop {
+                remove.push(i);
+            } else {
+                inst.name = name.clone();
+                inst.part_name = part_name.clone();
+            }
+        }
+    }
+    remove.sort_unstable();
+    for i in remove.into_iter().rev() {
+        elements.remove(i);
+    }
+}
+
+/// The chord-gathering loop of `midiTrackToStream`: notes whose onsets lie within a sixteenth
+/// (strictly) of a group's first note and whose releases lie within it too become one chord.
+/// Returns (first onset, onset of the last member, release of the last member, sounding) — music21
+/// takes a chord's duration from its last member — and `voicesRequired`.
+fn group_chords(notes: &[TimedNote], tpq: u32) -> (Vec<(u64, u64, u64, Sounding)>, bool) {
+    let tolerance = f64::from(tpq) / f64::from(DIVISORS[0].max(DIVISORS[1]));
+    let mut gathered = vec![false; notes.len()];
+    let mut voices_required = false;
+    let mut out = Vec::new();
+    for i in 0..notes.len() {
+        if gathered[i] {
+            continue;
+        }
+        let first = notes[i];
+        let mut group = vec![first];
+        for j in i + 1..notes.len() {
+            let n = notes[j];
+            if (n.on as f64 - first.on as f64).abs() >= tolerance {
+                break;
+            }
+            if (n.off as f64 - first.off as f64).abs() > tolerance {
+                voices_required = true;
+                continue;
+            }
+            group.push(n);
+            gathered[j] = true;
+        }
+        let last = group[group.len() - 1];
+        let sounding = if group.len() == 1 {
+            if first.channel == 10 { Sounding::Percussion } else { Sounding::Note(first.key) }
+        } else if group.iter().any(|n| n.channel == 10) {
+            Sounding::Percussion
+        } else {
+            Sounding::Chord(group.iter().map(|n| n.key).collect())
+        };
+        out.push((first.on, last.on, last.off, sounding));
+    }
+    (out, voices_required)
+}
+
+/// `Stream.quantize(processOffsets=True, processDurations=True)` on a sorted stream, including the
+/// v7 look-ahead that stretches a duration to fill the gap to the next onset.
+fn quantize(elements: &mut [Element]) {
+    for i in 0..elements.len() {
+        let o = best_match(elements[i].offset.to_f64(), &DIVISORS, true, 0.0).value;
+        elements[i].offset = Q::from_f64(o);
+        let ql = elements[i].duration.to_f64().max(0.0);
+        let zero_allowed = !matches!(elements[i].kind, Kind::Sounding(_)) || elements[i].grace;
+        let next = elements[i + 1..]
+            .iter()
+            .map(|n| best_match(n.offset.to_f64(), &DIVISORS, true, 0.0).value)
+            .find(|&m| m > o);
+        let gap = match next {
+            Some(m) => Q::from_f64(m - elements[i].offset.to_f64()).to_f64(),
+            None => 0.0,
+        };
+        let d = best_match(ql, &DIVISORS, zero_allowed, gap);
+        elements[i].duration = Q::from_f64(d.value);
+    }
+}
+
+/// A note, chord or voice inside a measure.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    /// Index into the part's element arena, offset within the measure, insertion index.
+    Note(usize, Q, u64),
+    /// Index into the measure's voices, insertion index (voices sit at offset 0).
+    Voice(usize, u64),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Measure {
+    start: Q,
+    bar: Q,
+    slots: Vec<Slot>,
+    /// Each voice: (element, offset in measure, insertion index).
+    voices: Vec<Vec<(usize, Q, u64)>>,
+}
+
+impl Measure {
+    fn has_voices(&self) -> bool {
+        self.slots.iter().any(|s| matches!(s, Slot::Voice(..)))
+    }
+}
+
+/// `makeMeasures`, `makeVoices`, `makeTies`, `flattenUnnecessaryVoices`, then `flatten()`.
+fn layout_part(
+    elements: Vec<Element>,
+    voices_required: bool,
+    conductor: &[Element],
+    counter: &mut Counter,
+) -> Result<FlatPart, TokenizerError> {
+    // The meter: the conductor's time signatures (with 4/4 supplied at 0) or else the part's own.
+    let conductor_ts: Vec<(Q, Q)> = time_signatures(conductor);
+    let meter: Vec<(Q, Q)> = if !conductor_ts.is_empty() {
+        let mut m = conductor_ts;
+        if !m.iter().any(|(o, _)| *o == Q::ZERO) {
+            m.insert(0, (Q::ZERO, Q::new(4, 1)));
+        }
+        m
+    } else {
+        let own = time_signatures(&elements);
+        if own.is_empty() { vec![(Q::ZERO, Q::new(4, 1))] } else { own }
+    };
+    let meter_at = |o: Q| meter.iter().filter(|(t, _)| *t <= o).next_back().map(|(_, bar)| *bar);
+
+    let conductor_end = conductor
+        .iter()
+        .filter(|e| !matches!(e.kind, Kind::Instrument(_)))
+        .map(|e| e.offset)
+        .max()
+        .unwrap_or(Q::ZERO);
+    let o_max = elements.iter().map(Element::end).max().unwrap_or(Q::ZERO).max(conductor_end);
+
+    let mut measures: Vec<Measure> = Vec::new();
+    let mut o = Q::ZERO;
+    loop {
+        let bar = meter_at(o).ok_or_else(|| {
+            TokenizerError::Unsupported("music21 finds no time signature at the first barline".into())
+        })?;
+        if !bar.is_positive() {
+            return Err(TokenizerError::Unsupported("a time signature of zero length".into()));
+        }
+        measures.push(Measure { start: o, bar, ..Measure::default() });
+        o = o.add(bar);
+        if o >= o_max {
+            break;
+        }
+    }
+
+    let mut arena: Vec<Element> = Vec::new();
+    let mut instruments = Vec::new();
+    let mut at_end: Vec<usize> = Vec::new();
+    for e in elements {
+        if let Kind::Instrument(inst) = &e.kind {
+            instruments.push((e.offset, inst.clone()));
+            continue;
+        }
+        if !matches!(e.kind, Kind::Sounding(_)) {
+            continue;
+        }
+        let id = arena.len();
+        let offset = e.offset;
+        arena.push(e);
+        match measures.iter_mut().find(|m| m.start <= offset && offset < m.start.add(m.bar)) {
+            Some(m) => {
+                let local = offset.sub(m.start);
+                m.slots.push(Slot::Note(id, local, counter.next()));
+            }
+            None => at_end.push(id),
+        }
+    }
+
+    if voices_required {
+        for m in &mut measures {
+            make_voices(m, &arena, counter);
+        }
+    }
+    make_ties(&mut measures, &mut arena, counter);
+    for m in &mut measures {
+        flatten_unnecessary_voices(m, counter);
+    }
+
+    // flatten(): visit measures in order, each in its own sort order, descending into voices.
+    let mut visited: Vec<(Q, bool, usize, usize)> = Vec::new();
+    for m in &measures {
+        let mut slots = m.slots.clone();
+        slots.sort_by_key(|s| slot_key(s, &arena));
+        for s in slots {
+            match s {
+                Slot::Note(id, local, _) => {
+                    visited.push((m.start.add(local), arena[id].grace, visited.len(), id))
+                }
+                Slot::Voice(v, _) => {
+                    let mut notes = m.voices[v].clone();
+                    notes.sort_by_key(|(id, local, idx)| (*local, !arena[*id].grace, *idx));
+                    for (id, local, _) in notes {
+                        visited.push((m.start.add(local), arena[id].grace, visited.len(), id));
+                    }
+                }
+            }
+        }
+    }
+    visited.sort_by_key(|(offset, grace, rank, _)| (*offset, !*grace, *rank));
+    let mut soundings: Vec<(Q, bool, Sounding)> = visited
+        .into_iter()
+        .filter_map(|(offset, grace, _, id)| match &arena[id].kind {
+            Kind::Sounding(s) => Some((offset, grace, s.clone())),
+            _ => None,
+        })
+        .collect();
+    for id in at_end {
+        if let Kind::Sounding(s) = &arena[id].kind {
+            soundings.push((arena[id].offset, arena[id].grace, s.clone()));
+        }
+    }
+    Ok(FlatPart { soundings, instruments })
+}
+
+fn slot_key(s: &Slot, arena: &[Element]) -> (Q, i32, bool, u64) {
+    match *s {
+        Slot::Note(id, local, idx) => (local, 20, !arena[id].grace, idx),
+        Slot::Voice(_, idx) => (Q::ZERO, 5, true, idx),
+    }
+}
+
+fn time_signatures(elements: &[Element]) -> Vec<(Q, Q)> {
+    let mut v: Vec<(Q, Q)> = elements
+        .iter()
+        .filter_map(|e| match e.kind {
+            Kind::TimeSignature(bar) => Some((e.offset, bar)),
+            _ => None,
+        })
+        .collect();
+    v.sort_by_key(|(o, _)| *o);
+    v
+}
+
+/// `Measure.makeVoices(fillGaps=False)`: when overlapping notes need it, every note goes to the
+/// first voice that is free at its onset; a note no voice can take is dropped, as in music21.
+fn make_voices(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
+    let mut notes: Vec<(usize, Q, u64)> = m
+        .slots
+        .iter()
+        .filter_map(|s| match *s {
+            Slot::Note(id, local, idx) => Some((id, local, idx)),
+            Slot::Voice(..) => None,
+        })
+        .collect();
+    notes.sort_by_key(|(id, local, idx)| (*local, !arena[*id].grace, *idx));
+    let spans: Vec<(Q, Q)> = notes.iter().map(|(id, local, _)| (*local, local.add(arena[*id].duration))).collect();
+    let max_voices = max_layering_group(&spans);
+    if max_voices <= 1 {
+        return;
+    }
+    let mut voices: Vec<Vec<(usize, Q, u64)>> = vec![Vec::new(); max_voices];
+    let mut highest: Vec<Q> = vec![Q::ZERO; max_voices];
+    for (k, &(id, local, _)) in notes.iter().enumerate() {
+        if let Some(v) = (0..max_voices).find(|&v| highest[v] <= local) {
+            voices[v].push((id, local, counter.next()));
+            highest[v] = highest[v].max(spans[k].1);
+        }
+    }
+    m.slots.retain(|s| matches!(s, Slot::Voice(..)));
+    for v in voices.into_iter().filter(|v| !v.is_empty()) {
+        m.voices.push(v);
+        m.slots.push(Slot::Voice(m.voices.len() - 1, counter.next()));
+    }
+}
+
+/// The largest group of `Stream.getOverlaps()` (`_findLayering` + `_consolidateLayering`).
+fn max_layering_group(spans: &[(Q, Q)]) -> usize {
+    let n = spans.len();
+    let overlap = |a: (Q, Q), b: (Q, Q)| {
+        let (first, second) = if a <= b { (a, b) } else { (b, a) };
+        second.0 < first.1
+    };
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| (spans[i], i));
+    let mut map: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for a in 0..n {
+        for b in a + 1..n {
+            let (src, dst) = (order[a], order[b]);
+            if overlap(spans[src], spans[dst]) {
+                map[src].push(dst);
+                map[dst].push(src);
+            } else {
+                break;
+            }
+        }
+    }
+    for l in &mut map {
+        l.sort_unstable();
+    }
+    let mut post: Vec<(Q, Vec<usize>)> = Vec::new();
+    let find = |post: &Vec<(Q, Vec<usize>)>, x: usize| post.iter().position(|(_, v)| v.contains(&x));
+    for (src, indices) in map.iter().enumerate() {
+        if indices.is_empty() {
+            continue;
+        }
+        let src_offset = spans[src].0;
+        let mut dst_offset: Option<Q> = None;
+        for &j in indices {
+            let mut store = true;
+            if let Some(k) = find(&post, j) {
+                store = false;
+                dst_offset = Some(post[k].0);
+            }
+            let key = *dst_offset.get_or_insert(src_offset);
+            if store {
+                push_group(&mut post, key, j);
+            }
+        }
+        if find(&post, src).is_none() {
+            push_group(&mut post, dst_offset.unwrap_or(src_offset), src);
+        }
+    }
+    post.iter().map(|(_, v)| v.len()).max().unwrap_or(0).max(1)
+}
+
+fn push_group(post: &mut Vec<(Q, Vec<usize>)>, key: Q, x: usize) {
+    match post.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, v)) => v.push(x),
+        None => post.push((key, vec![x])),
+    }
+}
+
+/// `makeTies`: a note or chord that runs past its barline is cut there and the rest continues in
+/// the next measure (created if needed), where it is visited again.
+fn make_ties(measures: &mut Vec<Measure>, arena: &mut Vec<Element>, counter: &mut Counter) {
+    let mut k = 0;
+    while k < measures.len() {
+        let bar = measures[k].bar;
+        if k + 1 == measures.len() {
+            let start = measures[k].start.add(bar);
+            measures.push(Measure { start, bar, ..Measure::default() });
+        }
+        let m_has_voices = measures[k].has_voices();
+        let next_has_voices = measures[k + 1].has_voices();
+        // The elements of each container of measure k in its sort order.
+        let mut containers: Vec<Vec<(usize, Q, Option<usize>)>> = Vec::new();
+        if m_has_voices {
+            let mut voice_slots: Vec<(usize, u64)> = measures[k]
+                .slots
+                .iter()
+                .filter_map(|s| match *s {
+                    Slot::Voice(v, idx) => Some((v, idx)),
+                    Slot::Note(..) => None,
+                })
+                .collect();
+            voice_slots.sort_by_key(|(_, idx)| *idx);
+            for (v, _) in voice_slots {
+                let mut notes = measures[k].voices[v].clone();
+                notes.sort_by_key(|(id, local, idx)| (*local, !arena[*id].grace, *idx));
+                containers.push(notes.into_iter().map(|(id, local, _)| (id, local, Some(v))).collect());
+            }
+        } else {
+            let mut slots = measures[k].slots.clone();
+            slots.sort_by_key(|s| slot_key(s, arena));
+            containers.push(
+                slots
+                    .into_iter()
+                    .filter_map(|s| match s {
+                        Slot::Note(id, local, _) => Some((id, local, None)),
+                        Slot::Voice(..) => None,
+                    })
+                    .collect(),
+            );
+        }
+        let mut added_next = false;
+        for container in containers {
+            for (id, local, _) in container {
+                let end = local.add(arena[id].duration);
+                if end <= bar || local >= bar {
+                    continue;
+                }
+                let within = bar.sub(local);
+                let remain = end.sub(bar);
+                arena[id].duration = within;
+                let mut rest = arena[id].clone();
+                rest.duration = remain;
+                rest.offset = measures[k + 1].start;
+                rest.grace = false;
+                let rid = arena.len();
+                arena.push(rest);
+                let next = &mut measures[k + 1];
+                if next_has_voices {
+                    if m_has_voices {
+                        // music21 looks the voice up by an id that is never shared between
+                        // measures, finds nothing, and inserts into the measure itself.
+                        next.slots.push(Slot::Note(rid, Q::ZERO, counter.next()));
+                    } else {
+                        let v = first_voice(next);
+                        next.voices[v].push((rid, Q::ZERO, counter.next()));
+                    }
+                } else if m_has_voices {
+                    move_notes_to_voice(next, counter);
+                    let v = first_voice(next);
+                    next.voices[v].push((rid, Q::ZERO, counter.next()));
+                } else {
+                    next.slots.push(Slot::Note(rid, Q::ZERO, counter.next()));
+                }
+                added_next = true;
+            }
+        }
+        // A measure makeTies created and nothing filled is not kept.
+        if !added_next && k + 2 == measures.len() && measures[k + 1].slots.is_empty() {
+            measures.pop();
+        }
+        k += 1;
+    }
+}
+
+/// The voice that sorts first in the measure (`measure.voices[0]`).
+fn first_voice(m: &Measure) -> usize {
+    m.slots
+        .iter()
+        .filter_map(|s| match *s {
+            Slot::Voice(v, idx) => Some((idx, v)),
+            Slot::Note(..) => None,
+        })
+        .min()
+        .map(|(_, v)| v)
+        .unwrap_or(0)
+}
+
+/// `moveNotesToVoices`: the measure's notes move, in order, into a new voice inserted at 0.
+fn move_notes_to_voice(m: &mut Measure, counter: &mut Counter) {
+    let mut notes: Vec<(usize, Q, u64)> = m
+        .slots
+        .iter()
+        .filter_map(|s| match *s {
+            Slot::Note(id, local, idx) => Some((id, local, idx)),
+            Slot::Voice(..) => None,
+        })
+        .collect();
+    notes.sort_by_key(|(_, local, idx)| (*local, *idx));
+    m.slots.retain(|s| matches!(s, Slot::Voice(..)));
+    let voice: Vec<(usize, Q, u64)> = notes.into_iter().map(|(id, local, _)| (id, local, counter.next())).collect();
+    m.voices.push(voice);
+    m.slots.push(Slot::Voice(m.voices.len() - 1, counter.next()));
+}
+
+/// `flattenUnnecessaryVoices`: empty voices go; a single remaining voice is dissolved into the
+/// measure, its notes re-inserted after what the measure already holds.
+fn flatten_unnecessary_voices(m: &mut Measure, counter: &mut Counter) {
+    let voices = &m.voices;
+    m.slots.retain(|s| match *s {
+        Slot::Voice(v, _) => !voices[v].is_empty(),
+        Slot::Note(..) => true,
+    });
+    let remaining: Vec<usize> = m
+        .slots
+        .iter()
+        .filter_map(|s| match *s {
+            Slot::Voice(v, _) => Some(v),
+            Slot::Note(..) => None,
+        })
+        .collect();
+    if remaining.len() == 1 {
+        let v = remaining[0];
+        let mut notes = m.voices[v].clone();
+        notes.sort_by_key(|(_, local, idx)| (*local, *idx));
+        m.slots.retain(|s| !matches!(s, Slot::Voice(..)));
+        for (id, local, _) in notes {
+            m.slots.push(Slot::Note(id, local, counter.next()));
+        }
+    }
+}
+
+/// `instrument.partitionByInstrument(score).parts[0]`, flattened: with no instrument anywhere, the
+/// first part; otherwise the notes of every part that sound under the first instrument name.
+fn partition_first_part(parts: Vec<FlatPart>) -> Vec<Sounding> {
+    let Some(first_name) = parts
+        .iter()
+        .flat_map(|p| p.instruments.iter())
+        .map(|(_, i)| i.name.clone().unwrap_or_default())
+        .next()
+    else {
+        return parts.into_iter().next().map(|p| p.soundings.into_iter().map(|s| s.2).collect()).unwrap_or_default();
+    };
+    // (offset, grace, insertion rank, sounding)
+    let mut collected: Vec<(Q, bool, usize, Sounding)> = Vec::new();
+    for part in &parts {
+        let mut instruments = part.instruments.clone();
+        instruments.sort_by_key(|(o, _)| *o);
+        let mut taken = vec![false; part.soundings.len()];
+        for (k, (start, inst)) in instruments.iter().enumerate() {
+            if inst.name.clone().unwrap_or_default() != first_name {
+                continue;
+            }
+            let end = instruments.get(k + 1).map(|(o, _)| *o);
+            for (i, (offset, grace, s)) in part.soundings.iter().enumerate() {
+                let inside = *offset >= *start && end.is_none_or(|e| *offset < e);
+                if inside && !taken[i] {
+                    taken[i] = true;
+                    collected.push((*offset, *grace, collected.len(), s.clone()));
+                }
+            }
+        }
+    }
+    collected.sort_by_key(|(o, g, r, _)| (*o, !*g, *r));
+    collected.into_iter().map(|c| c.3).collect()
+}

@@ -1,0 +1,86 @@
+//! Training windows as the reference code builds them: every run of `window` tokens predicts the
+//! token after it, and inputs are `index / vocab_size`.
+
+use crate::TokenizerError;
+
+/// `len - window` input windows and their next-token targets.
+///
+/// `inputs` is row-major `[count, window]` (one f32 feature per step, as the paper's
+/// `[batch, 100, 1]` input); `targets` is `[count]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Windows {
+    /// Steps per window (100 in the paper).
+    pub window: usize,
+    /// The divisor of the inputs.
+    pub vocab_size: usize,
+    /// `[count, window]`, each `index / vocab_size`.
+    pub inputs: Vec<f32>,
+    /// `[count]` vocabulary indices.
+    pub targets: Vec<usize>,
+}
+
+impl Windows {
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
+
+    /// The inputs of window `i`, `[window]`.
+    pub fn input(&self, i: usize) -> &[f32] {
+        &self.inputs[i * self.window..(i + 1) * self.window]
+    }
+}
+
+/// Windows over one token-index sequence, as
+/// `for i in range(0, len(notes) - window): input = notes[i:i+window]; target = notes[i+window]`.
+///
+/// ```
+/// use emopiano_tokenizer::make_windows;
+/// let w = make_windows(&[0, 1, 2, 3], 2, 4).unwrap();
+/// assert_eq!(w.len(), 2);
+/// assert_eq!(w.input(1), [0.25, 0.5]);
+/// assert_eq!(w.targets, [2, 3]);
+/// ```
+pub fn make_windows(indices: &[usize], window: usize, vocab_size: usize) -> Result<Windows, TokenizerError> {
+    if window == 0 || indices.len() <= window {
+        return Err(TokenizerError::TooShort { len: indices.len(), window });
+    }
+    if let Some(&bad) = indices.iter().find(|&&i| i >= vocab_size) {
+        return Err(TokenizerError::BadVocabulary(format!("index {bad} is out of range for {vocab_size} tokens")));
+    }
+    let count = indices.len() - window;
+    let scale = vocab_size as f32;
+    let mut inputs = Vec::with_capacity(count * window);
+    for i in 0..count {
+        inputs.extend(indices[i..i + window].iter().map(|&x| x as f32 / scale));
+    }
+    Ok(Windows { window, vocab_size, inputs, targets: indices[window..].to_vec() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_contents_match_the_reference_loop() {
+        let seq: Vec<usize> = (0..105).map(|i| i % 7).collect();
+        let w = make_windows(&seq, 100, 7).unwrap();
+        assert_eq!(w.len(), 5);
+        assert_eq!(w.inputs.len(), 500);
+        for i in 0..5 {
+            assert_eq!(w.targets[i], seq[i + 100]);
+            assert_eq!(w.input(i)[99], seq[i + 99] as f32 / 7.0);
+        }
+    }
+
+    #[test]
+    fn too_short_is_an_error() {
+        assert!(matches!(make_windows(&[1; 100], 100, 2), Err(TokenizerError::TooShort { len: 100, window: 100 })));
+        assert!(make_windows(&[5, 1, 1], 1, 3).is_err());
+    }
+}
