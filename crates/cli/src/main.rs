@@ -1,1 +1,39 @@
-fn main() {}
+//! `emopiano`: the command-line program.
+
+mod detokenize;
+mod tokenize;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Emotional piano melodies with LSTMs: a Rust reproduction of Munkhbat et al. (ACIIDS 2021).
+#[derive(Parser)]
+#[command(name = "emopiano", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the paper's note/chord tokens of MIDI files or folders of them.
+    Tokenize(tokenize::Args),
+    /// Write a token list (JSON) as a MIDI file.
+    Detokenize(detokenize::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Tokenize(args) => tokenize::run(args),
+        Command::Detokenize(args) => detokenize::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

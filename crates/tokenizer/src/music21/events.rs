@@ -51,6 +51,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<MidiFile, TokenizerError> {
     if bytes.is_empty() {
         return Err(TokenizerError::Empty);
     }
+    check_chunks(bytes)?;
     let smf = Smf::parse(bytes).map_err(|e| TokenizerError::Midi(e.to_string()))?;
     if matches!(smf.header.format, midly::Format::Sequential) {
         return Err(TokenizerError::Unsupported(
@@ -66,6 +67,38 @@ pub(crate) fn read(bytes: &[u8]) -> Result<MidiFile, TokenizerError> {
     }
     let tracks = smf.tracks.iter().map(|t| read_track(t)).collect();
     Ok(MidiFile { ticks_per_quarter, tracks })
+}
+
+/// Rejects files whose header or track chunks run past the end of the data. music21 would read
+/// the shortened chunk silently; a truncated file is reported instead of half-tokenized.
+fn check_chunks(bytes: &[u8]) -> Result<(), TokenizerError> {
+    if bytes.len() < 14 || &bytes[..4] != b"MThd" {
+        return Err(TokenizerError::Midi("no MThd header: this is not a Standard MIDI File".into()));
+    }
+    let be32 = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
+    let declared_tracks = u16::from_be_bytes([bytes[10], bytes[11]]) as usize;
+    let mut at = 8 + be32(4);
+    let mut tracks = 0;
+    while tracks < declared_tracks {
+        if at + 8 > bytes.len() {
+            return Err(TokenizerError::Midi(format!(
+                "truncated: the header declares {declared_tracks} tracks but the data ends after {tracks}"
+            )));
+        }
+        let len = be32(at + 4);
+        if &bytes[at..at + 4] == b"MTrk" {
+            tracks += 1;
+        }
+        if at + 8 + len > bytes.len() {
+            return Err(TokenizerError::Midi(format!(
+                "truncated: chunk {} declares {len} bytes but only {} remain",
+                tracks,
+                bytes.len() - at - 8
+            )));
+        }
+        at += 8 + len;
+    }
+    Ok(())
 }
 
 fn read_track(events: &[midly::TrackEvent<'_>]) -> Track {

@@ -1,0 +1,132 @@
+//! The `emopiano` binary end to end: tokenize and detokenize, good and bad inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use emopiano_tokenizer::fixtures;
+use serde_json::Value;
+
+fn emopiano(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_emopiano")).args(args).output().expect("run emopiano")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("emopiano-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    fixtures::all().into_iter().find(|f| f.name == name).expect("fixture").bytes
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).expect("write");
+}
+
+#[test]
+fn a_folder_with_bad_files_is_tokenized_and_the_bad_ones_are_listed() {
+    let dir = scratch("folder");
+    write(&dir.join("a_scale.mid"), &fixture("c_major_scale"));
+    std::fs::create_dir_all(dir.join("sub")).expect("sub");
+    write(&dir.join("sub/b_triads.midi"), &fixture("triads"));
+    write(&dir.join("empty.mid"), b"");
+    let scale = fixture("c_major_scale");
+    write(&dir.join("truncated.mid"), &scale[..scale.len() - 10]);
+    write(&dir.join("not_midi.mid"), b"ID3\x03\x00 this is an mp3");
+    write(&dir.join("drums_only.mid"), &fixture("drums_only"));
+    write(&dir.join("notes.txt"), b"ignored: not a .mid file");
+
+    let out = emopiano(&["tokenize", "--json", dir.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tokens: Vec<Vec<String>> = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| serde_json::from_value(f["tokens"].clone()).expect("tokens"))
+        .collect();
+    assert_eq!(tokens[0], ["C4", "D4", "E4", "F4", "G4", "A4", "B4", "C5"]);
+    assert_eq!(tokens[1], ["4.8.11", "7.11.2", "9.0.4", "0.4.8", "11.2.5"]);
+    let skipped: Vec<(String, String)> = report["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .map(|s| (s["path"].as_str().expect("path").to_string(), s["reason"].as_str().expect("reason").to_string()))
+        .collect();
+    let reason = |name: &str| {
+        skipped
+            .iter()
+            .find(|(p, _)| p.ends_with(name))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("{name} not listed as skipped: {skipped:?}"))
+    };
+    assert!(reason("empty.mid").contains("empty"));
+    assert!(reason("truncated.mid").contains("truncated"));
+    assert!(reason("not_midi.mid").contains("not a valid MIDI file"));
+    assert!(reason("drums_only.mid").contains("no notes"));
+    assert_eq!(skipped.len(), 4);
+    assert_eq!(report["summary"]["files"], 2);
+    assert_eq!(report["summary"]["skipped"], 4);
+    assert_eq!(report["summary"]["tokens"], 13);
+    assert_eq!(report["summary"]["vocabulary"], 13);
+}
+
+#[test]
+fn a_single_bad_file_is_an_error_naming_it() {
+    let dir = scratch("single");
+    let path = dir.join("broken.mid");
+    write(&path, b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x10\x00");
+    let out = emopiano(&["tokenize", path.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.mid") && stderr.contains("truncated"), "{stderr}");
+    let missing = emopiano(&["tokenize", dir.join("missing.mid").to_str().expect("utf-8")]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("missing.mid"));
+}
+
+#[test]
+fn text_output_has_a_summary_line() {
+    let dir = scratch("text");
+    write(&dir.join("x.mid"), &fixture("octave_doublings"));
+    let out = emopiano(&["tokenize", dir.join("x.mid").to_str().expect("utf-8")]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("(2 tokens): 0 2.7"), "{stdout}");
+    assert!(stdout.contains("files: 1 tokenized, 0 skipped; tokens: 2; vocabulary: 2"), "{stdout}");
+}
+
+#[test]
+fn detokenize_then_tokenize_gives_the_tokens_back() {
+    let dir = scratch("roundtrip");
+    let tokens = ["E4", "G#4", "B4", "4.8.11", "C#5", "B-3", "2.5.9"];
+    write(&dir.join("tokens.json"), serde_json::to_string(&tokens).expect("json").as_bytes());
+    let song = dir.join("song.mid");
+    let out = emopiano(&["detokenize", dir.join("tokens.json").to_str().expect("utf-8"), "--musical", "--out", song.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = emopiano(&["tokenize", "--json", song.to_str().expect("utf-8")]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["files"][0]["tokens"], serde_json::json!(tokens));
+}
+
+#[test]
+fn detokenize_rejects_bad_token_files_by_name() {
+    let dir = scratch("badtokens");
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("garbage.json", b"{not json", "not valid JSON"),
+        ("bad_token.json", br#"["C4", "H9"]"#, "H9"),
+        ("empty.json", b"[]", "empty"),
+    ];
+    for (name, body, needle) in cases {
+        let path = dir.join(name);
+        write(&path, body);
+        let song = dir.join("out.mid");
+        let out = emopiano(&["detokenize", path.to_str().expect("utf-8"), "--out", song.to_str().expect("utf-8")]);
+        assert!(!out.status.success(), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(name) && stderr.contains(needle), "{name}: {stderr}");
+        assert!(!song.exists(), "{name}: nothing may be written on failure");
+    }
+}
