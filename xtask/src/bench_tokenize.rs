@@ -14,7 +14,10 @@ pub fn run(root: &Path, dir: &Path, limit: Option<usize>, out: &Path) -> Result<
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("mid") || x.eq_ignore_ascii_case("midi")))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("mid") || x.eq_ignore_ascii_case("midi"))
+        })
         .collect();
     files.sort();
     if let Some(n) = limit {
@@ -32,13 +35,19 @@ pub fn run(root: &Path, dir: &Path, limit: Option<usize>, out: &Path) -> Result<
     let mut best = f64::INFINITY;
     for _ in 0..3 {
         let start = Instant::now();
-        ours = files.iter().map(|f| tokenizer.encode_file(f).map_err(|e| e.to_string())).collect::<Vec<_>>();
+        ours = files
+            .iter()
+            .map(|f| tokenizer.encode_file(f).map_err(|e| e.to_string()))
+            .collect::<Vec<_>>();
         best = best.min(start.elapsed().as_secs_f64());
     }
     let ours_fps = n as f64 / best;
     println!("emopiano: {best:.3} s, {ours_fps:.1} files/s (single thread, best of 3)");
 
-    let args: Vec<String> = files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = files
+        .iter()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
     let start = Instant::now();
     let reference = music21_json(root, &args)?;
     let m21_secs = start.elapsed().as_secs_f64();
@@ -52,7 +61,9 @@ pub fn run(root: &Path, dir: &Path, limit: Option<usize>, out: &Path) -> Result<
     let mut tokens = 0;
     let mut differing = Vec::new();
     for (file, got) in files.iter().zip(&ours) {
-        let want: Option<Vec<String>> = serde_json::from_value(reference["files"][file.to_string_lossy().as_ref()].clone()).ok();
+        let want: Option<Vec<String>> =
+            serde_json::from_value(reference["files"][file.to_string_lossy().as_ref()].clone())
+                .ok();
         match (got, want) {
             (Ok(g), Some(w)) if *g == w => {
                 equal += 1;
@@ -79,11 +90,13 @@ pub fn run(root: &Path, dir: &Path, limit: Option<usize>, out: &Path) -> Result<
         "differing_files": differing,
     });
     if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     let mut text = serde_json::to_string_pretty(&report)?;
     text.push('\n');
-    emopiano_tokenizer::vocab::write_atomically(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
+    emopiano_tokenizer::vocab::write_atomically(out, text.as_bytes())
+        .with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(())
 }

@@ -12,8 +12,10 @@ use crate::python::music21_json;
 pub fn run(root: &Path) -> Result<()> {
     let golden_dir = root.join("crates/tokenizer/tests/golden");
     let fixture_dir = root.join("target/golden-fixtures");
-    std::fs::create_dir_all(&fixture_dir).with_context(|| format!("creating {}", fixture_dir.display()))?;
-    std::fs::create_dir_all(&golden_dir).with_context(|| format!("creating {}", golden_dir.display()))?;
+    std::fs::create_dir_all(&fixture_dir)
+        .with_context(|| format!("creating {}", fixture_dir.display()))?;
+    std::fs::create_dir_all(&golden_dir)
+        .with_context(|| format!("creating {}", golden_dir.display()))?;
 
     let all = fixtures::all();
     let mut paths = Vec::new();
@@ -32,8 +34,14 @@ pub fn run(root: &Path) -> Result<()> {
             json!({ "about": f.about, "fingerprint": fixtures::fingerprint(&f.bytes), "music21": tokens }),
         );
     }
-    write_json(&golden_dir.join("fixtures.json"), &json!({ "music21": version, "fixtures": entries }))?;
-    println!("wrote {} fixture token lists (music21 {version})", all.len());
+    write_json(
+        &golden_dir.join("fixtures.json"),
+        &json!({ "music21": version, "fixtures": entries }),
+    )?;
+    println!(
+        "wrote {} fixture token lists (music21 {version})",
+        all.len()
+    );
 
     let normal = music21_json(root, &["--normal-order".to_string()])?;
     write_json(&golden_dir.join("normal_order.json"), &normal)?;
@@ -44,5 +52,6 @@ pub fn run(root: &Path) -> Result<()> {
 fn write_json(path: &Path, value: &Value) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    emopiano_tokenizer::vocab::write_atomically(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+    emopiano_tokenizer::vocab::write_atomically(path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }

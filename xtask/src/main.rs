@@ -46,7 +46,10 @@ enum Bench {
 
 /// The workspace root (the parent of this crate's folder).
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn main() -> Result<()> {
@@ -54,8 +57,8 @@ fn main() -> Result<()> {
     let root = root();
     match cli.command {
         Command::Golden => golden::run(&root),
-        Command::Bench { bench: Bench::Tokenize { dir, limit, out } } => {
-            bench_tokenize::run(&root, &root.join(dir), limit, &root.join(out))
-        }
+        Command::Bench {
+            bench: Bench::Tokenize { dir, limit, out },
+        } => bench_tokenize::run(&root, &root.join(dir), limit, &root.join(out)),
     }
 }

@@ -22,8 +22,12 @@ pub fn venv(root: &Path) -> Result<PathBuf> {
             .map(|s| s.success())
             .unwrap_or(false);
     if !ready {
-        eprintln!("creating a Python environment with {MUSIC21_REQUIREMENT} in {}", dir.display());
-        run(Command::new("python3").arg("-m").arg("venv").arg(&dir)).context("python3 -m venv (is Python 3 installed?)")?;
+        eprintln!(
+            "creating a Python environment with {MUSIC21_REQUIREMENT} in {}",
+            dir.display()
+        );
+        run(Command::new("python3").arg("-m").arg("venv").arg(&dir))
+            .context("python3 -m venv (is Python 3 installed?)")?;
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", MUSIC21_REQUIREMENT]))
             .context("pip install music21")?;
     }
@@ -48,7 +52,12 @@ pub fn music21_json(root: &Path, args: &[String]) -> Result<serde_json::Value> {
         .output()
         .with_context(|| format!("running {}", script.display()))?;
     if !out.status.success() {
-        bail!("{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    serde_json::from_slice(&out.stdout).with_context(|| format!("parsing the output of {}", script.display()))
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("parsing the output of {}", script.display()))
 }

@@ -52,8 +52,10 @@ enum Voicing {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let text = std::fs::read(&args.tokens).with_context(|| format!("reading {}", args.tokens.display()))?;
-    let json: Value = serde_json::from_slice(&text).with_context(|| format!("{}: not valid JSON", args.tokens.display()))?;
+    let text = std::fs::read(&args.tokens)
+        .with_context(|| format!("reading {}", args.tokens.display()))?;
+    let json: Value = serde_json::from_slice(&text)
+        .with_context(|| format!("{}: not valid JSON", args.tokens.display()))?;
     let tokens = token_list(&json).with_context(|| format!("{}", args.tokens.display()))?;
     if tokens.is_empty() {
         bail!("{}: the token list is empty", args.tokens.display());
@@ -80,7 +82,8 @@ pub fn run(args: Args) -> Result<()> {
         .build(options)
         .decode(&tokens)
         .with_context(|| format!("{}", args.tokens.display()))?;
-    write_atomically(&args.out, &midi).with_context(|| format!("writing {}", args.out.display()))?;
+    write_atomically(&args.out, &midi)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     println!("wrote {} ({} tokens)", args.out.display(), tokens.len());
     Ok(())
 }
@@ -89,19 +92,30 @@ fn token_list(json: &Value) -> Result<Vec<String>> {
     let strings = |v: &Value| -> Result<Vec<String>> {
         let arr = v.as_array().context("expected a list of token strings")?;
         arr.iter()
-            .map(|t| t.as_str().map(str::to_string).context("every token must be a string"))
+            .map(|t| {
+                t.as_str()
+                    .map(str::to_string)
+                    .context("every token must be a string")
+            })
             .collect()
     };
     match json {
         Value::Array(_) => strings(json),
         Value::Object(map) if map.contains_key("tokens") => strings(&map["tokens"]),
         Value::Object(map) if map.contains_key("files") => {
-            let files = map["files"].as_array().context("\"files\" must be a list")?;
+            let files = map["files"]
+                .as_array()
+                .context("\"files\" must be a list")?;
             match files.as_slice() {
                 [one] => strings(&one["tokens"]),
-                _ => bail!("holds {} files; detokenize takes the tokens of one", files.len()),
+                _ => bail!(
+                    "holds {} files; detokenize takes the tokens of one",
+                    files.len()
+                ),
             }
         }
-        _ => bail!("expected a list of tokens, {{\"tokens\": [...]}}, or `emopiano tokenize --json` output"),
+        _ => bail!(
+            "expected a list of tokens, {{\"tokens\": [...]}}, or `emopiano tokenize --json` output"
+        ),
     }
 }

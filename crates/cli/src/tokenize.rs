@@ -58,15 +58,28 @@ pub fn run(args: Args) -> Result<()> {
     let mut skipped = Vec::new();
     for path in files {
         let result = tokenizer.encode_file(&path).and_then(|t| {
-            if t.is_empty() { Err(TokenizerError::NoNotes) } else { Ok(t) }
+            if t.is_empty() {
+                Err(TokenizerError::NoNotes)
+            } else {
+                Ok(t)
+            }
         });
         match result {
-            Ok(tokens) => ok.push(FileTokens { path: path.display().to_string(), tokens }),
+            Ok(tokens) => ok.push(FileTokens {
+                path: path.display().to_string(),
+                tokens,
+            }),
             Err(e) if single_file => bail!("{}: {e}", path.display()),
-            Err(e) => skipped.push(Skipped { path: path.display().to_string(), reason: e.to_string() }),
+            Err(e) => skipped.push(Skipped {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
         }
     }
-    let vocabulary: BTreeSet<&str> = ok.iter().flat_map(|f| f.tokens.iter().map(String::as_str)).collect();
+    let vocabulary: BTreeSet<&str> = ok
+        .iter()
+        .flat_map(|f| f.tokens.iter().map(String::as_str))
+        .collect();
     let summary = Summary {
         files: ok.len(),
         skipped: skipped.len(),
@@ -75,11 +88,21 @@ pub fn run(args: Args) -> Result<()> {
     };
     let nothing = ok.is_empty();
     if args.json {
-        let report = Report { tokenizer: args.tokenizer, files: ok, skipped, summary };
+        let report = Report {
+            tokenizer: args.tokenizer,
+            files: ok,
+            skipped,
+            summary,
+        };
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         for f in &ok {
-            println!("{} ({} tokens): {}", f.path, f.tokens.len(), f.tokens.join(" "));
+            println!(
+                "{} ({} tokens): {}",
+                f.path,
+                f.tokens.len(),
+                f.tokens.join(" ")
+            );
         }
         for s in &skipped {
             eprintln!("skipped {}: {}", s.path, s.reason);
@@ -117,7 +140,9 @@ fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry.with_context(|| format!("reading {}", dir.display()))?.path();
+        let path = entry
+            .with_context(|| format!("reading {}", dir.display()))?
+            .path();
         if path.is_dir() {
             walk(&path, out)?;
         } else if is_midi(&path) {

@@ -7,7 +7,10 @@ use emopiano_tokenizer::fixtures;
 use serde_json::Value;
 
 fn emopiano(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_emopiano")).args(args).output().expect("run emopiano")
+    Command::new(env!("CARGO_BIN_EXE_emopiano"))
+        .args(args)
+        .output()
+        .expect("run emopiano")
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -18,7 +21,11 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    fixtures::all().into_iter().find(|f| f.name == name).expect("fixture").bytes
+    fixtures::all()
+        .into_iter()
+        .find(|f| f.name == name)
+        .expect("fixture")
+        .bytes
 }
 
 fn write(path: &Path, bytes: &[u8]) {
@@ -39,7 +46,11 @@ fn a_folder_with_bad_files_is_tokenized_and_the_bad_ones_are_listed() {
     write(&dir.join("notes.txt"), b"ignored: not a .mid file");
 
     let out = emopiano(&["tokenize", "--json", dir.to_str().expect("utf-8")]);
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     let tokens: Vec<Vec<String>> = report["files"]
         .as_array()
@@ -53,7 +64,12 @@ fn a_folder_with_bad_files_is_tokenized_and_the_bad_ones_are_listed() {
         .as_array()
         .expect("skipped")
         .iter()
-        .map(|s| (s["path"].as_str().expect("path").to_string(), s["reason"].as_str().expect("reason").to_string()))
+        .map(|s| {
+            (
+                s["path"].as_str().expect("path").to_string(),
+                s["reason"].as_str().expect("reason").to_string(),
+            )
+        })
         .collect();
     let reason = |name: &str| {
         skipped
@@ -77,11 +93,17 @@ fn a_folder_with_bad_files_is_tokenized_and_the_bad_ones_are_listed() {
 fn a_single_bad_file_is_an_error_naming_it() {
     let dir = scratch("single");
     let path = dir.join("broken.mid");
-    write(&path, b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x10\x00");
+    write(
+        &path,
+        b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x10\x00",
+    );
     let out = emopiano(&["tokenize", path.to_str().expect("utf-8")]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("broken.mid") && stderr.contains("truncated"), "{stderr}");
+    assert!(
+        stderr.contains("broken.mid") && stderr.contains("truncated"),
+        "{stderr}"
+    );
     let missing = emopiano(&["tokenize", dir.join("missing.mid").to_str().expect("utf-8")]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("missing.mid"));
@@ -95,17 +117,33 @@ fn text_output_has_a_summary_line() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("(2 tokens): 0 2.7"), "{stdout}");
-    assert!(stdout.contains("files: 1 tokenized, 0 skipped; tokens: 2; vocabulary: 2"), "{stdout}");
+    assert!(
+        stdout.contains("files: 1 tokenized, 0 skipped; tokens: 2; vocabulary: 2"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn detokenize_then_tokenize_gives_the_tokens_back() {
     let dir = scratch("roundtrip");
     let tokens = ["E4", "G#4", "B4", "4.8.11", "C#5", "B-3", "2.5.9"];
-    write(&dir.join("tokens.json"), serde_json::to_string(&tokens).expect("json").as_bytes());
+    write(
+        &dir.join("tokens.json"),
+        serde_json::to_string(&tokens).expect("json").as_bytes(),
+    );
     let song = dir.join("song.mid");
-    let out = emopiano(&["detokenize", dir.join("tokens.json").to_str().expect("utf-8"), "--musical", "--out", song.to_str().expect("utf-8")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = emopiano(&[
+        "detokenize",
+        dir.join("tokens.json").to_str().expect("utf-8"),
+        "--musical",
+        "--out",
+        song.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = emopiano(&["tokenize", "--json", song.to_str().expect("utf-8")]);
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["files"][0]["tokens"], serde_json::json!(tokens));
@@ -123,10 +161,18 @@ fn detokenize_rejects_bad_token_files_by_name() {
         let path = dir.join(name);
         write(&path, body);
         let song = dir.join("out.mid");
-        let out = emopiano(&["detokenize", path.to_str().expect("utf-8"), "--out", song.to_str().expect("utf-8")]);
+        let out = emopiano(&[
+            "detokenize",
+            path.to_str().expect("utf-8"),
+            "--out",
+            song.to_str().expect("utf-8"),
+        ]);
         assert!(!out.status.success(), "{name}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(name) && stderr.contains(needle), "{name}: {stderr}");
+        assert!(
+            stderr.contains(name) && stderr.contains(needle),
+            "{name}: {stderr}"
+        );
         assert!(!song.exists(), "{name}: nothing may be written on failure");
     }
 }

@@ -68,7 +68,7 @@ impl PitchClassSet {
             _ => {}
         }
         let prime = forte_prime_form(&pcs);
-        let form = if rotations(&pcs).iter().any(|r| *r == prime) {
+        let form = if rotations(&pcs).contains(&prime) {
             prime
         } else {
             invert_form(&prime)

@@ -58,7 +58,11 @@ impl Default for DecodeOptions {
 impl DecodeOptions {
     /// The better defaults: chords near the melody, no overlapping notes.
     pub fn musical() -> Self {
-        Self { no_overlap: true, chord_voicing: ChordVoicing::NearMelody, ..Self::default() }
+        Self {
+            no_overlap: true,
+            chord_voicing: ChordVoicing::NearMelody,
+            ..Self::default()
+        }
     }
 
     fn validate(&self) -> Result<(), TokenizerError> {
@@ -87,15 +91,24 @@ impl DecodeOptions {
 
 /// The MIDI keys a token sounds: one for a pitch name, one per pitch class for a chord
 /// (`4.8.11`, or a lone pitch class such as `7`), placed by `voicing` around `previous`.
-pub fn token_keys(token: &str, voicing: ChordVoicing, previous: u8) -> Result<Vec<u8>, TokenizerError> {
-    let is_chord = token.contains('.') || (!token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()));
+pub fn token_keys(
+    token: &str,
+    voicing: ChordVoicing,
+    previous: u8,
+) -> Result<Vec<u8>, TokenizerError> {
+    let is_chord =
+        token.contains('.') || (!token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()));
     if !is_chord {
         return Ok(vec![name_to_midi(token)?]);
     }
     token
         .split('.')
         .map(|pc| {
-            let pc: u8 = pc.parse().ok().filter(|p| *p < 12).ok_or_else(|| TokenizerError::BadToken(token.to_string()))?;
+            let pc: u8 = pc
+                .parse()
+                .ok()
+                .filter(|p| *p < 12)
+                .ok_or_else(|| TokenizerError::BadToken(token.to_string()))?;
             Ok(match voicing {
                 ChordVoicing::Octave4 => 60 + pc,
                 ChordVoicing::NearMelody => nearest_key(pc, previous),
@@ -145,36 +158,72 @@ pub fn write_midi(tokens: &[String], options: &DecodeOptions) -> Result<Vec<u8>,
     }
     events.sort_by_key(|&(t, on, k)| (t, on, k));
 
-    let tempo = (60_000_000.0 / options.tempo_bpm).round().clamp(1.0, 16_777_215.0) as u32;
+    let tempo = (60_000_000.0 / options.tempo_bpm)
+        .round()
+        .clamp(1.0, 16_777_215.0) as u32;
     let conductor = vec![
-        TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::Tempo(u24::new(tempo))) },
-        TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::TimeSignature(4, 2, 24, 8)) },
-        TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::EndOfTrack) },
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::Tempo(u24::new(tempo))),
+        },
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::TimeSignature(4, 2, 24, 8)),
+        },
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+        },
     ];
     let channel = u4::new(0);
     let mut piano = vec![
-        TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::TrackName(b"Piano")) },
         TrackEvent {
             delta: u28::new(0),
-            kind: TrackEventKind::Midi { channel, message: MidiMessage::ProgramChange { program: u7::new(options.program) } },
+            kind: TrackEventKind::Meta(MetaMessage::TrackName(b"Piano")),
+        },
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Midi {
+                channel,
+                message: MidiMessage::ProgramChange {
+                    program: u7::new(options.program),
+                },
+            },
         },
     ];
     let mut now = 0u64;
     for (tick, on, key) in events {
-        let delta = u28::try_from(u32::try_from(tick - now).unwrap_or(u32::MAX))
-            .ok_or_else(|| TokenizerError::Unsupported("the melody is too long for one MIDI delta".into()))?;
+        let delta =
+            u28::try_from(u32::try_from(tick - now).unwrap_or(u32::MAX)).ok_or_else(|| {
+                TokenizerError::Unsupported("the melody is too long for one MIDI delta".into())
+            })?;
         now = tick;
         let message = if on {
-            MidiMessage::NoteOn { key: u7::new(key), vel: u7::new(options.velocity) }
+            MidiMessage::NoteOn {
+                key: u7::new(key),
+                vel: u7::new(options.velocity),
+            }
         } else {
-            MidiMessage::NoteOff { key: u7::new(key), vel: u7::new(0) }
+            MidiMessage::NoteOff {
+                key: u7::new(key),
+                vel: u7::new(0),
+            }
         };
-        piano.push(TrackEvent { delta, kind: TrackEventKind::Midi { channel, message } });
+        piano.push(TrackEvent {
+            delta,
+            kind: TrackEventKind::Midi { channel, message },
+        });
     }
-    piano.push(TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::EndOfTrack) });
+    piano.push(TrackEvent {
+        delta: u28::new(0),
+        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+    });
 
     let smf = Smf {
-        header: Header::new(Format::Parallel, Timing::Metrical(u15::new(options.ticks_per_quarter))),
+        header: Header::new(
+            Format::Parallel,
+            Timing::Metrical(u15::new(options.ticks_per_quarter)),
+        ),
         tracks: vec![conductor, piano],
     };
     let mut out = Vec::new();
@@ -215,7 +264,13 @@ mod tests {
         let bytes = write_midi(&tokens, &DecodeOptions::default()).unwrap();
         assert_eq!(
             notes_of(&bytes),
-            vec![(0, 58, 480), (240, 64, 480), (240, 68, 480), (240, 71, 480), (480, 72, 480)]
+            vec![
+                (0, 58, 480),
+                (240, 64, 480),
+                (240, 68, 480),
+                (240, 71, 480),
+                (480, 72, 480)
+            ]
         );
     }
 
@@ -224,14 +279,20 @@ mod tests {
         let tokens: Vec<String> = ["C6", "7.11.2"].map(String::from).to_vec();
         let bytes = write_midi(&tokens, &DecodeOptions::musical()).unwrap();
         // Near C6 (84): G5 79, B5 83, D6 86; each lasts one step.
-        assert_eq!(notes_of(&bytes), vec![(0, 84, 240), (240, 79, 240), (240, 83, 240), (240, 86, 240)]);
+        assert_eq!(
+            notes_of(&bytes),
+            vec![(0, 84, 240), (240, 79, 240), (240, 83, 240), (240, 86, 240)]
+        );
     }
 
     #[test]
     fn bad_tokens_are_errors() {
         for bad in ["H4", "1.13", "", "4..7", "C#"] {
             let r = write_midi(&[bad.to_string()], &DecodeOptions::default());
-            assert!(matches!(r, Err(TokenizerError::BadToken(_))), "{bad}: {r:?}");
+            assert!(
+                matches!(r, Err(TokenizerError::BadToken(_))),
+                "{bad}: {r:?}"
+            );
         }
     }
 }

@@ -47,7 +47,8 @@ impl TrackBuilder {
     }
     /// A note on `channel` (0-based) from `on` for `len` ticks, released with a note-off.
     fn note(&mut self, channel: u8, key: u8, on: u64, len: u64) -> &mut Self {
-        self.at(on, Ev::On(channel, key, 80)).at(on + len, Ev::Off(channel, key))
+        self.at(on, Ev::On(channel, key, 80))
+            .at(on + len, Ev::Off(channel, key))
     }
     fn events(&self) -> Vec<TrackEvent<'static>> {
         let mut sorted = self.events.clone();
@@ -58,12 +59,38 @@ impl TrackBuilder {
         for (tick, _, ev) in sorted {
             let delta = u28::new((tick - now) as u32);
             now = tick;
-            let midi = |ch: u8, message| TrackEventKind::Midi { channel: u4::new(ch), message };
+            let midi = |ch: u8, message| TrackEventKind::Midi {
+                channel: u4::new(ch),
+                message,
+            };
             let kind = match ev {
-                Ev::On(ch, k, v) => midi(ch, MidiMessage::NoteOn { key: u7::new(k), vel: u7::new(v) }),
-                Ev::Off(ch, k) => midi(ch, MidiMessage::NoteOff { key: u7::new(k), vel: u7::new(64) }),
-                Ev::OnZero(ch, k) => midi(ch, MidiMessage::NoteOn { key: u7::new(k), vel: u7::new(0) }),
-                Ev::Program(ch, p) => midi(ch, MidiMessage::ProgramChange { program: u7::new(p) }),
+                Ev::On(ch, k, v) => midi(
+                    ch,
+                    MidiMessage::NoteOn {
+                        key: u7::new(k),
+                        vel: u7::new(v),
+                    },
+                ),
+                Ev::Off(ch, k) => midi(
+                    ch,
+                    MidiMessage::NoteOff {
+                        key: u7::new(k),
+                        vel: u7::new(64),
+                    },
+                ),
+                Ev::OnZero(ch, k) => midi(
+                    ch,
+                    MidiMessage::NoteOn {
+                        key: u7::new(k),
+                        vel: u7::new(0),
+                    },
+                ),
+                Ev::Program(ch, p) => midi(
+                    ch,
+                    MidiMessage::ProgramChange {
+                        program: u7::new(p),
+                    },
+                ),
                 Ev::Tempo(us) => TrackEventKind::Meta(MetaMessage::Tempo(u24::new(us))),
                 Ev::TimeSig(n, d) => TrackEventKind::Meta(MetaMessage::TimeSignature(n, d, 24, 8)),
                 Ev::KeySig(sf, minor) => TrackEventKind::Meta(MetaMessage::KeySignature(sf, minor)),
@@ -71,7 +98,10 @@ impl TrackBuilder {
             };
             out.push(TrackEvent { delta, kind });
         }
-        out.push(TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::EndOfTrack) });
+        out.push(TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+        });
         out
     }
 }
@@ -108,7 +138,10 @@ fn piano(tpq: u16, body: impl FnOnce(&mut TrackBuilder)) -> Vec<u8> {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -120,144 +153,232 @@ pub fn all() -> Vec<Fixture> {
     let mut v = Vec::new();
     let mut add = |name, about, bytes| v.push(Fixture { name, about, bytes });
 
-    add("single_note", "one middle C", piano(480, |t| {
-        t.note(0, 60, 0, Q);
-    }));
-    add("c_major_scale", "eight quarter notes", piano(480, |t| {
-        for (i, k) in [60, 62, 64, 65, 67, 69, 71, 72].into_iter().enumerate() {
-            t.note(0, k, i as u64 * Q, Q);
-        }
-    }));
-    add("chromatic_spelling", "all twelve pitch classes: sharps and flats as music21 spells them", piano(480, |t| {
-        for k in 0..13u8 {
-            t.note(0, 57 + k, u64::from(k) * Q / 2, Q / 2);
-        }
-    }));
-    add("extreme_keys", "keys 0..=11 (octave -1 names) and 127", piano(480, |t| {
-        for (i, k) in [0u8, 4, 10, 11, 21, 108, 127].into_iter().enumerate() {
-            t.note(0, k, i as u64 * Q, Q);
-        }
-    }));
-    add("triads", "E major 4.8.11, G major 7.11.2, A minor, augmented, diminished", piano(480, |t| {
-        let chords: [&[u8]; 5] = [&[64, 68, 71], &[67, 71, 74], &[57, 60, 64], &[60, 64, 68], &[59, 62, 65]];
-        for (i, c) in chords.iter().enumerate() {
-            for &k in *c {
-                t.note(0, k, i as u64 * 2 * Q, 2 * Q);
-            }
-        }
-    }));
-    add("octave_doublings", "C3+C4+C5 is a single pitch class; G2+G3+D4", piano(480, |t| {
-        for k in [48, 60, 72] {
-            t.note(0, k, 0, Q);
-        }
-        for k in [43, 55, 62] {
-            t.note(0, k, Q, Q);
-        }
-    }));
-    add("seventh_and_cluster_chords", "four- to six-note chords, Forte normal order", piano(480, |t| {
-        let chords: [&[u8]; 4] = [&[60, 64, 67, 70], &[62, 65, 69, 72], &[60, 61, 62, 63, 64], &[60, 63, 66, 69, 70, 71]];
-        for (i, c) in chords.iter().enumerate() {
-            for &k in *c {
+    add(
+        "single_note",
+        "one middle C",
+        piano(480, |t| {
+            t.note(0, 60, 0, Q);
+        }),
+    );
+    add(
+        "c_major_scale",
+        "eight quarter notes",
+        piano(480, |t| {
+            for (i, k) in [60, 62, 64, 65, 67, 69, 71, 72].into_iter().enumerate() {
                 t.note(0, k, i as u64 * Q, Q);
             }
-        }
-    }));
-    add("melody_over_chords", "a melody over held block chords in the same track", piano(480, |t| {
-        let mel = [72, 74, 76, 77, 79, 77, 76, 74];
-        for (i, k) in mel.into_iter().enumerate() {
-            t.note(0, k, i as u64 * Q / 2, Q / 2);
-        }
-        for (bar, c) in [[48u8, 52, 55], [53, 57, 60]].iter().enumerate() {
-            for &k in c {
-                t.note(0, k, bar as u64 * 2 * Q, 2 * Q);
+        }),
+    );
+    add(
+        "chromatic_spelling",
+        "all twelve pitch classes: sharps and flats as music21 spells them",
+        piano(480, |t| {
+            for k in 0..13u8 {
+                t.note(0, 57 + k, u64::from(k) * Q / 2, Q / 2);
             }
-        }
-    }));
-    add("overlapping_legato", "each note released a little after the next starts", piano(480, |t| {
-        for (i, k) in [60, 62, 64, 65, 67].into_iter().enumerate() {
-            t.note(0, k, i as u64 * Q, Q + 60);
-        }
-    }));
-    add("repeated_notes", "one key struck repeatedly, including a re-strike before its release", piano(480, |t| {
-        for i in 0..4 {
-            t.note(0, 64, i * Q / 2, Q / 2);
-        }
-        t.at(3 * Q, Ev::On(0, 67, 80)).at(3 * Q + Q / 2, Ev::On(0, 67, 80)).at(4 * Q, Ev::Off(0, 67));
-    }));
-    add("velocity_zero_note_offs", "note-offs written as note-on with velocity 0", piano(480, |t| {
-        for (i, k) in [60u8, 64, 67, 72].into_iter().enumerate() {
-            let on = i as u64 * Q;
-            t.at(on, Ev::On(0, k, 90)).at(on + Q, Ev::OnZero(0, k));
-        }
-        for k in [60u8, 64, 67] {
-            t.at(4 * Q, Ev::On(0, k, 90)).at(6 * Q, Ev::OnZero(0, k));
-        }
-    }));
-    add("dangling_note_on", "a note-on never released is dropped", piano(480, |t| {
-        t.note(0, 60, 0, Q);
-        t.at(Q, Ev::On(0, 62, 80));
-        t.note(0, 64, 2 * Q, Q);
-    }));
-    add("format0_two_channels", "format 0: melody on channel 1, chords on channel 2", {
-        let mut t = TrackBuilder::new();
-        t.at(0, Ev::Tempo(600_000)).at(0, Ev::TimeSig(4, 2)).at(0, Ev::Program(0, 0)).at(0, Ev::Program(1, 0));
-        for (i, k) in [67u8, 69, 71, 72, 74, 72, 71, 69].into_iter().enumerate() {
-            t.note(0, k, i as u64 * Q, Q);
-        }
-        for (bar, c) in [[48u8, 55, 64], [50, 57, 65]].iter().enumerate() {
-            for &k in c {
-                t.note(1, k, bar as u64 * 4 * Q, 4 * Q);
+        }),
+    );
+    add(
+        "extreme_keys",
+        "keys 0..=11 (octave -1 names) and 127",
+        piano(480, |t| {
+            for (i, k) in [0u8, 4, 10, 11, 21, 108, 127].into_iter().enumerate() {
+                t.note(0, k, i as u64 * Q, Q);
             }
-        }
-        smf(Format::SingleTrack, 480, &[&t])
-    });
-    add("format0_no_meta", "format 0 with notes only: no tempo, meter or program", {
-        let mut t = TrackBuilder::new();
-        for (i, k) in [60u8, 65, 69, 72].into_iter().enumerate() {
-            t.note(0, k, i as u64 * Q, Q);
-        }
-        smf(Format::SingleTrack, 480, &[&t])
-    });
-    add("two_piano_tracks", "two tracks with the same program merge into one part", {
-        let c = conductor(Q, &[(0, 4, 2)]);
-        let mut rh = TrackBuilder::new();
-        rh.at(0, Ev::Program(0, 0));
-        let mut lh = TrackBuilder::new();
-        lh.at(0, Ev::Program(1, 0));
-        for i in 0..8u64 {
-            rh.note(0, 72 + (i % 3) as u8 * 2, i * Q, Q);
-            if i % 2 == 0 {
-                lh.note(1, 48 + (i % 4) as u8, i * Q, 2 * Q);
+        }),
+    );
+    add(
+        "triads",
+        "E major 4.8.11, G major 7.11.2, A minor, augmented, diminished",
+        piano(480, |t| {
+            let chords: [&[u8]; 5] = [
+                &[64, 68, 71],
+                &[67, 71, 74],
+                &[57, 60, 64],
+                &[60, 64, 68],
+                &[59, 62, 65],
+            ];
+            for (i, c) in chords.iter().enumerate() {
+                for &k in *c {
+                    t.note(0, k, i as u64 * 2 * Q, 2 * Q);
+                }
             }
-        }
-        smf(Format::Parallel, 480, &[&c, &rh, &lh])
-    });
-    add("flute_and_piano_tracks", "only the first instrument's part is kept (flute, program 73)", {
-        let c = conductor(Q, &[(0, 4, 2)]);
-        let mut fl = TrackBuilder::new();
-        fl.at(0, Ev::Program(0, 73));
-        let mut pn = TrackBuilder::new();
-        pn.at(0, Ev::Program(1, 0));
-        for i in 0..6u64 {
-            fl.note(0, 79 - i as u8, i * Q, Q);
-            pn.note(1, 48 + i as u8, i * Q, Q);
-        }
-        smf(Format::Parallel, 480, &[&c, &fl, &pn])
-    });
-    add("program_change_mid_track", "piano, then violin from bar 2: only the piano notes remain", piano(480, |t| {
-        for i in 0..8u64 {
-            t.note(0, 60 + i as u8, i * Q, Q);
-        }
-        t.at(4 * Q, Ev::Program(0, 40));
-    }));
-    add("drums_and_piano", "channel 10 notes are unpitched and give no tokens", piano(480, |t| {
-        for i in 0..8u64 {
-            t.note(9, if i % 2 == 0 { 36 } else { 38 }, i * Q, Q / 2);
-            t.note(0, 60 + (i % 5) as u8, i * Q, Q);
-        }
-        t.note(9, 42, 8 * Q, Q);
-        t.note(0, 67, 8 * Q, Q);
-    }));
+        }),
+    );
+    add(
+        "octave_doublings",
+        "C3+C4+C5 is a single pitch class; G2+G3+D4",
+        piano(480, |t| {
+            for k in [48, 60, 72] {
+                t.note(0, k, 0, Q);
+            }
+            for k in [43, 55, 62] {
+                t.note(0, k, Q, Q);
+            }
+        }),
+    );
+    add(
+        "seventh_and_cluster_chords",
+        "four- to six-note chords, Forte normal order",
+        piano(480, |t| {
+            let chords: [&[u8]; 4] = [
+                &[60, 64, 67, 70],
+                &[62, 65, 69, 72],
+                &[60, 61, 62, 63, 64],
+                &[60, 63, 66, 69, 70, 71],
+            ];
+            for (i, c) in chords.iter().enumerate() {
+                for &k in *c {
+                    t.note(0, k, i as u64 * Q, Q);
+                }
+            }
+        }),
+    );
+    add(
+        "melody_over_chords",
+        "a melody over held block chords in the same track",
+        piano(480, |t| {
+            let mel = [72, 74, 76, 77, 79, 77, 76, 74];
+            for (i, k) in mel.into_iter().enumerate() {
+                t.note(0, k, i as u64 * Q / 2, Q / 2);
+            }
+            for (bar, c) in [[48u8, 52, 55], [53, 57, 60]].iter().enumerate() {
+                for &k in c {
+                    t.note(0, k, bar as u64 * 2 * Q, 2 * Q);
+                }
+            }
+        }),
+    );
+    add(
+        "overlapping_legato",
+        "each note released a little after the next starts",
+        piano(480, |t| {
+            for (i, k) in [60, 62, 64, 65, 67].into_iter().enumerate() {
+                t.note(0, k, i as u64 * Q, Q + 60);
+            }
+        }),
+    );
+    add(
+        "repeated_notes",
+        "one key struck repeatedly, including a re-strike before its release",
+        piano(480, |t| {
+            for i in 0..4 {
+                t.note(0, 64, i * Q / 2, Q / 2);
+            }
+            t.at(3 * Q, Ev::On(0, 67, 80))
+                .at(3 * Q + Q / 2, Ev::On(0, 67, 80))
+                .at(4 * Q, Ev::Off(0, 67));
+        }),
+    );
+    add(
+        "velocity_zero_note_offs",
+        "note-offs written as note-on with velocity 0",
+        piano(480, |t| {
+            for (i, k) in [60u8, 64, 67, 72].into_iter().enumerate() {
+                let on = i as u64 * Q;
+                t.at(on, Ev::On(0, k, 90)).at(on + Q, Ev::OnZero(0, k));
+            }
+            for k in [60u8, 64, 67] {
+                t.at(4 * Q, Ev::On(0, k, 90)).at(6 * Q, Ev::OnZero(0, k));
+            }
+        }),
+    );
+    add(
+        "dangling_note_on",
+        "a note-on never released is dropped",
+        piano(480, |t| {
+            t.note(0, 60, 0, Q);
+            t.at(Q, Ev::On(0, 62, 80));
+            t.note(0, 64, 2 * Q, Q);
+        }),
+    );
+    add(
+        "format0_two_channels",
+        "format 0: melody on channel 1, chords on channel 2",
+        {
+            let mut t = TrackBuilder::new();
+            t.at(0, Ev::Tempo(600_000))
+                .at(0, Ev::TimeSig(4, 2))
+                .at(0, Ev::Program(0, 0))
+                .at(0, Ev::Program(1, 0));
+            for (i, k) in [67u8, 69, 71, 72, 74, 72, 71, 69].into_iter().enumerate() {
+                t.note(0, k, i as u64 * Q, Q);
+            }
+            for (bar, c) in [[48u8, 55, 64], [50, 57, 65]].iter().enumerate() {
+                for &k in c {
+                    t.note(1, k, bar as u64 * 4 * Q, 4 * Q);
+                }
+            }
+            smf(Format::SingleTrack, 480, &[&t])
+        },
+    );
+    add(
+        "format0_no_meta",
+        "format 0 with notes only: no tempo, meter or program",
+        {
+            let mut t = TrackBuilder::new();
+            for (i, k) in [60u8, 65, 69, 72].into_iter().enumerate() {
+                t.note(0, k, i as u64 * Q, Q);
+            }
+            smf(Format::SingleTrack, 480, &[&t])
+        },
+    );
+    add(
+        "two_piano_tracks",
+        "two tracks with the same program merge into one part",
+        {
+            let c = conductor(Q, &[(0, 4, 2)]);
+            let mut rh = TrackBuilder::new();
+            rh.at(0, Ev::Program(0, 0));
+            let mut lh = TrackBuilder::new();
+            lh.at(0, Ev::Program(1, 0));
+            for i in 0..8u64 {
+                rh.note(0, 72 + (i % 3) as u8 * 2, i * Q, Q);
+                if i % 2 == 0 {
+                    lh.note(1, 48 + (i % 4) as u8, i * Q, 2 * Q);
+                }
+            }
+            smf(Format::Parallel, 480, &[&c, &rh, &lh])
+        },
+    );
+    add(
+        "flute_and_piano_tracks",
+        "only the first instrument's part is kept (flute, program 73)",
+        {
+            let c = conductor(Q, &[(0, 4, 2)]);
+            let mut fl = TrackBuilder::new();
+            fl.at(0, Ev::Program(0, 73));
+            let mut pn = TrackBuilder::new();
+            pn.at(0, Ev::Program(1, 0));
+            for i in 0..6u64 {
+                fl.note(0, 79 - i as u8, i * Q, Q);
+                pn.note(1, 48 + i as u8, i * Q, Q);
+            }
+            smf(Format::Parallel, 480, &[&c, &fl, &pn])
+        },
+    );
+    add(
+        "program_change_mid_track",
+        "piano, then violin from bar 2: only the piano notes remain",
+        piano(480, |t| {
+            for i in 0..8u64 {
+                t.note(0, 60 + i as u8, i * Q, Q);
+            }
+            t.at(4 * Q, Ev::Program(0, 40));
+        }),
+    );
+    add(
+        "drums_and_piano",
+        "channel 10 notes are unpitched and give no tokens",
+        piano(480, |t| {
+            for i in 0..8u64 {
+                t.note(9, if i % 2 == 0 { 36 } else { 38 }, i * Q, Q / 2);
+                t.note(0, 60 + (i % 5) as u8, i * Q, Q);
+            }
+            t.note(9, 42, 8 * Q, Q);
+            t.note(0, 67, 8 * Q, Q);
+        }),
+    );
     add("drums_only", "a drum track alone gives no tokens", {
         let c = conductor(Q, &[(0, 4, 2)]);
         let mut d = TrackBuilder::new();
@@ -267,137 +388,202 @@ pub fn all() -> Vec<Fixture> {
         }
         smf(Format::Parallel, 480, &[&c, &d])
     });
-    add("tempo_changes", "tempo changes do not move notes measured in beats", {
-        let mut c = conductor(Q, &[(0, 4, 2)]);
-        c.at(2 * Q, Ev::Tempo(300_000)).at(5 * Q, Ev::Tempo(1_000_000));
-        let mut t = TrackBuilder::new();
-        t.at(0, Ev::Program(0, 0));
-        for i in 0..8u64 {
-            t.note(0, 62 + (i * 2 % 7) as u8, i * Q, Q);
-        }
-        smf(Format::Parallel, 480, &[&c, &t])
-    });
-    add("three_four_ties", "3/4: half notes across barlines split into two tokens", {
-        let c = conductor(Q, &[(0, 3, 2)]);
-        let mut t = TrackBuilder::new();
-        t.at(0, Ev::Program(0, 0));
-        for i in 0..5u64 {
-            t.note(0, 65 + i as u8, i * 2 * Q, 2 * Q);
-        }
-        smf(Format::Parallel, 480, &[&c, &t])
-    });
-    add("time_signature_changes", "4/4, then 6/8, then 2/4, with notes across the barlines", {
-        let c = conductor(Q, &[(0, 4, 2), (4, 6, 3), (7, 2, 2)]);
-        let mut t = TrackBuilder::new();
-        t.at(0, Ev::Program(0, 0));
-        for i in 0..7u64 {
-            t.note(0, 60 + (i * 3 % 12) as u8, i * 3 * Q / 2, 2 * Q);
-        }
-        smf(Format::Parallel, 480, &[&c, &t])
-    });
-    add("whole_notes_across_bars", "notes of 6 and 9 quarters split into several tokens", piano(480, |t| {
-        t.note(0, 60, Q, 6 * Q);
-        t.note(0, 64, 7 * Q, 9 * Q);
-        for k in [48u8, 55] {
-            t.note(0, k, 2 * Q, 8 * Q);
-        }
-    }));
-    add("tpq_96", "96 ticks per quarter", piano(96, |t| {
-        for i in 0..8u64 {
-            t.note(0, 60 + (i * 5 % 12) as u8, i * 48, 48);
-        }
-    }));
-    add("tpq_1000_odd_onsets", "1000 ticks per quarter, onsets between the grids", piano(1000, |t| {
-        let onsets = [0u64, 290, 530, 800, 1170, 1420, 1666, 2100, 2400, 2900];
-        for (i, &on) in onsets.iter().enumerate() {
-            t.note(0, 60 + (i * 2 % 12) as u8, on, 230);
-        }
-    }));
-    add("tpq_7", "7 ticks per quarter: nothing lies on a sixteenth grid", piano(7, |t| {
-        for i in 0..10u64 {
-            t.note(0, 55 + i as u8, i * 3, 2 + i % 3);
-        }
-    }));
-    add("tpq_32767", "the largest metrical division", piano(32767, |t| {
-        for i in 0..6u64 {
-            t.note(0, 70 - i as u8, i * 16000, 12000);
-        }
-    }));
-    add("eighth_triplets", "triplet eighths snap to thirds of a quarter", piano(480, |t| {
-        for i in 0..9u64 {
-            t.note(0, 60 + (i % 4) as u8 * 3, i * 160, 160);
-        }
-        for i in 0..4u64 {
-            t.note(0, 72, 9 * 160 + i * 120, 120);
-        }
-    }));
-    add("humanised_timing", "onsets and lengths jittered by up to a 32nd", piano(480, |t| {
-        let mut r = Lcg(7);
-        for i in 0..24u64 {
-            let jitter = r.next(60);
-            let len = Q / 2 - 30 + r.next(60);
-            t.note(0, 60 + r.next(13) as u8, i * Q / 2 + jitter, len);
-        }
-    }));
-    add("same_onset_different_lengths", "simultaneous notes that end apart need voices", piano(480, |t| {
-        t.note(0, 60, 0, 4 * Q);
-        t.note(0, 67, 0, Q);
-        t.note(0, 69, Q, Q);
-        t.note(0, 71, 2 * Q, 2 * Q);
-        t.note(0, 64, 4 * Q, Q);
-        t.note(0, 72, 4 * Q, 3 * Q);
-        t.note(0, 76, 4 * Q, 3 * Q);
-        t.note(0, 62, 5 * Q, Q);
-    }));
-    add("rolled_chord", "chord notes spread over less than a sixteenth become one chord", piano(480, |t| {
-        for (i, k) in [48u8, 55, 60, 64].into_iter().enumerate() {
-            t.note(0, k, i as u64 * 25, 2 * Q - i as u64 * 25);
-        }
-        for (i, k) in [50u8, 57, 62, 65].into_iter().enumerate() {
-            t.note(0, k, 2 * Q + i as u64 * 45, 2 * Q);
-        }
-    }));
-    add("named_tracks", "track names Piano and Melody; a key signature", {
-        let mut c = conductor(Q, &[(0, 4, 2)]);
-        c.at(0, Ev::KeySig(-2, false));
-        let mut a = TrackBuilder::new();
-        a.at(0, Ev::Name("Melody"));
-        let mut b = TrackBuilder::new();
-        b.at(0, Ev::Name("Piano")).at(0, Ev::Program(1, 0));
-        for i in 0..6u64 {
-            a.note(0, 70 + (i % 3) as u8, i * Q, Q);
-            b.note(1, 46 + (i % 2) as u8 * 5, i * Q, Q);
-        }
-        smf(Format::Parallel, 480, &[&c, &a, &b])
-    });
-    add("conductor_after_notes", "the meter track comes after the note track", {
-        let mut t = TrackBuilder::new();
-        t.at(0, Ev::Program(0, 0));
-        for i in 0..4u64 {
-            t.note(0, 60 + i as u8 * 4, i * 2 * Q, 2 * Q);
-        }
-        let c = conductor(Q, &[(0, 3, 2)]);
-        smf(Format::Parallel, 480, &[&t, &c])
-    });
-    add("random_polyphony", "seeded random two-hand texture with overlaps", piano(480, |t| {
-        let mut r = Lcg(2021);
-        let mut tick = 0;
-        for _ in 0..40 {
-            let len = [Q / 4, Q / 2, Q, 3 * Q / 2][r.next(4) as usize];
-            t.note(0, 60 + r.next(24) as u8, tick, len);
-            if r.next(3) == 0 {
-                for _ in 0..1 + r.next(3) {
-                    t.note(0, 36 + r.next(24) as u8, tick, len * (1 + r.next(2)));
-                }
+    add(
+        "tempo_changes",
+        "tempo changes do not move notes measured in beats",
+        {
+            let mut c = conductor(Q, &[(0, 4, 2)]);
+            c.at(2 * Q, Ev::Tempo(300_000))
+                .at(5 * Q, Ev::Tempo(1_000_000));
+            let mut t = TrackBuilder::new();
+            t.at(0, Ev::Program(0, 0));
+            for i in 0..8u64 {
+                t.note(0, 62 + (i * 2 % 7) as u8, i * Q, Q);
             }
-            tick += [Q / 4, Q / 2, Q][r.next(3) as usize];
-        }
-    }));
-    add("zero_length_note", "a note released at its onset", piano(480, |t| {
-        t.note(0, 60, 0, Q);
-        t.note(0, 62, Q, 0);
-        t.note(0, 64, 2 * Q, Q);
-    }));
+            smf(Format::Parallel, 480, &[&c, &t])
+        },
+    );
+    add(
+        "three_four_ties",
+        "3/4: half notes across barlines split into two tokens",
+        {
+            let c = conductor(Q, &[(0, 3, 2)]);
+            let mut t = TrackBuilder::new();
+            t.at(0, Ev::Program(0, 0));
+            for i in 0..5u64 {
+                t.note(0, 65 + i as u8, i * 2 * Q, 2 * Q);
+            }
+            smf(Format::Parallel, 480, &[&c, &t])
+        },
+    );
+    add(
+        "time_signature_changes",
+        "4/4, then 6/8, then 2/4, with notes across the barlines",
+        {
+            let c = conductor(Q, &[(0, 4, 2), (4, 6, 3), (7, 2, 2)]);
+            let mut t = TrackBuilder::new();
+            t.at(0, Ev::Program(0, 0));
+            for i in 0..7u64 {
+                t.note(0, 60 + (i * 3 % 12) as u8, i * 3 * Q / 2, 2 * Q);
+            }
+            smf(Format::Parallel, 480, &[&c, &t])
+        },
+    );
+    add(
+        "whole_notes_across_bars",
+        "notes of 6 and 9 quarters split into several tokens",
+        piano(480, |t| {
+            t.note(0, 60, Q, 6 * Q);
+            t.note(0, 64, 7 * Q, 9 * Q);
+            for k in [48u8, 55] {
+                t.note(0, k, 2 * Q, 8 * Q);
+            }
+        }),
+    );
+    add(
+        "tpq_96",
+        "96 ticks per quarter",
+        piano(96, |t| {
+            for i in 0..8u64 {
+                t.note(0, 60 + (i * 5 % 12) as u8, i * 48, 48);
+            }
+        }),
+    );
+    add(
+        "tpq_1000_odd_onsets",
+        "1000 ticks per quarter, onsets between the grids",
+        piano(1000, |t| {
+            let onsets = [0u64, 290, 530, 800, 1170, 1420, 1666, 2100, 2400, 2900];
+            for (i, &on) in onsets.iter().enumerate() {
+                t.note(0, 60 + (i * 2 % 12) as u8, on, 230);
+            }
+        }),
+    );
+    add(
+        "tpq_7",
+        "7 ticks per quarter: nothing lies on a sixteenth grid",
+        piano(7, |t| {
+            for i in 0..10u64 {
+                t.note(0, 55 + i as u8, i * 3, 2 + i % 3);
+            }
+        }),
+    );
+    add(
+        "tpq_32767",
+        "the largest metrical division",
+        piano(32767, |t| {
+            for i in 0..6u64 {
+                t.note(0, 70 - i as u8, i * 16000, 12000);
+            }
+        }),
+    );
+    add(
+        "eighth_triplets",
+        "triplet eighths snap to thirds of a quarter",
+        piano(480, |t| {
+            for i in 0..9u64 {
+                t.note(0, 60 + (i % 4) as u8 * 3, i * 160, 160);
+            }
+            for i in 0..4u64 {
+                t.note(0, 72, 9 * 160 + i * 120, 120);
+            }
+        }),
+    );
+    add(
+        "humanised_timing",
+        "onsets and lengths jittered by up to a 32nd",
+        piano(480, |t| {
+            let mut r = Lcg(7);
+            for i in 0..24u64 {
+                let jitter = r.next(60);
+                let len = Q / 2 - 30 + r.next(60);
+                t.note(0, 60 + r.next(13) as u8, i * Q / 2 + jitter, len);
+            }
+        }),
+    );
+    add(
+        "same_onset_different_lengths",
+        "simultaneous notes that end apart need voices",
+        piano(480, |t| {
+            t.note(0, 60, 0, 4 * Q);
+            t.note(0, 67, 0, Q);
+            t.note(0, 69, Q, Q);
+            t.note(0, 71, 2 * Q, 2 * Q);
+            t.note(0, 64, 4 * Q, Q);
+            t.note(0, 72, 4 * Q, 3 * Q);
+            t.note(0, 76, 4 * Q, 3 * Q);
+            t.note(0, 62, 5 * Q, Q);
+        }),
+    );
+    add(
+        "rolled_chord",
+        "chord notes spread over less than a sixteenth become one chord",
+        piano(480, |t| {
+            for (i, k) in [48u8, 55, 60, 64].into_iter().enumerate() {
+                t.note(0, k, i as u64 * 25, 2 * Q - i as u64 * 25);
+            }
+            for (i, k) in [50u8, 57, 62, 65].into_iter().enumerate() {
+                t.note(0, k, 2 * Q + i as u64 * 45, 2 * Q);
+            }
+        }),
+    );
+    add(
+        "named_tracks",
+        "track names Piano and Melody; a key signature",
+        {
+            let mut c = conductor(Q, &[(0, 4, 2)]);
+            c.at(0, Ev::KeySig(-2, false));
+            let mut a = TrackBuilder::new();
+            a.at(0, Ev::Name("Melody"));
+            let mut b = TrackBuilder::new();
+            b.at(0, Ev::Name("Piano")).at(0, Ev::Program(1, 0));
+            for i in 0..6u64 {
+                a.note(0, 70 + (i % 3) as u8, i * Q, Q);
+                b.note(1, 46 + (i % 2) as u8 * 5, i * Q, Q);
+            }
+            smf(Format::Parallel, 480, &[&c, &a, &b])
+        },
+    );
+    add(
+        "conductor_after_notes",
+        "the meter track comes after the note track",
+        {
+            let mut t = TrackBuilder::new();
+            t.at(0, Ev::Program(0, 0));
+            for i in 0..4u64 {
+                t.note(0, 60 + i as u8 * 4, i * 2 * Q, 2 * Q);
+            }
+            let c = conductor(Q, &[(0, 3, 2)]);
+            smf(Format::Parallel, 480, &[&t, &c])
+        },
+    );
+    add(
+        "random_polyphony",
+        "seeded random two-hand texture with overlaps",
+        piano(480, |t| {
+            let mut r = Lcg(2021);
+            let mut tick = 0;
+            for _ in 0..40 {
+                let len = [Q / 4, Q / 2, Q, 3 * Q / 2][r.next(4) as usize];
+                t.note(0, 60 + r.next(24) as u8, tick, len);
+                if r.next(3) == 0 {
+                    for _ in 0..1 + r.next(3) {
+                        t.note(0, 36 + r.next(24) as u8, tick, len * (1 + r.next(2)));
+                    }
+                }
+                tick += [Q / 4, Q / 2, Q][r.next(3) as usize];
+            }
+        }),
+    );
+    add(
+        "zero_length_note",
+        "a note released at its onset",
+        piano(480, |t| {
+            t.note(0, 60, 0, Q);
+            t.note(0, 62, Q, 0);
+            t.note(0, 64, 2 * Q, Q);
+        }),
+    );
     v
 }
 

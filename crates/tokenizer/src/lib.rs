@@ -15,7 +15,9 @@
 //! ```
 //! use emopiano_tokenizer::{DecodeOptions, Tokenizer, TokenizerKind};
 //!
-//! let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
+//! // `musical()` writes non-overlapping notes; the reference layout (`default()`) lets each note
+//! // ring into the next, which music21 reads back with different chord groupings.
+//! let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::musical());
 //! let tokens: Vec<String> = ["C4", "E4", "0.4.7"].map(String::from).to_vec();
 //! let midi = tokenizer.decode(&tokens)?;
 //! assert_eq!(tokenizer.encode(&midi)?, tokens);
@@ -61,7 +63,9 @@ pub trait Tokenizer: Send + Sync {
 }
 
 /// The tokenization schemes this crate provides.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TokenizerKind {
     /// The paper's: one token per note (`B-3`) or chord (`4.8.11`), no rhythm.

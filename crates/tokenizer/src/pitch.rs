@@ -73,7 +73,12 @@ mod tests {
     fn every_midi_key_round_trips_through_its_name() {
         // Keys below 12 print with octave -1, which music21 itself reads back as a flat in octave 1.
         for key in 12..=127u8 {
-            assert_eq!(name_to_midi(&midi_to_name(key)).unwrap(), key, "{}", midi_to_name(key));
+            assert_eq!(
+                name_to_midi(&midi_to_name(key)).unwrap(),
+                key,
+                "{}",
+                midi_to_name(key)
+            );
         }
     }
 

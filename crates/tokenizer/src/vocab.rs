@@ -30,9 +30,15 @@ impl Vocabulary {
     }
 
     /// The vocabulary of tokens produced by `tokenizer`.
-    pub fn with_kind<S: AsRef<str>>(tokenizer: TokenizerKind, tokens: impl IntoIterator<Item = S>) -> Self {
+    pub fn with_kind<S: AsRef<str>>(
+        tokenizer: TokenizerKind,
+        tokens: impl IntoIterator<Item = S>,
+    ) -> Self {
         let set: BTreeSet<String> = tokens.into_iter().map(|t| t.as_ref().to_string()).collect();
-        Self { tokenizer, tokens: set.into_iter().collect() }
+        Self {
+            tokenizer,
+            tokens: set.into_iter().collect(),
+        }
     }
 
     /// The tokenization these tokens belong to.
@@ -69,7 +75,10 @@ impl Vocabulary {
     pub fn encode<S: AsRef<str>>(&self, tokens: &[S]) -> Result<Vec<usize>, TokenizerError> {
         tokens
             .iter()
-            .map(|t| self.index(t.as_ref()).ok_or_else(|| TokenizerError::UnknownToken(t.as_ref().to_string())))
+            .map(|t| {
+                self.index(t.as_ref())
+                    .ok_or_else(|| TokenizerError::UnknownToken(t.as_ref().to_string()))
+            })
             .collect()
     }
 
@@ -79,7 +88,10 @@ impl Vocabulary {
             .iter()
             .map(|&i| {
                 self.token(i).map(str::to_string).ok_or_else(|| {
-                    TokenizerError::BadVocabulary(format!("index {i} is out of range for {} tokens", self.len()))
+                    TokenizerError::BadVocabulary(format!(
+                        "index {i} is out of range for {} tokens",
+                        self.len()
+                    ))
                 })
             })
             .collect()
@@ -108,7 +120,10 @@ impl Vocabulary {
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a crash
 /// never leaves a half-written file where a complete one was.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TokenizerError> {
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path).inspect_err(|_| {
@@ -150,8 +165,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("emopiano-vocab-bad-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("vocab.json");
-        std::fs::write(&path, r#"{"tokenizer":"notes-chords","tokens":["E4","C4"]}"#).unwrap();
-        assert!(matches!(Vocabulary::load(&path), Err(TokenizerError::BadVocabulary(_))));
+        std::fs::write(
+            &path,
+            r#"{"tokenizer":"notes-chords","tokens":["E4","C4"]}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            Vocabulary::load(&path),
+            Err(TokenizerError::BadVocabulary(_))
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -46,12 +46,21 @@ impl Windows {
 /// assert_eq!(w.input(1), [0.25, 0.5]);
 /// assert_eq!(w.targets, [2, 3]);
 /// ```
-pub fn make_windows(indices: &[usize], window: usize, vocab_size: usize) -> Result<Windows, TokenizerError> {
+pub fn make_windows(
+    indices: &[usize],
+    window: usize,
+    vocab_size: usize,
+) -> Result<Windows, TokenizerError> {
     if window == 0 || indices.len() <= window {
-        return Err(TokenizerError::TooShort { len: indices.len(), window });
+        return Err(TokenizerError::TooShort {
+            len: indices.len(),
+            window,
+        });
     }
     if let Some(&bad) = indices.iter().find(|&&i| i >= vocab_size) {
-        return Err(TokenizerError::BadVocabulary(format!("index {bad} is out of range for {vocab_size} tokens")));
+        return Err(TokenizerError::BadVocabulary(format!(
+            "index {bad} is out of range for {vocab_size} tokens"
+        )));
     }
     let count = indices.len() - window;
     let scale = vocab_size as f32;
@@ -59,7 +68,12 @@ pub fn make_windows(indices: &[usize], window: usize, vocab_size: usize) -> Resu
     for i in 0..count {
         inputs.extend(indices[i..i + window].iter().map(|&x| x as f32 / scale));
     }
-    Ok(Windows { window, vocab_size, inputs, targets: indices[window..].to_vec() })
+    Ok(Windows {
+        window,
+        vocab_size,
+        inputs,
+        targets: indices[window..].to_vec(),
+    })
 }
 
 #[cfg(test)]
@@ -80,7 +94,13 @@ mod tests {
 
     #[test]
     fn too_short_is_an_error() {
-        assert!(matches!(make_windows(&[1; 100], 100, 2), Err(TokenizerError::TooShort { len: 100, window: 100 })));
+        assert!(matches!(
+            make_windows(&[1; 100], 100, 2),
+            Err(TokenizerError::TooShort {
+                len: 100,
+                window: 100
+            })
+        ));
         assert!(make_windows(&[5, 1, 1], 1, 3).is_err());
     }
 }

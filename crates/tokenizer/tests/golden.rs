@@ -2,7 +2,7 @@
 //! which runs music21 10 on the fixtures of `emopiano_tokenizer::fixtures`.
 
 use emopiano_tokenizer::chord::PitchClassSet;
-use emopiano_tokenizer::{DecodeOptions, Tokenizer, TokenizerKind, fixtures};
+use emopiano_tokenizer::{DecodeOptions, TokenizerKind, fixtures};
 use serde_json::Value;
 
 fn golden(name: &str) -> Value {
@@ -17,7 +17,11 @@ fn every_fixture_tokenizes_exactly_as_music21() {
     let expected = golden["fixtures"].as_object().expect("fixtures object");
     let all = fixtures::all();
     assert!(all.len() >= 30, "the issue asks for at least 30 fixtures");
-    assert_eq!(expected.len(), all.len(), "fixture set changed: run `cargo xtask golden`");
+    assert_eq!(
+        expected.len(),
+        all.len(),
+        "fixture set changed: run `cargo xtask golden`"
+    );
     let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
     let mut failures = Vec::new();
     for f in &all {
@@ -28,25 +32,43 @@ fn every_fixture_tokenizes_exactly_as_music21() {
             "fixture {} changed since its golden file was made: run `cargo xtask golden`",
             f.name
         );
-        let want: Vec<String> = serde_json::from_value(entry["music21"].clone())
-            .unwrap_or_else(|_| panic!("music21 failed on fixture {}: {}", f.name, entry["music21"]));
+        let want: Vec<String> =
+            serde_json::from_value(entry["music21"].clone()).unwrap_or_else(|_| {
+                panic!("music21 failed on fixture {}: {}", f.name, entry["music21"])
+            });
         match tokenizer.encode(&f.bytes) {
             Ok(got) if got == want => {}
-            got => failures.push(format!("{} ({}):\n  got  {got:?}\n  want {want:?}", f.name, f.about)),
+            got => failures.push(format!(
+                "{} ({}):\n  got  {got:?}\n  want {want:?}",
+                f.name, f.about
+            )),
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures differ:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn normal_order_matches_music21_on_every_pitch_class_set() {
     let golden = golden("normal_order.json");
-    let table = golden["normal_order"].as_object().expect("normal_order object");
+    let table = golden["normal_order"]
+        .as_object()
+        .expect("normal_order object");
     assert_eq!(table.len(), 4095);
     for (mask, want) in table {
         let set = PitchClassSet::from_mask(mask.parse().expect("mask"));
         let want: Vec<u8> = serde_json::from_value(want.clone()).expect("list");
-        assert_eq!(set.normal_order(), want, "pitch classes {:?}", set.ordered());
+        assert_eq!(
+            set.normal_order(),
+            want,
+            "pitch classes {:?}",
+            set.ordered()
+        );
     }
 }
 
@@ -56,9 +78,11 @@ fn decoded_tokens_read_back_as_the_same_tokens() {
     // none crosses a barline (which would split it into two tokens), and chords come back as
     // their normal order whatever octave they were voiced in.
     let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::musical());
-    let tokens: Vec<String> = ["C4", "E-4", "G4", "0.4.7", "B-3", "7.11.2", "F#5", "2.5.9", "A2", "4.8.11"]
-        .map(String::from)
-        .to_vec();
+    let tokens: Vec<String> = [
+        "C4", "E-4", "G4", "0.4.7", "B-3", "7.11.2", "F#5", "2.5.9", "A2", "4.8.11",
+    ]
+    .map(String::from)
+    .to_vec();
     let midi = tokenizer.decode(&tokens).expect("decode");
     assert_eq!(tokenizer.encode(&midi).expect("encode"), tokens);
 }
@@ -68,7 +92,9 @@ fn the_reference_layout_splits_notes_that_cross_a_barline_as_music21_does() {
     // With the reference code's layout (onsets 0.5 apart, notes 1 quarter long) the 8th token
     // starts at 3.5 and crosses the 4/4 barline: music21 reads it back as two tokens.
     let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
-    let tokens: Vec<String> = (0..8).map(|i| ["C4", "D4", "E4", "F4"][i % 4].to_string()).collect();
+    let tokens: Vec<String> = (0..8)
+        .map(|i| ["C4", "D4", "E4", "F4"][i % 4].to_string())
+        .collect();
     let midi = tokenizer.decode(&tokens).expect("decode");
     let mut expected = tokens.clone();
     expected.push("F4".to_string());

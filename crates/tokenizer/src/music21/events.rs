@@ -20,11 +20,17 @@ pub(crate) struct TimedNote {
 /// A meta event music21 turns into a stream object (`getMetaEvents`).
 #[derive(Clone, Debug)]
 pub(crate) enum Meta {
-    TimeSignature { numerator: u8, denominator_pow: u8 },
+    TimeSignature {
+        numerator: u8,
+        denominator_pow: u8,
+    },
     KeySignature,
     Tempo,
     /// A program change (`Program`) or a track / instrument name (`Name`).
-    Program { program: u8, channel: u8 },
+    Program {
+        program: u8,
+        channel: u8,
+    },
     Name(String),
 }
 
@@ -63,19 +69,28 @@ pub(crate) fn read(bytes: &[u8]) -> Result<MidiFile, TokenizerError> {
         Timing::Timecode(..) => DEFAULT_TICKS_PER_QUARTER,
     };
     if ticks_per_quarter == 0 {
-        return Err(TokenizerError::Midi("header declares 0 ticks per quarter note".into()));
+        return Err(TokenizerError::Midi(
+            "header declares 0 ticks per quarter note".into(),
+        ));
     }
     let tracks = smf.tracks.iter().map(|t| read_track(t)).collect();
-    Ok(MidiFile { ticks_per_quarter, tracks })
+    Ok(MidiFile {
+        ticks_per_quarter,
+        tracks,
+    })
 }
 
 /// Rejects files whose header or track chunks run past the end of the data. music21 would read
 /// the shortened chunk silently; a truncated file is reported instead of half-tokenized.
 fn check_chunks(bytes: &[u8]) -> Result<(), TokenizerError> {
     if bytes.len() < 14 || &bytes[..4] != b"MThd" {
-        return Err(TokenizerError::Midi("no MThd header: this is not a Standard MIDI File".into()));
+        return Err(TokenizerError::Midi(
+            "no MThd header: this is not a Standard MIDI File".into(),
+        ));
     }
-    let be32 = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
+    let be32 = |at: usize| {
+        u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize
+    };
     let declared_tracks = u16::from_be_bytes([bytes[10], bytes[11]]) as usize;
     let mut at = 8 + be32(4);
     let mut tracks = 0;
@@ -116,16 +131,23 @@ fn read_track(events: &[midly::TrackEvent<'_>]) -> Track {
                         timed.push((now, key.as_int(), ch, vel.as_int() > 0));
                     }
                     MidiMessage::NoteOff { key, .. } => timed.push((now, key.as_int(), ch, false)),
-                    MidiMessage::ProgramChange { program } => {
-                        metas.push((now, Meta::Program { program: program.as_int(), channel: ch }))
-                    }
+                    MidiMessage::ProgramChange { program } => metas.push((
+                        now,
+                        Meta::Program {
+                            program: program.as_int(),
+                            channel: ch,
+                        },
+                    )),
                     _ => {}
                 }
             }
             TrackEventKind::Meta(m) => match m {
                 MetaMessage::TimeSignature(n, d, _, _) => metas.push((
                     now,
-                    Meta::TimeSignature { numerator: n, denominator_pow: d },
+                    Meta::TimeSignature {
+                        numerator: n,
+                        denominator_pow: d,
+                    },
                 )),
                 MetaMessage::KeySignature(..) => metas.push((now, Meta::KeySignature)),
                 MetaMessage::Tempo(_) => metas.push((now, Meta::Tempo)),
@@ -146,11 +168,20 @@ fn read_track(events: &[midly::TrackEvent<'_>]) -> Track {
         if !is_on {
             awaiting.insert((key, channel), time);
         } else if let Some(&off) = awaiting.get(&(key, channel)) {
-            notes.push(TimedNote { on: time, off, key, channel });
+            notes.push(TimedNote {
+                on: time,
+                off,
+                key,
+                channel,
+            });
         }
     }
     notes.reverse();
-    Track { notes, metas, has_notes }
+    Track {
+        notes,
+        metas,
+        has_notes,
+    }
 }
 
 /// music21 decodes names as UTF-8 and stops at the first NUL (MuseScore's terminator).

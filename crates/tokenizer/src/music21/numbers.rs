@@ -28,16 +28,21 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
 impl Q {
     pub(crate) const ZERO: Q = Q { num: 0, den: 1 };
 
-
     /// `num / den`, reduced. `den` must be positive.
     pub(crate) fn new(num: i64, den: i64) -> Q {
         let g = gcd(i128::from(num), i128::from(den)) as i64;
-        Q { num: num / g, den: den / g }
+        Q {
+            num: num / g,
+            den: den / g,
+        }
     }
 
     fn from_i128(num: i128, den: i128) -> Q {
         let g = gcd(num, den);
-        Q { num: (num / g) as i64, den: (den / g) as i64 }
+        Q {
+            num: (num / g) as i64,
+            den: (den / g) as i64,
+        }
     }
 
     /// Python's `float(Fraction)`: the correctly rounded quotient.
@@ -69,7 +74,10 @@ impl Q {
     }
 
     pub(crate) fn sub(self, o: Q) -> Q {
-        self.add(Q { num: -o.num, den: o.den })
+        self.add(Q {
+            num: -o.num,
+            den: o.den,
+        })
     }
 
     pub(crate) fn is_zero(self) -> bool {
@@ -109,7 +117,11 @@ fn as_integer_ratio(x: f64) -> (i128, i128) {
     let sign: i128 = if bits >> 63 == 1 { -1 } else { 1 };
     let exp = ((bits >> 52) & 0x7ff) as i32;
     let frac = bits & ((1u64 << 52) - 1);
-    let (mant, e) = if exp == 0 { (frac, -1074) } else { (frac | 1 << 52, exp - 1075) };
+    let (mant, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | 1 << 52, exp - 1075)
+    };
     let mut num = i128::from(mant);
     let mut den: i128 = 1;
     if e >= 0 {
@@ -173,7 +185,12 @@ pub(crate) struct BestMatch {
 }
 
 /// music21's `bestMatch(target, divisors, zeroAllowed, gapToFill)` inside `Stream.quantize`.
-pub(crate) fn best_match(target: f64, divisors: &[u32], zero_allowed: bool, gap_to_fill: f64) -> BestMatch {
+pub(crate) fn best_match(
+    target: f64,
+    divisors: &[u32],
+    zero_allowed: bool,
+    gap_to_fill: f64,
+) -> BestMatch {
     let mut best: Option<BestMatch> = None;
     for &div in divisors {
         let tick = 1.0 / f64::from(div);
@@ -182,21 +199,38 @@ pub(crate) fn best_match(target: f64, divisors: &[u32], zero_allowed: bool, gap_
             value = tick;
             error = round7(target - value).abs();
         }
-        let remaining_gap = if gap_to_fill % tick == 0.0 { 0.0 } else { (gap_to_fill - value).max(0.0) };
-        let cand = BestMatch { remaining_gap, error, tick, value };
+        let remaining_gap = if gap_to_fill % tick == 0.0 {
+            0.0
+        } else {
+            (gap_to_fill - value).max(0.0)
+        };
+        let cand = BestMatch {
+            remaining_gap,
+            error,
+            tick,
+            value,
+        };
         let better = match best {
             None => true,
             Some(b) => {
-                (cand.remaining_gap, cand.error, cand.tick, cand.value)
-                    .partial_cmp(&(b.remaining_gap, b.error, b.tick, b.value))
-                    == Some(Ordering::Less)
+                (cand.remaining_gap, cand.error, cand.tick, cand.value).partial_cmp(&(
+                    b.remaining_gap,
+                    b.error,
+                    b.tick,
+                    b.value,
+                )) == Some(Ordering::Less)
             }
         };
         if better {
             best = Some(cand);
         }
     }
-    best.unwrap_or(BestMatch { remaining_gap: 0.0, error: 0.0, tick: 0.0, value: target })
+    best.unwrap_or(BestMatch {
+        remaining_gap: 0.0,
+        error: 0.0,
+        tick: 0.0,
+        value: target,
+    })
 }
 
 #[cfg(test)]

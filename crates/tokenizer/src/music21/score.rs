@@ -63,7 +63,12 @@ struct Element {
 
 impl Element {
     fn sort_key(&self) -> (Q, i32, bool, u64) {
-        (self.offset, self.kind.class_sort_order(), !self.grace, self.index)
+        (
+            self.offset,
+            self.kind.class_sort_order(),
+            !self.grace,
+            self.index,
+        )
     }
     fn end(&self) -> Q {
         self.offset.add(self.duration)
@@ -105,7 +110,12 @@ fn import_parts(file: &MidiFile) -> Result<Vec<FlatPart>, TokenizerError> {
     for track in &file.tracks {
         if track.has_notes {
             let (elements, voices_required) = import_track(track, tpq, &mut counter, Vec::new());
-            parts.push(layout_part(elements, voices_required, &conductor, &mut counter)?);
+            parts.push(layout_part(
+                elements,
+                voices_required,
+                &conductor,
+                &mut counter,
+            )?);
         } else {
             // The conductor part accumulates; music21 re-sorts and re-quantizes all of it.
             let previous = std::mem::take(&mut conductor);
@@ -127,15 +137,28 @@ fn import_track(
     let at = |tick: u64| Q::new(tick as i64, tpq_i);
     for (tick, meta) in &track.metas {
         let kind = match meta {
-            Meta::TimeSignature { numerator, denominator_pow } => {
-                let den = 1i64.checked_shl(u32::from(*denominator_pow)).unwrap_or(i64::MAX);
+            Meta::TimeSignature {
+                numerator,
+                denominator_pow,
+            } => {
+                let den = 1i64
+                    .checked_shl(u32::from(*denominator_pow))
+                    .unwrap_or(i64::MAX);
                 Kind::TimeSignature(Q::new(i64::from(*numerator) * 4, den.max(1)))
             }
             Meta::KeySignature | Meta::Tempo => Kind::Other,
-            Meta::Program { program, channel } => Kind::Instrument(program_instrument(*program, *channel)),
+            Meta::Program { program, channel } => {
+                Kind::Instrument(program_instrument(*program, *channel))
+            }
             Meta::Name(name) => Kind::Instrument(named_instrument(name)),
         };
-        elements.push(Element { offset: at(*tick), duration: Q::ZERO, kind, grace: false, index: counter.next() });
+        elements.push(Element {
+            offset: at(*tick),
+            duration: Q::ZERO,
+            kind,
+            grace: false,
+            index: counter.next(),
+        });
     }
     deduplicate_instruments(&mut elements);
 
@@ -156,8 +179,16 @@ fn import_track(
 }
 
 fn program_instrument(program: u8, channel: u8) -> Instrument {
-    let (class, name) = if channel == 10 { PERCUSSION } else { PROGRAMS[usize::from(program & 0x7f)] };
-    Instrument { class, name: Some(name.to_string()), part_name: None }
+    let (class, name) = if channel == 10 {
+        PERCUSSION
+    } else {
+        PROGRAMS[usize::from(program & 0x7f)]
+    };
+    Instrument {
+        class,
+        name: Some(name.to_string()),
+        part_name: None,
+    }
 }
 
 /// `midiEventToInstrument` for a track or instrument name. music21's `instrument.fromString`
@@ -175,7 +206,9 @@ fn named_instrument(name: &str) -> Instrument {
     let class = name.split_whitespace().find_map(|word| {
         PROGRAMS
             .iter()
-            .find(|(class, iname)| !iname.contains(' ') && iname.eq_ignore_ascii_case(word) && *class != "Sampler")
+            .find(|(class, iname)| {
+                !iname.contains(' ') && iname.eq_ignore_ascii_case(word) && *class != "Sampler"
+            })
             .map(|(class, _)| *class)
     });
     match class {
@@ -217,7 +250,8 @@ fn deduplicate_instruments(elements: &mut Vec<Element>) {
                 _ => None,
             })
             .collect();
-        let mut part_names: Vec<&String> = insts.iter().filter_map(|i| i.part_name.as_ref()).collect();
+        let mut part_names: Vec<&String> =
+            insts.iter().filter_map(|i| i.part_name.as_ref()).collect();
         part_names.dedup();
         let mut names: Vec<&String> = insts.iter().filter_map(|i| i.name.as_ref()).collect();
         names.sort();
@@ -231,8 +265,14 @@ fn deduplicate_instruments(elements: &mut Vec<Element>) {
         let name = names.first().map(|s| s.to_string());
         let same_class = insts.iter().all(|i| i.class == insts[0].class);
         for (k, &i) in group.iter().enumerate() {
-            let Kind::Instrument(inst) = &mut elements[i].kind else { continue };
-            let drop = if same_class { k > 0 } else { inst.class == "Instrument" };
+            let Kind::Instrument(inst) = &mut elements[i].kind else {
+                continue;
+            };
+            let drop = if same_class {
+                k > 0
+            } else {
+                inst.class == "Instrument"
+            };
             if drop {
                 remove.push(i);
             } else {
@@ -276,7 +316,11 @@ fn group_chords(notes: &[TimedNote], tpq: u32) -> (Vec<(u64, u64, u64, Sounding)
         }
         let last = group[group.len() - 1];
         let sounding = if group.len() == 1 {
-            if first.channel == 10 { Sounding::Percussion } else { Sounding::Note(first.key) }
+            if first.channel == 10 {
+                Sounding::Percussion
+            } else {
+                Sounding::Note(first.key)
+            }
         } else if group.iter().any(|n| n.channel == 10) {
             Sounding::Percussion
         } else {
@@ -349,9 +393,13 @@ fn layout_part(
         m
     } else {
         let own = time_signatures(&elements);
-        if own.is_empty() { vec![(Q::ZERO, Q::new(4, 1))] } else { own }
+        if own.is_empty() {
+            vec![(Q::ZERO, Q::new(4, 1))]
+        } else {
+            own
+        }
     };
-    let meter_at = |o: Q| meter.iter().filter(|(t, _)| *t <= o).next_back().map(|(_, bar)| *bar);
+    let meter_at = |o: Q| meter.iter().rfind(|(t, _)| *t <= o).map(|(_, bar)| *bar);
 
     let conductor_end = conductor
         .iter()
@@ -359,18 +407,31 @@ fn layout_part(
         .map(|e| e.offset)
         .max()
         .unwrap_or(Q::ZERO);
-    let o_max = elements.iter().map(Element::end).max().unwrap_or(Q::ZERO).max(conductor_end);
+    let o_max = elements
+        .iter()
+        .map(Element::end)
+        .max()
+        .unwrap_or(Q::ZERO)
+        .max(conductor_end);
 
     let mut measures: Vec<Measure> = Vec::new();
     let mut o = Q::ZERO;
     loop {
         let bar = meter_at(o).ok_or_else(|| {
-            TokenizerError::Unsupported("music21 finds no time signature at the first barline".into())
+            TokenizerError::Unsupported(
+                "music21 finds no time signature at the first barline".into(),
+            )
         })?;
         if !bar.is_positive() {
-            return Err(TokenizerError::Unsupported("a time signature of zero length".into()));
+            return Err(TokenizerError::Unsupported(
+                "a time signature of zero length".into(),
+            ));
         }
-        measures.push(Measure { start: o, bar, ..Measure::default() });
+        measures.push(Measure {
+            start: o,
+            bar,
+            ..Measure::default()
+        });
         o = o.add(bar);
         if o >= o_max {
             break;
@@ -391,7 +452,10 @@ fn layout_part(
         let id = arena.len();
         let offset = e.offset;
         arena.push(e);
-        match measures.iter_mut().find(|m| m.start <= offset && offset < m.start.add(m.bar)) {
+        match measures
+            .iter_mut()
+            .find(|m| m.start <= offset && offset < m.start.add(m.bar))
+        {
             Some(m) => {
                 let local = offset.sub(m.start);
                 m.slots.push(Slot::Note(id, local, counter.next()));
@@ -443,7 +507,10 @@ fn layout_part(
             soundings.push((arena[id].offset, arena[id].grace, s.clone()));
         }
     }
-    Ok(FlatPart { soundings, instruments })
+    Ok(FlatPart {
+        soundings,
+        instruments,
+    })
 }
 
 fn slot_key(s: &Slot, arena: &[Element]) -> (Q, i32, bool, u64) {
@@ -477,7 +544,10 @@ fn make_voices(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
         })
         .collect();
     notes.sort_by_key(|(id, local, idx)| (*local, !arena[*id].grace, *idx));
-    let spans: Vec<(Q, Q)> = notes.iter().map(|(id, local, _)| (*local, local.add(arena[*id].duration))).collect();
+    let spans: Vec<(Q, Q)> = notes
+        .iter()
+        .map(|(id, local, _)| (*local, local.add(arena[*id].duration)))
+        .collect();
     let max_voices = max_layering_group(&spans);
     if max_voices <= 1 {
         return;
@@ -493,7 +563,8 @@ fn make_voices(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
     m.slots.retain(|s| matches!(s, Slot::Voice(..)));
     for v in voices.into_iter().filter(|v| !v.is_empty()) {
         m.voices.push(v);
-        m.slots.push(Slot::Voice(m.voices.len() - 1, counter.next()));
+        m.slots
+            .push(Slot::Voice(m.voices.len() - 1, counter.next()));
     }
 }
 
@@ -522,7 +593,8 @@ fn max_layering_group(spans: &[(Q, Q)]) -> usize {
         l.sort_unstable();
     }
     let mut post: Vec<(Q, Vec<usize>)> = Vec::new();
-    let find = |post: &Vec<(Q, Vec<usize>)>, x: usize| post.iter().position(|(_, v)| v.contains(&x));
+    let find =
+        |post: &Vec<(Q, Vec<usize>)>, x: usize| post.iter().position(|(_, v)| v.contains(&x));
     for (src, indices) in map.iter().enumerate() {
         if indices.is_empty() {
             continue;
@@ -562,7 +634,11 @@ fn make_ties(measures: &mut Vec<Measure>, arena: &mut Vec<Element>, counter: &mu
         let bar = measures[k].bar;
         if k + 1 == measures.len() {
             let start = measures[k].start.add(bar);
-            measures.push(Measure { start, bar, ..Measure::default() });
+            measures.push(Measure {
+                start,
+                bar,
+                ..Measure::default()
+            });
         }
         let m_has_voices = measures[k].has_voices();
         let next_has_voices = measures[k + 1].has_voices();
@@ -581,7 +657,12 @@ fn make_ties(measures: &mut Vec<Measure>, arena: &mut Vec<Element>, counter: &mu
             for (v, _) in voice_slots {
                 let mut notes = measures[k].voices[v].clone();
                 notes.sort_by_key(|(id, local, idx)| (*local, !arena[*id].grace, *idx));
-                containers.push(notes.into_iter().map(|(id, local, _)| (id, local, Some(v))).collect());
+                containers.push(
+                    notes
+                        .into_iter()
+                        .map(|(id, local, _)| (id, local, Some(v)))
+                        .collect(),
+                );
             }
         } else {
             let mut slots = measures[k].slots.clone();
@@ -665,9 +746,13 @@ fn move_notes_to_voice(m: &mut Measure, counter: &mut Counter) {
         .collect();
     notes.sort_by_key(|(_, local, idx)| (*local, *idx));
     m.slots.retain(|s| matches!(s, Slot::Voice(..)));
-    let voice: Vec<(usize, Q, u64)> = notes.into_iter().map(|(id, local, _)| (id, local, counter.next())).collect();
+    let voice: Vec<(usize, Q, u64)> = notes
+        .into_iter()
+        .map(|(id, local, _)| (id, local, counter.next()))
+        .collect();
     m.voices.push(voice);
-    m.slots.push(Slot::Voice(m.voices.len() - 1, counter.next()));
+    m.slots
+        .push(Slot::Voice(m.voices.len() - 1, counter.next()));
 }
 
 /// `flattenUnnecessaryVoices`: empty voices go; a single remaining voice is dissolved into the
@@ -706,7 +791,11 @@ fn partition_first_part(parts: Vec<FlatPart>) -> Vec<Sounding> {
         .map(|(_, i)| i.name.clone().unwrap_or_default())
         .next()
     else {
-        return parts.into_iter().next().map(|p| p.soundings.into_iter().map(|s| s.2).collect()).unwrap_or_default();
+        return parts
+            .into_iter()
+            .next()
+            .map(|p| p.soundings.into_iter().map(|s| s.2).collect())
+            .unwrap_or_default();
     };
     // (offset, grace, insertion rank, sounding)
     let mut collected: Vec<(Q, bool, usize, Sounding)> = Vec::new();

@@ -12,7 +12,10 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
         return Some(path);
     }
     if std::env::var_os("CI").is_some() {
-        panic!("test data {} is missing: CI must have ../shared/data beside the checkout", path.display());
+        panic!(
+            "test data {} is missing: CI must have ../shared/data beside the checkout",
+            path.display()
+        );
     }
     eprintln!("skipped: {} not found", path.display());
     None
