@@ -92,6 +92,17 @@ fn check_chunks(bytes: &[u8]) -> Result<(), TokenizerError> {
         u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize
     };
     let declared_tracks = u16::from_be_bytes([bytes[10], bytes[11]]) as usize;
+    // SMPTE division: midly negates the frame-rate byte, which overflows on 0x80, so check it
+    // here. music21 accepts only 24, 25, 29 or 30 in the low byte.
+    if bytes[12] & 0x80 != 0 {
+        let fps = -i16::from(bytes[12] as i8);
+        if ![24, 25, 29, 30].contains(&fps) || ![24, 25, 29, 30].contains(&bytes[13]) {
+            return Err(TokenizerError::Midi(format!(
+                "invalid SMPTE time division {:#04x}{:02x}",
+                bytes[12], bytes[13]
+            )));
+        }
+    }
     let mut at = 8 + be32(4);
     let mut tracks = 0;
     while tracks < declared_tracks {

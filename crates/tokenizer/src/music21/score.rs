@@ -11,6 +11,11 @@ use crate::error::TokenizerError;
 /// music21's `defaults.quantizationQuarterLengthDivisors`.
 const DIVISORS: [u32; 2] = [4, 3];
 
+/// A bound on measures per part, so that a corrupt delta time (hours of silence) is an error
+/// instead of an allocation of millions of empty measures. 100,000 bars of 4/4 last 55 hours at
+/// 120 BPM.
+const MAX_MEASURES: usize = 100_000;
+
 /// A note or chord as music21 imports it, with what the token needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Sounding {
@@ -334,21 +339,31 @@ fn group_chords(notes: &[TimedNote], tpq: u32) -> (Vec<(u64, u64, u64, Sounding)
 /// `Stream.quantize(processOffsets=True, processDurations=True)` on a sorted stream, including the
 /// v7 look-ahead that stretches a duration to fill the gap to the next onset.
 fn quantize(elements: &mut [Element]) {
-    for i in 0..elements.len() {
-        let o = best_match(elements[i].offset.to_f64(), &DIVISORS, true, 0.0).value;
-        elements[i].offset = Q::from_f64(o);
-        let ql = elements[i].duration.to_f64().max(0.0);
-        let zero_allowed = !matches!(elements[i].kind, Kind::Sounding(_)) || elements[i].grace;
-        let next = elements[i + 1..]
-            .iter()
-            .map(|n| best_match(n.offset.to_f64(), &DIVISORS, true, 0.0).value)
-            .find(|&m| m > o);
-        let gap = match next {
-            Some(m) => Q::from_f64(m - elements[i].offset.to_f64()).to_f64(),
+    // Each element's quantized onset depends only on its raw onset, so compute them once; the
+    // look-ahead is then "the first later element whose quantized onset is greater", a
+    // next-greater-element query answered for all elements by one backwards pass with a stack.
+    let quantized: Vec<f64> = elements
+        .iter()
+        .map(|e| best_match(e.offset.to_f64(), &DIVISORS, true, 0.0).value)
+        .collect();
+    let mut next_greater: Vec<Option<usize>> = vec![None; elements.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for i in (0..elements.len()).rev() {
+        while stack.last().is_some_and(|&j| quantized[j] <= quantized[i]) {
+            stack.pop();
+        }
+        next_greater[i] = stack.last().copied();
+        stack.push(i);
+    }
+    for (i, e) in elements.iter_mut().enumerate() {
+        e.offset = Q::from_f64(quantized[i]);
+        let ql = e.duration.to_f64().max(0.0);
+        let zero_allowed = !matches!(e.kind, Kind::Sounding(_)) || e.grace;
+        let gap = match next_greater[i] {
+            Some(j) => Q::from_f64(quantized[j] - e.offset.to_f64()).to_f64(),
             None => 0.0,
         };
-        let d = best_match(ql, &DIVISORS, zero_allowed, gap);
-        elements[i].duration = Q::from_f64(d.value);
+        e.duration = Q::from_f64(best_match(ql, &DIVISORS, zero_allowed, gap).value);
     }
 }
 
@@ -426,6 +441,11 @@ fn layout_part(
             return Err(TokenizerError::Unsupported(
                 "a time signature of zero length".into(),
             ));
+        }
+        if measures.len() == MAX_MEASURES {
+            return Err(TokenizerError::Unsupported(format!(
+                "the piece would need more than {MAX_MEASURES} measures"
+            )));
         }
         measures.push(Measure {
             start: o,
@@ -592,9 +612,22 @@ fn max_layering_group(spans: &[(Q, Q)]) -> usize {
     for l in &mut map {
         l.sort_unstable();
     }
-    let mut post: Vec<(Q, Vec<usize>)> = Vec::new();
-    let find =
-        |post: &Vec<(Q, Vec<usize>)>, x: usize| post.iter().position(|(_, v)| v.contains(&x));
+    // Groups keyed by offset, in creation order, with each element's group remembered so that
+    // music21's "is it already in some group" scan is a lookup.
+    let mut groups: Vec<(Q, usize)> = Vec::new();
+    let mut group_of: Vec<Option<usize>> = vec![None; n];
+    let add =
+        |groups: &mut Vec<(Q, usize)>, group_of: &mut Vec<Option<usize>>, key: Q, x: usize| {
+            let g = match groups.iter().position(|(k, _)| *k == key) {
+                Some(g) => g,
+                None => {
+                    groups.push((key, 0));
+                    groups.len() - 1
+                }
+            };
+            groups[g].1 += 1;
+            group_of[x] = Some(g);
+        };
     for (src, indices) in map.iter().enumerate() {
         if indices.is_empty() {
             continue;
@@ -603,27 +636,30 @@ fn max_layering_group(spans: &[(Q, Q)]) -> usize {
         let mut dst_offset: Option<Q> = None;
         for &j in indices {
             let mut store = true;
-            if let Some(k) = find(&post, j) {
+            if let Some(g) = group_of[j] {
                 store = false;
-                dst_offset = Some(post[k].0);
+                dst_offset = Some(groups[g].0);
             }
             let key = *dst_offset.get_or_insert(src_offset);
             if store {
-                push_group(&mut post, key, j);
+                add(&mut groups, &mut group_of, key, j);
             }
         }
-        if find(&post, src).is_none() {
-            push_group(&mut post, dst_offset.unwrap_or(src_offset), src);
+        if group_of[src].is_none() {
+            add(
+                &mut groups,
+                &mut group_of,
+                dst_offset.unwrap_or(src_offset),
+                src,
+            );
         }
     }
-    post.iter().map(|(_, v)| v.len()).max().unwrap_or(0).max(1)
-}
-
-fn push_group(post: &mut Vec<(Q, Vec<usize>)>, key: Q, x: usize) {
-    match post.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, v)) => v.push(x),
-        None => post.push((key, vec![x])),
-    }
+    groups
+        .iter()
+        .map(|(_, size)| *size)
+        .max()
+        .unwrap_or(0)
+        .max(1)
 }
 
 /// `makeTies`: a note or chord that runs past its barline is cut there and the rest continues in
