@@ -1,5 +1,6 @@
 //! `emopiano`: the command-line program.
 
+mod data;
 mod detokenize;
 mod tokenize;
 
@@ -21,6 +22,11 @@ enum Command {
     Tokenize(tokenize::Args),
     /// Write a token list (JSON) as a MIDI file.
     Detokenize(detokenize::Args),
+    /// Datasets: statistics, and writing the embedded corpus to disk.
+    Data {
+        #[command(subcommand)]
+        command: data::Command,
+    },
 }
 
 fn main() -> ExitCode {
@@ -28,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tokenize(args) => tokenize::run(args),
         Command::Detokenize(args) => detokenize::run(args),
+        Command::Data { command } => data::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,64 @@
+//! The errors of this crate.
+
+use std::path::PathBuf;
+
+/// What can go wrong while loading or describing a corpus.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    /// An emotion name other than happy, peaceful, sad or scary.
+    #[error("unknown emotion {0:?}: expected happy, peaceful, sad or scary")]
+    UnknownEmotion(String),
+    /// A dataset name emopiano does not know.
+    #[error("unknown dataset {0:?}: expected primary-cues, eerola, emopia or folder")]
+    UnknownDataset(String),
+    /// A file or folder the dataset needs is not there.
+    #[error("{path}: {what}")]
+    Missing {
+        /// Where it was looked for.
+        path: PathBuf,
+        /// What is missing.
+        what: String,
+    },
+    /// A metadata file that cannot be used as it is.
+    #[error("{path}: {problem}")]
+    BadMetadata {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the row or column.
+        problem: String,
+    },
+    /// Audio pieces that must be transcribed before they can be tokenized.
+    #[error(
+        "{path}: {count} pieces are audio (.wav); transcribing audio to MIDI is not implemented \
+         yet (it arrives with the audio issue), so this corpus cannot be tokenized"
+    )]
+    AudioOnly {
+        /// The corpus root.
+        path: PathBuf,
+        /// Number of wav pieces.
+        count: usize,
+    },
+    /// Reading a file or folder failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A piece could not be tokenized.
+    #[error("{path}: {source}")]
+    Tokenize {
+        /// The piece.
+        path: PathBuf,
+        /// The error.
+        source: emopiano_tokenizer::TokenizerError,
+    },
+}
+
+impl CorpusError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CorpusError {
+        let path = path.into();
+        move |source| CorpusError::Io { path, source }
+    }
+}
