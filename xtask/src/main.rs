@@ -1,6 +1,7 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 
 mod bench_tokenize;
+mod fetch_dataset;
 mod golden;
 mod python;
 
@@ -21,6 +22,21 @@ struct Cli {
 enum Command {
     /// Regenerate the tokenizer's golden files with music21 (creates a Python venv on first use).
     Golden,
+    /// Download a public dataset, verify its checksums and unpack it into datasets/<name>/data.
+    FetchDataset {
+        /// Which dataset.
+        #[arg(value_enum)]
+        dataset: fetch_dataset::Dataset,
+        /// Where to put it (default: datasets/<name>/data).
+        #[arg(long)]
+        dest: Option<PathBuf>,
+        /// Server to use instead of Zenodo / the Harvard Dataverse (e.g. a mirror).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Replace an existing download.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run a benchmark against its baseline, in the same command.
     Bench {
         #[command(subcommand)]
@@ -57,6 +73,19 @@ fn main() -> Result<()> {
     let root = root();
     match cli.command {
         Command::Golden => golden::run(&root),
+        Command::FetchDataset {
+            dataset,
+            dest,
+            base_url,
+            force,
+        } => {
+            let dest = dest.unwrap_or_else(|| {
+                root.join("datasets")
+                    .join(format!("{dataset:?}").to_lowercase())
+                    .join("data")
+            });
+            fetch_dataset::run(dataset, &dest, base_url, force)
+        }
         Command::Bench {
             bench: Bench::Tokenize { dir, limit, out },
         } => bench_tokenize::run(&root, &root.join(dir), limit, &root.join(out)),

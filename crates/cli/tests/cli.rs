@@ -180,13 +180,28 @@ fn detokenize_rejects_bad_token_files_by_name() {
 #[test]
 fn data_stats_with_no_arguments_reports_the_embedded_corpus() {
     let out = emopiano(&["data", "stats"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("dataset primary-cues"), "{stdout}");
-    let all = stdout.lines().find(|l| l.starts_with("all")).expect("total line");
+    let all = stdout
+        .lines()
+        .find(|l| l.starts_with("all"))
+        .expect("total line");
     assert_eq!(all.split_whitespace().nth(1), Some("200"), "{all}");
-    for (emotion, pieces) in [("happy", "51"), ("peaceful", "42"), ("sad", "53"), ("scary", "54")] {
-        let line = stdout.lines().find(|l| l.starts_with(emotion)).expect(emotion);
+    for (emotion, pieces) in [
+        ("happy", "51"),
+        ("peaceful", "42"),
+        ("sad", "53"),
+        ("scary", "54"),
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(emotion))
+            .expect(emotion);
         assert_eq!(line.split_whitespace().nth(1), Some(pieces), "{line}");
     }
 }
@@ -195,12 +210,28 @@ fn data_stats_with_no_arguments_reports_the_embedded_corpus() {
 fn data_stats_on_the_papers_corpus_prints_the_papers_counts() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/eerola");
     if !shared.exists() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have {}", shared.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have {}",
+            shared.display()
+        );
         eprintln!("skipped: {} not found", shared.display());
         return;
     }
-    let out = emopiano(&["data", "stats", "--json", "--dataset", "eerola", "--path", shared.to_str().expect("utf-8")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = emopiano(&[
+        "data",
+        "stats",
+        "--json",
+        "--dataset",
+        "eerola",
+        "--path",
+        shared.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(s["total"]["tokens"], 3863);
     assert_eq!(s["total"]["vocabulary"], 106);
@@ -208,10 +239,21 @@ fn data_stats_on_the_papers_corpus_prints_the_papers_counts() {
         .as_array()
         .expect("emotions")
         .iter()
-        .map(|e| (e[0].as_str().expect("name").to_string(), e[1]["tokens"].as_u64().expect("tokens")))
+        .map(|e| {
+            (
+                e[0].as_str().expect("name").to_string(),
+                e[1]["tokens"].as_u64().expect("tokens"),
+            )
+        })
         .collect();
-    let expected: Vec<(String, u64)> =
-        [("happy", 1822), ("peaceful", 379), ("sad", 561), ("scary", 1101)].map(|(e, n)| (e.to_string(), n)).to_vec();
+    let expected: Vec<(String, u64)> = [
+        ("happy", 1822),
+        ("peaceful", 379),
+        ("sad", 561),
+        ("scary", 1101),
+    ]
+    .map(|(e, n)| (e.to_string(), n))
+    .to_vec();
     assert_eq!(tokens, expected);
 }
 
@@ -221,7 +263,14 @@ fn data_commands_reject_bad_datasets_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("maestro"));
     let dir = scratch("nodata");
-    let out = emopiano(&["data", "stats", "--dataset", "emopia", "--path", dir.join("nowhere").to_str().expect("utf-8")]);
+    let out = emopiano(&[
+        "data",
+        "stats",
+        "--dataset",
+        "emopia",
+        "--path",
+        dir.join("nowhere").to_str().expect("utf-8"),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere"));
 }
@@ -229,10 +278,28 @@ fn data_commands_reject_bad_datasets_clearly() {
 #[test]
 fn make_primary_cues_writes_a_corpus_that_data_stats_reads() {
     let dir = scratch("cues").join("corpus");
-    let out = emopiano(&["data", "make-primary-cues", "--out", dir.to_str().expect("utf-8")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read_dir(dir.join("midi")).expect("midi").count(), 200);
-    let from_disk = emopiano(&["data", "stats", "--json", "--path", dir.to_str().expect("utf-8")]);
+    let out = emopiano(&[
+        "data",
+        "make-primary-cues",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.join("midi")).expect("midi").count(),
+        200
+    );
+    let from_disk = emopiano(&[
+        "data",
+        "stats",
+        "--json",
+        "--path",
+        dir.to_str().expect("utf-8"),
+    ]);
     let embedded = emopiano(&["data", "stats", "--json"]);
     let a: Value = serde_json::from_slice(&from_disk.stdout).expect("json");
     let b: Value = serde_json::from_slice(&embedded.stdout).expect("json");

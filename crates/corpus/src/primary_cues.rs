@@ -534,7 +534,8 @@ mod tests {
             (1..=4).map(|m| count(&|r| r.melody, m)).collect::<Vec<_>>(),
             MELODY_COUNTS
         );
-        let cues: [(&dyn Fn(&DesignRow) -> usize, usize); 6] = [
+        type Cue<'a> = (&'a dyn Fn(&DesignRow) -> usize, usize);
+        let cues: [Cue; 6] = [
             (&|r| r.register, 6),
             (&|r| r.mode, 2),
             (&|r| r.tempo, 5),

@@ -1,12 +1,16 @@
 //! The loaders on the real shared data and on broken inputs.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup step should abort the test
+
 mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use emopiano_corpus::stats::compute;
-use emopiano_corpus::{Corpus, CorpusError, DatasetKind, Emotion, Labeling, LoadOptions, Source, Split, load};
+use emopiano_corpus::{
+    Corpus, CorpusError, DatasetKind, Emotion, Labeling, LoadOptions, Source, Split, load,
+};
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 
 fn counts(c: &Corpus) -> BTreeMap<Emotion, usize> {
@@ -14,9 +18,14 @@ fn counts(c: &Corpus) -> BTreeMap<Emotion, usize> {
 }
 
 fn expect(happy: usize, peaceful: usize, sad: usize, scary: usize) -> BTreeMap<Emotion, usize> {
-    [(Emotion::Happy, happy), (Emotion::Peaceful, peaceful), (Emotion::Sad, sad), (Emotion::Scary, scary)]
-        .into_iter()
-        .collect()
+    [
+        (Emotion::Happy, happy),
+        (Emotion::Peaceful, peaceful),
+        (Emotion::Sad, sad),
+        (Emotion::Scary, scary),
+    ]
+    .into_iter()
+    .collect()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -28,12 +37,17 @@ fn scratch(name: &str) -> PathBuf {
 
 fn midi() -> Vec<u8> {
     let tokens: Vec<String> = ["C4", "E4", "G4"].map(String::from).to_vec();
-    TokenizerKind::NotesChords.build(DecodeOptions::musical()).decode(&tokens).unwrap()
+    TokenizerKind::NotesChords
+        .build(DecodeOptions::musical())
+        .decode(&tokens)
+        .unwrap()
 }
 
 #[test]
 fn eerola_by_melody_and_by_ratings() {
-    let Some(root) = support::shared_data("eerola") else { return };
+    let Some(root) = support::shared_data("eerola") else {
+        return;
+    };
     let by_melody = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap();
     assert_eq!(by_melody.pieces.len(), 200);
     assert_eq!(counts(&by_melody), expect(51, 42, 53, 54));
@@ -44,35 +58,62 @@ fn eerola_by_melody_and_by_ratings() {
     assert!(matches!(&first.source, Source::Midi(p) if p.ends_with("midi/001.mid")));
     // design_matrix.csv row 1: 1,4,1,4,4,2,2,4 (Melody 4 = peaceful)
     assert_eq!(first.emotion, Emotion::Peaceful);
-    for (cue, level) in [("register", "4"), ("mode", "1"), ("tempo", "4"), ("soundlevel", "4"), ("articulation", "2"), ("timbre", "2")] {
+    for (cue, level) in [
+        ("register", "4"),
+        ("mode", "1"),
+        ("tempo", "4"),
+        ("soundlevel", "4"),
+        ("articulation", "2"),
+        ("timbre", "2"),
+    ] {
         assert_eq!(first.metadata[cue], level, "{cue}");
     }
 }
 
 #[test]
 fn eerola_stats_reproduce_the_tokenizer_counts() {
-    let Some(root) = support::shared_data("eerola") else { return };
+    let Some(root) = support::shared_data("eerola") else {
+        return;
+    };
     let corpus = load(DatasetKind::Eerola, Some(&root), &LoadOptions::default()).unwrap();
     let s = compute(&corpus, TokenizerKind::NotesChords, 100).unwrap();
     let tokens: BTreeMap<Emotion, usize> = s.emotions.iter().map(|(e, r)| (*e, r.tokens)).collect();
     assert_eq!(tokens, expect(1822, 379, 561, 1101));
-    assert_eq!((s.total.tokens, s.total.vocabulary, s.total.windows), (3863, 106, 3463));
+    assert_eq!(
+        (s.total.tokens, s.total.vocabulary, s.total.windows),
+        (3863, 106, 3463)
+    );
     assert!(s.skipped.is_empty());
 }
 
 #[test]
 fn emopia_quadrants_and_official_splits() {
-    let Some(root) = support::shared_data("emopia") else { return };
+    let Some(root) = support::shared_data("emopia") else {
+        return;
+    };
     let corpus = emopiano_corpus::emopia::load(&root).unwrap();
     assert_eq!(corpus.pieces.len(), 1078);
     // Q1 250 happy, Q2 265 scary, Q3 253 sad, Q4 310 peaceful.
     assert_eq!(counts(&corpus), expect(250, 310, 253, 265));
     for split in [Split::Train, Split::Val, Split::Test] {
-        let listed = std::fs::read_to_string(root.join(format!("split/{split}_clip.csv"))).unwrap().lines().skip(1).filter(|l| !l.is_empty()).count();
-        let assigned = corpus.pieces.iter().filter(|p| p.split == Some(split)).count();
+        let listed = std::fs::read_to_string(root.join(format!("split/{split}_clip.csv")))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .count();
+        let assigned = corpus
+            .pieces
+            .iter()
+            .filter(|p| p.split == Some(split))
+            .count();
         assert_eq!(assigned, listed, "{split}");
     }
-    let p = corpus.pieces.iter().find(|p| p.id == "Q3_egYSmNuIFGk_1").unwrap();
+    let p = corpus
+        .pieces
+        .iter()
+        .find(|p| p.id == "Q3_egYSmNuIFGk_1")
+        .unwrap();
     assert_eq!((p.emotion, p.split), (Emotion::Sad, Some(Split::Train)));
     assert_eq!(p.metadata["song"], "egYSmNuIFGk");
 }
@@ -80,7 +121,12 @@ fn emopia_quadrants_and_official_splits() {
 #[test]
 fn folder_loader_reads_emotion_folders_case_insensitively() {
     let root = scratch("folder");
-    for (dir, file) in [("Happy", "a.mid"), ("happy/deeper", "b.MID"), ("sad", "c.midi"), ("SCARY", "d.mid")] {
+    for (dir, file) in [
+        ("Happy", "a.mid"),
+        ("happy/deeper", "b.MID"),
+        ("sad", "c.midi"),
+        ("SCARY", "d.mid"),
+    ] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
         std::fs::write(root.join(dir).join(file), midi()).unwrap();
     }
@@ -95,8 +141,13 @@ fn folder_loader_rejects_an_unknown_emotion_folder() {
     let root = scratch("angry");
     std::fs::create_dir_all(root.join("angry")).unwrap();
     std::fs::write(root.join("angry/x.mid"), midi()).unwrap();
-    let err = emopiano_corpus::folder::load(&root).unwrap_err().to_string();
-    assert!(err.contains("angry") && err.contains("unknown emotion"), "{err}");
+    let err = emopiano_corpus::folder::load(&root)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("angry") && err.contains("unknown emotion"),
+        "{err}"
+    );
 }
 
 fn write_eerola(root: &Path, design: &str, files: &[&str]) {
@@ -112,26 +163,55 @@ fn eerola_broken_inputs_are_clear_errors() {
     let header = "Nro,Register,Mode,Tempo,Soundlevel,Articulation,Timbre,Melody\n";
     // A missing column.
     let root = scratch("eerola-column");
-    write_eerola(&root, "Nro,Register,Mode,Tempo,Soundlevel,Articulation,Timbre\n1,1,1,1,1,1,1\n", &["001.mid"]);
-    let err = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap_err().to_string();
-    assert!(err.contains("design_matrix.csv") && err.contains("\"Melody\""), "{err}");
+    write_eerola(
+        &root,
+        "Nro,Register,Mode,Tempo,Soundlevel,Articulation,Timbre\n1,1,1,1,1,1,1\n",
+        &["001.mid"],
+    );
+    let err = emopiano_corpus::eerola::load(&root, Labeling::Melody)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("design_matrix.csv") && err.contains("\"Melody\""),
+        "{err}"
+    );
     // A row without a file.
     let root = scratch("eerola-file");
-    write_eerola(&root, &format!("{header}1,1,1,1,1,1,1,2\n2,1,1,1,1,1,1,3\n"), &["1.mid"]);
-    let err = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap_err().to_string();
-    assert!(err.contains("Nro 2") && err.contains("no stimulus file"), "{err}");
+    write_eerola(
+        &root,
+        &format!("{header}1,1,1,1,1,1,1,2\n2,1,1,1,1,1,1,3\n"),
+        &["1.mid"],
+    );
+    let err = emopiano_corpus::eerola::load(&root, Labeling::Melody)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Nro 2") && err.contains("no stimulus file"),
+        "{err}"
+    );
     // An unknown Melody code.
     let root = scratch("eerola-code");
     write_eerola(&root, &format!("{header}1,1,1,1,1,1,1,7\n"), &["001.mid"]);
-    let err = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap_err().to_string();
-    assert!(err.contains("row 1") && err.contains("Melody \"7\""), "{err}");
+    let err = emopiano_corpus::eerola::load(&root, Labeling::Melody)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("row 1") && err.contains("Melody \"7\""),
+        "{err}"
+    );
     // Ratings asked for, but no ratings file.
     let root = scratch("eerola-ratings");
     write_eerola(&root, &format!("{header}1,1,1,1,1,1,1,2\n"), &["001.mid"]);
-    let err = emopiano_corpus::eerola::load(&root, Labeling::Ratings).unwrap_err().to_string();
+    let err = emopiano_corpus::eerola::load(&root, Labeling::Ratings)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("mean_emotion_ratings.csv"), "{err}");
     // Ratings: a tie goes to the column that comes first in the file (Scary before Happy).
-    std::fs::write(root.join("mean_emotion_ratings.csv"), "Nro,Scary,Happy,Sad,Peaceful\n1,5.0,5.0,1,1\n").unwrap();
+    std::fs::write(
+        root.join("mean_emotion_ratings.csv"),
+        "Nro,Scary,Happy,Sad,Peaceful\n1,5.0,5.0,1,1\n",
+    )
+    .unwrap();
     let c = emopiano_corpus::eerola::load(&root, Labeling::Ratings).unwrap();
     assert_eq!(c.pieces[0].emotion, Emotion::Scary);
 }
@@ -140,13 +220,21 @@ fn eerola_broken_inputs_are_clear_errors() {
 fn a_wav_only_corpus_is_listed_but_refused_for_tokenizing() {
     let root = scratch("wav");
     std::fs::create_dir_all(root.join("wav")).unwrap();
-    std::fs::write(root.join("design_matrix.csv"), "Nro,Register,Mode,Tempo,Soundlevel,Articulation,Timbre,Melody\n1,1,1,1,1,1,1,2\n").unwrap();
+    std::fs::write(
+        root.join("design_matrix.csv"),
+        "Nro,Register,Mode,Tempo,Soundlevel,Articulation,Timbre,Melody\n1,1,1,1,1,1,1,2\n",
+    )
+    .unwrap();
     std::fs::write(root.join("wav/001.wav"), b"RIFF....WAVE").unwrap();
     let c = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap();
     assert!(c.pieces[0].is_audio());
     let err = compute(&c, TokenizerKind::NotesChords, 100).unwrap_err();
     assert!(matches!(err, CorpusError::AudioOnly { count: 1, .. }));
-    assert!(err.to_string().contains("transcribing audio to MIDI is not implemented"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("transcribing audio to MIDI is not implemented"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,14 +242,24 @@ fn emopia_broken_inputs_are_clear_errors() {
     let root = scratch("emopia");
     std::fs::create_dir_all(root.join("midis")).unwrap();
     std::fs::write(root.join("midis/Q1_abc_0.mid"), midi()).unwrap();
-    std::fs::write(root.join("label.csv"), "ID,4Q,annotator\nQ1_abc_0,1,D\nQ2_def_1,2,D\n").unwrap();
-    let err = emopiano_corpus::emopia::load(&root).unwrap_err().to_string();
+    std::fs::write(
+        root.join("label.csv"),
+        "ID,4Q,annotator\nQ1_abc_0,1,D\nQ2_def_1,2,D\n",
+    )
+    .unwrap();
+    let err = emopiano_corpus::emopia::load(&root)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("Q2_def_1") && err.contains("row 2"), "{err}");
     std::fs::write(root.join("label.csv"), "ID,annotator\nQ1_abc_0,D\n").unwrap();
-    let err = emopiano_corpus::emopia::load(&root).unwrap_err().to_string();
+    let err = emopiano_corpus::emopia::load(&root)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("label.csv") && err.contains("\"4Q\""), "{err}");
     std::fs::write(root.join("label.csv"), "ID,4Q,annotator\nQ1_abc_0,5,D\n").unwrap();
-    let err = emopiano_corpus::emopia::load(&root).unwrap_err().to_string();
+    let err = emopiano_corpus::emopia::load(&root)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("4Q \"5\""), "{err}");
 }
 
@@ -173,9 +271,18 @@ fn the_embedded_corpus_has_the_published_label_counts() {
     let s = compute(&c, TokenizerKind::NotesChords, 100).unwrap();
     assert!(s.skipped.is_empty(), "{:?}", s.skipped);
     // Every emotion has enough tokens for windows of 100, and chords occur.
-    assert!(s.emotions.iter().all(|(_, r)| r.windows > 0), "{:?}", s.emotions);
+    assert!(
+        s.emotions.iter().all(|(_, r)| r.windows > 0),
+        "{:?}",
+        s.emotions
+    );
     let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
-    let chords = c.pieces.iter().map(|p| tokenizer.encode(&p.midi_bytes().unwrap()).unwrap()).flatten().filter(|t| t.contains('.')).count();
+    let chords = c
+        .pieces
+        .iter()
+        .flat_map(|p| tokenizer.encode(&p.midi_bytes().unwrap()).unwrap())
+        .filter(|t| t.contains('.'))
+        .count();
     assert!(chords > 200, "{chords} chord tokens");
 }
 
@@ -185,7 +292,12 @@ fn the_written_corpus_loads_back_with_identical_pieces() {
     let n = emopiano_corpus::primary_cues::write(&dir).unwrap();
     assert_eq!(n, 200);
     let embedded = load(DatasetKind::PrimaryCues, None, &LoadOptions::default()).unwrap();
-    let written = load(DatasetKind::PrimaryCues, Some(&dir), &LoadOptions::default()).unwrap();
+    let written = load(
+        DatasetKind::PrimaryCues,
+        Some(&dir),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(written.pieces.len(), 200);
     for (a, b) in embedded.pieces.iter().zip(&written.pieces) {
         assert_eq!((a.id.as_str(), a.emotion), (b.id.as_str(), b.emotion));
@@ -199,7 +311,18 @@ fn the_written_corpus_loads_back_with_identical_pieces() {
 #[test]
 fn emotions_and_datasets_parse_case_insensitively() {
     assert_eq!("PEACEFUL".parse::<Emotion>().unwrap(), Emotion::Peaceful);
-    assert!(matches!("angry".parse::<Emotion>(), Err(CorpusError::UnknownEmotion(s)) if s == "angry"));
-    assert_eq!("EMOPIA".parse::<DatasetKind>().unwrap(), DatasetKind::Emopia);
-    assert!("maestro".parse::<DatasetKind>().unwrap_err().to_string().contains("maestro"));
+    assert!(
+        matches!("angry".parse::<Emotion>(), Err(CorpusError::UnknownEmotion(s)) if s == "angry")
+    );
+    assert_eq!(
+        "EMOPIA".parse::<DatasetKind>().unwrap(),
+        DatasetKind::Emopia
+    );
+    assert!(
+        "maestro"
+            .parse::<DatasetKind>()
+            .unwrap_err()
+            .to_string()
+            .contains("maestro")
+    );
 }
