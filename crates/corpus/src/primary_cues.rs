@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use midly::num::{u4, u7, u15, u24, u28};
-use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+use emopiano_tokenizer::midi_out::{Layout, Note as MidiNote, write_notes};
+use emopiano_tokenizer::rng::Lcg;
 
 use crate::{Corpus, CorpusError, Emotion, Piece, Source};
 
@@ -64,23 +64,6 @@ impl DesignRow {
             Emotion::Scary,
             Emotion::Peaceful,
         ][self.melody - 1]
-    }
-}
-
-/// A 64-bit LCG: deterministic on every platform.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, self.next(i + 1));
-        }
     }
 }
 
@@ -136,7 +119,7 @@ pub fn design() -> Vec<DesignRow> {
     let levels = [6, 2, 5, 5, 4, 3];
     let mut best: Option<(f64, Vec<Vec<usize>>)> = None;
     for seed in 0..CANDIDATES {
-        let mut rng = Lcg(0x5eed_0000 + seed);
+        let mut rng = Lcg::new(0x5eed_0000 + seed);
         let mut columns: Vec<Vec<usize>> = levels.iter().map(|&l| balanced(l, None)).collect();
         columns.push(balanced(4, Some(&MELODY_COUNTS)));
         for c in &mut columns {
@@ -333,14 +316,14 @@ pub fn render(row: &DesignRow) -> Vec<u8> {
     let (timbre, program) = TIMBRE[row.timbre - 1];
     let tpb = f64::from(TICKS_PER_BEAT);
 
-    // (tick, is_on, key, velocity)
-    let mut events: Vec<(u64, bool, u8, u8)> = Vec::new();
-    let mut push = |start: f64, beats: f64, key: i32, vel: u8| {
-        let on = (start * tpb).round() as u64;
-        let len = ((beats * articulation * tpb).round() as u64).max(1);
-        let key = key.clamp(0, 127) as u8;
-        events.push((on, true, key, vel));
-        events.push((on + len, false, key, 0));
+    let mut notes = Vec::new();
+    let mut push = |start: f64, beats: f64, key: i32, velocity: u8| {
+        notes.push(MidiNote {
+            start: (start * tpb).round() as u64,
+            length: ((beats * articulation * tpb).round() as u64).max(1),
+            key: key.clamp(0, 127) as u8,
+            velocity,
+        });
     };
     let mut t = 0.0;
     for &(d, a, len) in melody.notes {
@@ -348,79 +331,20 @@ pub fn render(row: &DesignRow) -> Vec<u8> {
         t += len;
     }
     t = 0.0;
-    for &(notes, len) in melody.chords {
-        for &(d, a) in notes {
+    for &(chord, len) in melody.chords {
+        for &(d, a) in chord {
             push(t, len, tonic - 12 + semitones(d, a, scale), velocity(0.8));
         }
         t += len;
     }
-    events.sort_by_key(|&(tick, on, key, _)| (tick, on, key));
-
-    let tempo = (60_000_000.0 / bpm).round() as u32;
-    let conductor = vec![
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::Tempo(u24::new(tempo))),
-        },
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::TimeSignature(4, 2, 24, 8)),
-        },
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
-        },
-    ];
-    let ch = u4::new(0);
-    let mut track = vec![
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::TrackName(timbre.as_bytes())),
-        },
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Midi {
-                channel: ch,
-                message: MidiMessage::ProgramChange {
-                    program: u7::new(program),
-                },
-            },
-        },
-    ];
-    let mut now = 0;
-    for (tick, on, key, vel) in events {
-        let message = if on {
-            MidiMessage::NoteOn {
-                key: u7::new(key),
-                vel: u7::new(vel),
-            }
-        } else {
-            MidiMessage::NoteOff {
-                key: u7::new(key),
-                vel: u7::new(0),
-            }
-        };
-        track.push(TrackEvent {
-            delta: u28::new((tick - now) as u32),
-            kind: TrackEventKind::Midi {
-                channel: ch,
-                message,
-            },
-        });
-        now = tick;
-    }
-    track.push(TrackEvent {
-        delta: u28::new(0),
-        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
-    });
-    let smf = Smf {
-        header: Header::new(Format::Parallel, Timing::Metrical(u15::new(TICKS_PER_BEAT))),
-        tracks: vec![conductor, track],
+    let layout = Layout {
+        ticks_per_quarter: TICKS_PER_BEAT,
+        bpm,
+        program,
+        name: timbre.to_string(),
     };
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = smf.write_std(&mut out);
-    out
+    // Every value is in range by construction (keys clamped, velocities 1..=127, bpm > 0).
+    write_notes(&notes, &layout).unwrap_or_default()
 }
 
 /// The embedded corpus: 200 pieces generated in memory.
@@ -563,7 +487,7 @@ mod tests {
             d.iter().map(|r| r.melody).collect(),
         ];
         let chosen = non_orthogonality(&cols);
-        let mut rng = Lcg(99);
+        let mut rng = Lcg::new(99);
         let mut shuffled = cols.clone();
         let mut scores = Vec::new();
         for _ in 0..32 {

@@ -1,10 +1,9 @@
 //! Tokens back to a Standard MIDI File, as the reference code writes its output.
 
-use midly::num::{u4, u7, u15, u24, u28};
-use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 use serde::{Deserialize, Serialize};
 
 use crate::TokenizerError;
+use crate::midi_out::{Layout, Note, program_name, write_notes};
 use crate::pitch::name_to_midi;
 
 /// Where a chord's pitch classes are placed.
@@ -124,7 +123,7 @@ fn nearest_key(pc: u8, previous: u8) -> u8 {
     (low + offset).clamp(0, 127) as u8
 }
 
-/// Writes tokens as a two-track (tempo map + piano) format-1 MIDI file.
+/// Writes tokens as a two-track (tempo map + instrument) format-1 MIDI file.
 pub fn write_midi(tokens: &[String], options: &DecodeOptions) -> Result<Vec<u8>, TokenizerError> {
     options.validate()?;
     let tpq = f64::from(options.ticks_per_quarter);
@@ -135,8 +134,7 @@ pub fn write_midi(tokens: &[String], options: &DecodeOptions) -> Result<Vec<u8>,
     }
     let length = length.max(1);
 
-    // (tick, is_on, key): offs sort before ons at the same tick so repeated keys re-strike.
-    let mut events: Vec<(u64, bool, u8)> = Vec::new();
+    let mut notes = Vec::new();
     let mut previous = 60u8;
     for (i, token) in tokens.iter().enumerate() {
         let keys = token_keys(token, options.chord_voicing, previous)?;
@@ -145,94 +143,33 @@ pub fn write_midi(tokens: &[String], options: &DecodeOptions) -> Result<Vec<u8>,
                 previous = single;
             }
         }
-        let on = i as u64 * step;
+        let start = i as u64 * step;
         let mut seen = Vec::new();
         for key in keys {
-            if seen.contains(&key) {
-                continue;
+            if !seen.contains(&key) {
+                seen.push(key);
+                notes.push(Note {
+                    start,
+                    length,
+                    key,
+                    velocity: options.velocity,
+                });
             }
-            seen.push(key);
-            events.push((on, true, key));
-            events.push((on + length, false, key));
         }
     }
-    events.sort_by_key(|&(t, on, k)| (t, on, k));
-
-    let tempo = (60_000_000.0 / options.tempo_bpm)
-        .round()
-        .clamp(1.0, 16_777_215.0) as u32;
-    let conductor = vec![
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::Tempo(u24::new(tempo))),
-        },
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::TimeSignature(4, 2, 24, 8)),
-        },
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
-        },
-    ];
-    let channel = u4::new(0);
-    let mut piano = vec![
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::TrackName(b"Piano")),
-        },
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Midi {
-                channel,
-                message: MidiMessage::ProgramChange {
-                    program: u7::new(options.program),
-                },
-            },
-        },
-    ];
-    let mut now = 0u64;
-    for (tick, on, key) in events {
-        let delta =
-            u28::try_from(u32::try_from(tick - now).unwrap_or(u32::MAX)).ok_or_else(|| {
-                TokenizerError::Unsupported("the melody is too long for one MIDI delta".into())
-            })?;
-        now = tick;
-        let message = if on {
-            MidiMessage::NoteOn {
-                key: u7::new(key),
-                vel: u7::new(options.velocity),
-            }
-        } else {
-            MidiMessage::NoteOff {
-                key: u7::new(key),
-                vel: u7::new(0),
-            }
-        };
-        piano.push(TrackEvent {
-            delta,
-            kind: TrackEventKind::Midi { channel, message },
-        });
-    }
-    piano.push(TrackEvent {
-        delta: u28::new(0),
-        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
-    });
-
-    let smf = Smf {
-        header: Header::new(
-            Format::Parallel,
-            Timing::Metrical(u15::new(options.ticks_per_quarter)),
-        ),
-        tracks: vec![conductor, piano],
+    let layout = Layout {
+        ticks_per_quarter: options.ticks_per_quarter,
+        bpm: options.tempo_bpm,
+        program: options.program,
+        name: program_name(options.program).to_string(),
     };
-    let mut out = Vec::new();
-    smf.write_std(&mut out)?;
-    Ok(out)
+    write_notes(&notes, &layout)
 }
 
 #[cfg(test)]
 mod tests {
+    use midly::{MidiMessage, Smf, TrackEventKind};
+
     use super::*;
 
     fn notes_of(bytes: &[u8]) -> Vec<(u64, u8, u64)> {

@@ -8,6 +8,8 @@
 use midly::num::{u4, u7, u15, u24, u28};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 
+use crate::rng::Lcg;
+
 /// One synthetic MIDI file.
 pub struct Fixture {
     /// File stem, unique.
@@ -132,18 +134,6 @@ fn piano(tpq: u16, body: impl FnOnce(&mut TrackBuilder)) -> Vec<u8> {
     t.at(0, Ev::Program(0, 0));
     body(&mut t);
     smf(Format::Parallel, tpq, &[&c, &t])
-}
-
-/// A small deterministic generator (64-bit LCG) for the humanised and random fixtures.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
 }
 
 const Q: u64 = 480;
@@ -493,11 +483,11 @@ pub fn all() -> Vec<Fixture> {
         "humanised_timing",
         "onsets and lengths jittered by up to a 32nd",
         piano(480, |t| {
-            let mut r = Lcg(7);
+            let mut r = Lcg::new(7);
             for i in 0..24u64 {
-                let jitter = r.next(60);
-                let len = Q / 2 - 30 + r.next(60);
-                t.note(0, 60 + r.next(13) as u8, i * Q / 2 + jitter, len);
+                let jitter = r.below(60);
+                let len = Q / 2 - 30 + r.below(60);
+                t.note(0, 60 + r.below(13) as u8, i * Q / 2 + jitter, len);
             }
         }),
     );
@@ -561,17 +551,17 @@ pub fn all() -> Vec<Fixture> {
         "random_polyphony",
         "seeded random two-hand texture with overlaps",
         piano(480, |t| {
-            let mut r = Lcg(2021);
+            let mut r = Lcg::new(2021);
             let mut tick = 0;
             for _ in 0..40 {
-                let len = [Q / 4, Q / 2, Q, 3 * Q / 2][r.next(4) as usize];
-                t.note(0, 60 + r.next(24) as u8, tick, len);
-                if r.next(3) == 0 {
-                    for _ in 0..1 + r.next(3) {
-                        t.note(0, 36 + r.next(24) as u8, tick, len * (1 + r.next(2)));
+                let len = [Q / 4, Q / 2, Q, 3 * Q / 2][r.below(4) as usize];
+                t.note(0, 60 + r.below(24) as u8, tick, len);
+                if r.below(3) == 0 {
+                    for _ in 0..1 + r.below(3) {
+                        t.note(0, 36 + r.below(24) as u8, tick, len * (1 + r.below(2)));
                     }
                 }
-                tick += [Q / 4, Q / 2, Q][r.next(3) as usize];
+                tick += [Q / 4, Q / 2, Q][r.below(3) as usize];
             }
         }),
     );

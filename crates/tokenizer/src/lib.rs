@@ -28,9 +28,11 @@ pub mod chord;
 pub mod decode;
 mod error;
 pub mod fixtures;
+pub mod midi_out;
 mod music21;
 pub mod paper;
 pub mod pitch;
+pub mod rng;
 pub mod vocab;
 pub mod windows;
 

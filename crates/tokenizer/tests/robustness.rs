@@ -1,18 +1,8 @@
 //! No input makes the tokenizer panic: every fixture, truncated at every length and with bytes
 //! overwritten at seeded random places, gives tokens or an error.
 
+use emopiano_tokenizer::rng::Lcg;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind, fixtures};
-
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-}
 
 #[test]
 fn mutated_and_truncated_files_never_panic() {
@@ -22,10 +12,12 @@ fn mutated_and_truncated_files_never_panic() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(60);
-    let mut rng = Lcg(std::env::var("EMOPIANO_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(42));
+    let mut rng = Lcg::new(
+        std::env::var("EMOPIANO_FUZZ_SEED")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(42),
+    );
     let mut inputs: Vec<Vec<u8>> = Vec::new();
     for f in fixtures::all() {
         let b = f.bytes;
@@ -34,10 +26,11 @@ fn mutated_and_truncated_files_never_panic() {
         }
         for _ in 0..rounds {
             let mut m = b.clone();
-            for _ in 0..1 + rng.next(4) {
-                let at = rng.next(m.len());
+            for _ in 0..1 + rng.below(4) as usize {
+                let at = rng.below(m.len() as u64) as usize;
                 // Bias towards bytes that matter: status bytes, large delta times, 0xFF meta.
-                m[at] = [0x00, 0x7f, 0x80, 0x90, 0xff, 0xf0, rng.next(256) as u8][rng.next(7)];
+                m[at] = [0x00, 0x7f, 0x80, 0x90, 0xff, 0xf0, rng.below(256) as u8]
+                    [rng.below(7) as usize];
             }
             inputs.push(m);
         }

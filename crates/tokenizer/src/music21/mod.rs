@@ -7,3 +7,8 @@ mod programs;
 mod score;
 
 pub(crate) use score::{Sounding, paper_elements};
+
+/// music21's `instrumentName` for a General MIDI program.
+pub(crate) fn program_name(program: u8) -> &'static str {
+    programs::PROGRAMS[usize::from(program & 0x7f)].1
+}

@@ -389,6 +389,29 @@ impl Measure {
     fn has_voices(&self) -> bool {
         self.slots.iter().any(|s| matches!(s, Slot::Voice(..)))
     }
+
+    /// The notes and chords held by the measure itself (not by its voices):
+    /// (element, offset in measure, insertion index).
+    fn direct_notes(&self) -> Vec<(usize, Q, u64)> {
+        self.slots
+            .iter()
+            .filter_map(|s| match *s {
+                Slot::Note(id, local, idx) => Some((id, local, idx)),
+                Slot::Voice(..) => None,
+            })
+            .collect()
+    }
+
+    /// The voices: (index into `voices`, insertion index).
+    fn voice_slots(&self) -> Vec<(usize, u64)> {
+        self.slots
+            .iter()
+            .filter_map(|s| match *s {
+                Slot::Voice(v, idx) => Some((v, idx)),
+                Slot::Note(..) => None,
+            })
+            .collect()
+    }
 }
 
 /// `makeMeasures`, `makeVoices`, `makeTies`, `flattenUnnecessaryVoices`, then `flatten()`.
@@ -555,14 +578,7 @@ fn time_signatures(elements: &[Element]) -> Vec<(Q, Q)> {
 /// `Measure.makeVoices(fillGaps=False)`: when overlapping notes need it, every note goes to the
 /// first voice that is free at its onset; a note no voice can take is dropped, as in music21.
 fn make_voices(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
-    let mut notes: Vec<(usize, Q, u64)> = m
-        .slots
-        .iter()
-        .filter_map(|s| match *s {
-            Slot::Note(id, local, idx) => Some((id, local, idx)),
-            Slot::Voice(..) => None,
-        })
-        .collect();
+    let mut notes = m.direct_notes();
     notes.sort_by_key(|(id, local, idx)| (*local, !arena[*id].grace, *idx));
     let spans: Vec<(Q, Q)> = notes
         .iter()
@@ -681,14 +697,7 @@ fn make_ties(measures: &mut Vec<Measure>, arena: &mut Vec<Element>, counter: &mu
         // The elements of each container of measure k in its sort order.
         let mut containers: Vec<Vec<(usize, Q, Option<usize>)>> = Vec::new();
         if m_has_voices {
-            let mut voice_slots: Vec<(usize, u64)> = measures[k]
-                .slots
-                .iter()
-                .filter_map(|s| match *s {
-                    Slot::Voice(v, idx) => Some((v, idx)),
-                    Slot::Note(..) => None,
-                })
-                .collect();
+            let mut voice_slots = measures[k].voice_slots();
             voice_slots.sort_by_key(|(_, idx)| *idx);
             for (v, _) in voice_slots {
                 let mut notes = measures[k].voices[v].clone();
@@ -759,27 +768,16 @@ fn make_ties(measures: &mut Vec<Measure>, arena: &mut Vec<Element>, counter: &mu
 
 /// The voice that sorts first in the measure (`measure.voices[0]`).
 fn first_voice(m: &Measure) -> usize {
-    m.slots
-        .iter()
-        .filter_map(|s| match *s {
-            Slot::Voice(v, idx) => Some((idx, v)),
-            Slot::Note(..) => None,
-        })
-        .min()
-        .map(|(_, v)| v)
+    m.voice_slots()
+        .into_iter()
+        .min_by_key(|(_, idx)| *idx)
+        .map(|(v, _)| v)
         .unwrap_or(0)
 }
 
 /// `moveNotesToVoices`: the measure's notes move, in order, into a new voice inserted at 0.
 fn move_notes_to_voice(m: &mut Measure, counter: &mut Counter) {
-    let mut notes: Vec<(usize, Q, u64)> = m
-        .slots
-        .iter()
-        .filter_map(|s| match *s {
-            Slot::Note(id, local, idx) => Some((id, local, idx)),
-            Slot::Voice(..) => None,
-        })
-        .collect();
+    let mut notes = m.direct_notes();
     notes.sort_by_key(|(_, local, idx)| (*local, *idx));
     m.slots.retain(|s| matches!(s, Slot::Voice(..)));
     let voice: Vec<(usize, Q, u64)> = notes
@@ -799,16 +797,7 @@ fn flatten_unnecessary_voices(m: &mut Measure, counter: &mut Counter) {
         Slot::Voice(v, _) => !voices[v].is_empty(),
         Slot::Note(..) => true,
     });
-    let remaining: Vec<usize> = m
-        .slots
-        .iter()
-        .filter_map(|s| match *s {
-            Slot::Voice(v, _) => Some(v),
-            Slot::Note(..) => None,
-        })
-        .collect();
-    if remaining.len() == 1 {
-        let v = remaining[0];
+    if let [(v, _)] = m.voice_slots()[..] {
         let mut notes = m.voices[v].clone();
         notes.sort_by_key(|(_, local, idx)| (*local, *idx));
         m.slots.retain(|s| !matches!(s, Slot::Voice(..)));

@@ -1,0 +1,113 @@
+//! Writing notes as a two-track Standard MIDI File (a tempo map and one instrument), the layout
+//! every file emopiano writes shares.
+
+use midly::num::{u4, u7, u15, u24, u28};
+use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+
+use crate::TokenizerError;
+
+/// A note: onset and length in ticks, MIDI key and velocity (1..=127).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// Onset in ticks.
+    pub start: u64,
+    /// Length in ticks (at least 1 is written).
+    pub length: u64,
+    /// MIDI key, 0..=127.
+    pub key: u8,
+    /// Note-on velocity, 1..=127.
+    pub velocity: u8,
+}
+
+/// The file-level settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    /// Ticks per quarter note, 1..=32767.
+    pub ticks_per_quarter: u16,
+    /// Quarter notes per minute.
+    pub bpm: f64,
+    /// General MIDI program of the instrument track, 0..=127.
+    pub program: u8,
+    /// Track name; music21 reads it as the instrument's name.
+    pub name: String,
+}
+
+/// Writes `notes` (any order) in 4/4 at `layout.bpm` on channel 1. At one tick, note-offs come
+/// before note-ons so a repeated key is struck again.
+pub fn write_notes(notes: &[Note], layout: &Layout) -> Result<Vec<u8>, TokenizerError> {
+    let bad = |what: &str| TokenizerError::Unsupported(what.to_string());
+    if layout.ticks_per_quarter == 0 || layout.ticks_per_quarter > 0x7fff {
+        return Err(bad("ticks per quarter must be 1..=32767"));
+    }
+    if !(layout.bpm > 0.0 && layout.bpm.is_finite()) {
+        return Err(bad("tempo must be positive"));
+    }
+    let mut events: Vec<(u64, bool, u8, u8)> = Vec::with_capacity(notes.len() * 2);
+    for n in notes {
+        let key = u7::try_from(n.key).ok_or_else(|| bad("a MIDI key above 127"))?;
+        let velocity =
+            u7::try_from(n.velocity.max(1)).ok_or_else(|| bad("a velocity above 127"))?;
+        events.push((n.start, true, key.as_int(), velocity.as_int()));
+        events.push((n.start + n.length.max(1), false, key.as_int(), 0));
+    }
+    events.sort_by_key(|&(tick, on, key, _)| (tick, on, key));
+
+    let tempo = (60_000_000.0 / layout.bpm).round().clamp(1.0, 16_777_215.0) as u32;
+    let meta = |m| TrackEvent {
+        delta: u28::new(0),
+        kind: TrackEventKind::Meta(m),
+    };
+    let conductor = vec![
+        meta(MetaMessage::Tempo(u24::new(tempo))),
+        meta(MetaMessage::TimeSignature(4, 2, 24, 8)),
+        meta(MetaMessage::EndOfTrack),
+    ];
+    let channel = u4::new(0);
+    let program = u7::try_from(layout.program).ok_or_else(|| bad("a program above 127"))?;
+    let mut track = vec![
+        meta(MetaMessage::TrackName(layout.name.as_bytes())),
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Midi {
+                channel,
+                message: MidiMessage::ProgramChange { program },
+            },
+        },
+    ];
+    let mut now = 0u64;
+    for (tick, on, key, velocity) in events {
+        let delta = u32::try_from(tick - now)
+            .ok()
+            .and_then(u28::try_from)
+            .ok_or_else(|| bad("a gap too long for one MIDI delta time"))?;
+        now = tick;
+        let (key, vel) = (u7::new(key), u7::new(velocity));
+        let message = if on {
+            MidiMessage::NoteOn { key, vel }
+        } else {
+            MidiMessage::NoteOff { key, vel }
+        };
+        track.push(TrackEvent {
+            delta,
+            kind: TrackEventKind::Midi { channel, message },
+        });
+    }
+    track.push(meta(MetaMessage::EndOfTrack));
+
+    let smf = Smf {
+        header: Header::new(
+            Format::Parallel,
+            Timing::Metrical(u15::new(layout.ticks_per_quarter)),
+        ),
+        tracks: vec![conductor, track],
+    };
+    let mut out = Vec::new();
+    smf.write_std(&mut out)?;
+    Ok(out)
+}
+
+/// music21's instrument name for a General MIDI program, a track name it reads back as the same
+/// instrument as the program change (so the two are merged, not split into two parts).
+pub fn program_name(program: u8) -> &'static str {
+    crate::music21::program_name(program)
+}
