@@ -1,0 +1,335 @@
+//! The paper's three architectures as one configurable stack:
+//! LSTM layers → BatchNorm → Dropout → [Dense → ReLU → BatchNorm → Dropout] → Dense(vocab).
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig, Lstm,
+    LstmConfig, LstmState,
+};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+
+use crate::{ModelError, SequenceModel};
+
+/// What the output head reads: the paper's "Flatten" is ambiguous.
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum HeadInput {
+    /// The last LSTM's final hidden state, `[batch, hidden]` (the reference Keras code returns only
+    /// the last step, so Flatten is a no-op). The default; the only mode with stateful generation.
+    LastStep,
+    /// Every step of the last LSTM, flattened to `[batch, window × hidden]`.
+    AllSteps,
+}
+
+/// Configuration of an [`LstmStack`]. LSTM1, LSTM2 and LSTM3 are presets
+/// ([`LstmStackConfig::lstm1`] …); every field can be changed to build a smaller or larger model.
+#[derive(Config, Debug)]
+pub struct LstmStackConfig {
+    /// Tokens in the vocabulary: the size of the output layer.
+    pub vocab_size: usize,
+    /// Units per LSTM layer (paper: 512).
+    #[config(default = 512)]
+    pub hidden_size: usize,
+    /// Stacked LSTM layers (LSTM1: 1; LSTM2, LSTM3: 2).
+    #[config(default = 1)]
+    pub lstm_layers: usize,
+    /// Units of the extra dense block (LSTM3: 256), none for LSTM1 and LSTM2.
+    #[config(default = "None")]
+    pub dense_size: Option<usize>,
+    /// Dropout rate after each batch norm (paper: 0.3).
+    #[config(default = 0.3)]
+    pub dropout: f64,
+    /// What the head reads.
+    #[config(default = "HeadInput::LastStep")]
+    pub head_input: HeadInput,
+    /// Window length (paper: 100); only [`HeadInput::AllSteps`] depends on it.
+    #[config(default = 100)]
+    pub window: usize,
+    /// Initialise as Keras does (glorot-uniform kernels, orthogonal recurrent weights, zero biases,
+    /// forget-gate bias 1) instead of Burn's defaults (Xavier-normal everything).
+    #[config(default = true)]
+    pub keras_init: bool,
+}
+
+impl LstmStackConfig {
+    /// LSTM1: LSTM(512) → BatchNorm → Dropout(0.3) → Dense(vocab).
+    pub fn lstm1(vocab_size: usize) -> Self {
+        Self::new(vocab_size)
+    }
+
+    /// LSTM2: LSTM(512) → LSTM(512) → BatchNorm → Dropout(0.3) → Dense(vocab).
+    pub fn lstm2(vocab_size: usize) -> Self {
+        Self::new(vocab_size).with_lstm_layers(2)
+    }
+
+    /// LSTM3: LSTM2 with Dense(256) → ReLU → BatchNorm → Dropout(0.3) before the output.
+    pub fn lstm3(vocab_size: usize) -> Self {
+        Self::new(vocab_size)
+            .with_lstm_layers(2)
+            .with_dense_size(Some(256))
+    }
+
+    /// Builds the model on `device`.
+    pub fn init(&self, device: &Device) -> Result<LstmStack, ModelError> {
+        let bad = |what: String| Err(ModelError::Config(what));
+        if self.vocab_size == 0
+            || self.hidden_size == 0
+            || self.lstm_layers == 0
+            || self.window == 0
+        {
+            return bad(format!(
+                "vocab_size, hidden_size, lstm_layers and window must be positive: {self:?}"
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad(format!("dropout must be in [0, 1): {}", self.dropout));
+        }
+        let lstm = |d_in| {
+            if self.keras_init {
+                keras_lstm(d_in, self.hidden_size, device)
+            } else {
+                LstmConfig::new(d_in, self.hidden_size, true).init(device)
+            }
+        };
+        let norm = |n| {
+            BatchNormConfig::new(n)
+                .with_momentum(0.01)
+                .with_epsilon(1e-3)
+                .init(device)
+        };
+        let first = lstm(1);
+        let rest = (1..self.lstm_layers)
+            .map(|_| lstm(self.hidden_size))
+            .collect();
+        let features = match self.head_input {
+            HeadInput::LastStep => self.hidden_size,
+            HeadInput::AllSteps => self.hidden_size * self.window,
+        };
+        let dense = self.dense_size.map(|units| DenseBlock {
+            linear: self.linear(features, units, device),
+            norm: norm(units),
+            dropout: DropoutConfig::new(self.dropout).init(),
+        });
+        let output = self.linear(self.dense_size.unwrap_or(features), self.vocab_size, device);
+        Ok(LstmStack {
+            first,
+            rest,
+            norm: norm(self.hidden_size),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            dense,
+            output,
+            vocab_size: self.vocab_size,
+            all_steps: self.head_input == HeadInput::AllSteps,
+        })
+    }
+
+    fn linear(&self, d_in: usize, d_out: usize, device: &Device) -> Linear {
+        let mut linear = LinearConfig::new(d_in, d_out);
+        if self.keras_init {
+            linear = linear.with_initializer(Initializer::XavierUniform { gain: 1.0 });
+        }
+        let mut linear = linear.init(device);
+        if self.keras_init {
+            linear.bias = Some(Initializer::Zeros.init([d_out], device));
+        }
+        linear
+    }
+}
+
+/// An LSTM initialised as Keras' `LSTM(units)`: kernel glorot-uniform over the whole
+/// `[d_in, 4·units]` kernel, recurrent kernel orthogonal (per gate here), biases zero except the
+/// forget gate's, which is 1 (`unit_forget_bias=True`). Burn keeps two bias vectors per gate
+/// (input and recurrent, as PyTorch does); the recurrent one stays zero, so the sum equals Keras'.
+fn keras_lstm(d_in: usize, units: usize, device: &Device) -> Lstm {
+    let mut lstm = LstmConfig::new(d_in, units, true).init(device);
+    let kernel = Initializer::XavierUniform { gain: 1.0 };
+    let recurrent = Initializer::Orthogonal { gain: 1.0 };
+    let mut gates: Vec<(&mut burn::nn::GateController, f64)> = vec![
+        (&mut lstm.input_gate, 0.0),
+        (&mut lstm.output_gate, 0.0),
+        (&mut lstm.cell_gate, 0.0),
+    ];
+    if let Some(forget) = lstm.forget_gate.as_mut() {
+        gates.push((forget, 1.0));
+    }
+    for (gate, bias) in gates {
+        gate.input_transform.weight =
+            kernel.init_with([d_in, units], Some(d_in), Some(4 * units), device);
+        gate.hidden_transform.weight = recurrent.init([units, units], device);
+        gate.input_transform.bias =
+            Some(Initializer::Constant { value: bias }.init([units], device));
+        gate.hidden_transform.bias = Some(Initializer::Zeros.init([units], device));
+    }
+    lstm
+}
+
+/// Dense → ReLU → BatchNorm → Dropout (LSTM3's extra block).
+#[derive(Module, Debug)]
+pub struct DenseBlock {
+    linear: Linear,
+    norm: BatchNorm,
+    dropout: Dropout,
+}
+
+impl DenseBlock {
+    /// `[batch, in]` → `[batch, units]`.
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.dropout
+            .forward(self.norm.forward(relu(self.linear.forward(x))))
+    }
+}
+
+/// LSTM1, LSTM2 and LSTM3 (see [`LstmStackConfig`]).
+#[derive(Module, Debug)]
+pub struct LstmStack {
+    first: Lstm,
+    rest: Vec<Lstm>,
+    norm: BatchNorm,
+    dropout: Dropout,
+    dense: Option<DenseBlock>,
+    output: Linear,
+    vocab_size: usize,
+    all_steps: bool,
+}
+
+/// The carried state of every LSTM layer, each `[batch, hidden]`.
+pub type StackState = Vec<LstmState<2>>;
+
+impl LstmStack {
+    /// `[batch, features]` after the LSTMs → logits `[batch, vocab]`.
+    fn head(&self, features: Tensor<2>) -> Tensor<2> {
+        let x = self.dropout.forward(self.norm.forward(features));
+        let x = match &self.dense {
+            Some(dense) => dense.forward(x),
+            None => x,
+        };
+        self.output.forward(x)
+    }
+}
+
+impl SequenceModel for LstmStack {
+    type State = StackState;
+
+    fn forward(&self, x: Tensor<3>) -> Tensor<2> {
+        let (mut seq, mut state) = self.first.forward(x, None);
+        for lstm in &self.rest {
+            (seq, state) = lstm.forward(seq, None);
+        }
+        if self.all_steps {
+            // Batch norm per feature over batch and time (Keras' BatchNormalization on a sequence),
+            // then flatten: [b, t, h] → [b, h, t] → norm → [b, t, h] → [b, t·h].
+            let [b, t, h] = seq.dims();
+            let normed = self.norm.forward(seq.swap_dims(1, 2)).swap_dims(1, 2);
+            let x = self.dropout.forward(normed).reshape([b, t * h]);
+            let x = match &self.dense {
+                Some(dense) => dense.forward(x),
+                None => x,
+            };
+            return self.output.forward(x);
+        }
+        self.head(state.hidden)
+    }
+
+    fn step(
+        &self,
+        x: Tensor<2>,
+        state: Option<StackState>,
+    ) -> Result<(Tensor<2>, StackState), ModelError> {
+        if self.all_steps {
+            return Err(ModelError::Unsupported(
+                "stateful generation needs head_input = LastStep; use the sliding-window mode"
+                    .into(),
+            ));
+        }
+        let mut states = state.unwrap_or_default().into_iter();
+        let [b, _] = x.dims();
+        let (mut seq, first) = self.first.forward(x.reshape([b, 1, 1]), states.next());
+        let mut hidden = first.hidden.clone();
+        let mut out = vec![first];
+        for lstm in &self.rest {
+            let (s, st) = lstm.forward(seq, states.next());
+            seq = s;
+            hidden = st.hidden.clone();
+            out.push(st);
+        }
+        Ok((self.head(hidden), out))
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.vocab_size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    #[test]
+    fn keras_initialisation_of_an_lstm() {
+        let device = crate::select_device();
+        let (d_in, units) = (3, 5);
+        let lstm = keras_lstm(d_in, units, &device);
+        let forget = lstm.forget_gate.as_ref().unwrap();
+        let bias =
+            |g: &burn::nn::GateController| values(g.input_transform.bias.as_ref().unwrap().val());
+        let recurrent_bias =
+            |g: &burn::nn::GateController| values(g.hidden_transform.bias.as_ref().unwrap().val());
+        assert_eq!(bias(forget), vec![1.0; units]);
+        for gate in [&lstm.input_gate, &lstm.output_gate, &lstm.cell_gate, forget] {
+            if !std::ptr::eq(gate, forget) {
+                assert_eq!(bias(gate), vec![0.0; units]);
+            }
+            assert_eq!(recurrent_bias(gate), vec![0.0; units]);
+            // glorot_uniform over the whole [d_in, 4·units] kernel.
+            let limit = (6.0 / (d_in + 4 * units) as f32).sqrt();
+            assert!(
+                values(gate.input_transform.weight.val())
+                    .iter()
+                    .all(|w| w.abs() <= limit)
+            );
+            // Orthogonal recurrent weights: WᵀW = I.
+            let w = gate.hidden_transform.weight.val();
+            let wtw = values(w.clone().transpose().matmul(w));
+            for (i, x) in wtw.iter().enumerate() {
+                let expected = if i / units == i % units { 1.0 } else { 0.0 };
+                assert!((x - expected).abs() < 1e-4, "{wtw:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn batch_norm_uses_keras_momentum_and_epsilon() {
+        let device = crate::select_device();
+        let model = LstmStackConfig::lstm3(7)
+            .with_hidden_size(4)
+            .with_dense_size(Some(3))
+            .init(&device)
+            .unwrap();
+        assert_eq!(model.norm.momentum, 0.01);
+        assert_eq!(model.norm.epsilon, 1e-3);
+        assert_eq!(model.dense.as_ref().unwrap().norm.momentum, 0.01);
+    }
+
+    #[test]
+    fn bad_configurations_are_errors() {
+        let device = crate::select_device();
+        assert!(LstmStackConfig::lstm1(0).init(&device).is_err());
+        assert!(
+            LstmStackConfig::lstm1(5)
+                .with_lstm_layers(0)
+                .init(&device)
+                .is_err()
+        );
+        assert!(
+            LstmStackConfig::lstm1(5)
+                .with_dropout(1.0)
+                .init(&device)
+                .is_err()
+        );
+    }
+}

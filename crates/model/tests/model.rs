@@ -1,0 +1,237 @@
+//! The architectures: shapes, Keras initialisation, step/forward agreement, generation, save/load
+//! and a tiny overfit.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup step should abort the test
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsParams, RmsPropConfig};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use emopiano_model::generate::{GenerationMode, generate};
+use emopiano_model::sampling::{Sampler, Sampling};
+use emopiano_model::{
+    Architecture, ArchitectureVisitor, HeadInput, Lstm1, Lstm2, Lstm3, LstmStack, LstmStackConfig,
+    SequenceModel, select_device, training_device, visit_architecture,
+};
+
+const VOCAB: usize = 11;
+const WINDOW: usize = 12;
+
+fn small(config: LstmStackConfig) -> LstmStackConfig {
+    let dense = config.dense_size.map(|_| 8);
+    config
+        .with_hidden_size(16)
+        .with_window(WINDOW)
+        .with_dense_size(dense)
+}
+
+fn windows(device: &Device, batch: usize) -> Tensor<3> {
+    let data: Vec<f32> = (0..batch * WINDOW)
+        .map(|i| ((i * 7) % VOCAB) as f32 / VOCAB as f32)
+        .collect();
+    Tensor::from_data(TensorData::new(data, [batch, WINDOW, 1]), device)
+}
+
+fn values(t: Tensor<2>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn close(a: &[f32], b: &[f32], tol: f32) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol)
+}
+
+#[test]
+fn every_architecture_gives_logits_of_batch_by_vocab() {
+    let device = select_device();
+    for config in [
+        LstmStackConfig::lstm1(VOCAB),
+        LstmStackConfig::lstm2(VOCAB),
+        LstmStackConfig::lstm3(VOCAB),
+    ] {
+        for head in [HeadInput::LastStep, HeadInput::AllSteps] {
+            let model = small(config.clone())
+                .with_head_input(head)
+                .init(&device)
+                .unwrap();
+            assert_eq!(
+                model.forward(windows(&device, 3)).dims(),
+                [3, VOCAB],
+                "{config:?} {head:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn presets_follow_the_paper() {
+    let p = |a: &LstmStackConfig| (a.hidden_size, a.lstm_layers, a.dense_size, a.dropout);
+    assert_eq!(p(&Lstm1::default_config(100)), (512, 1, None, 0.3));
+    assert_eq!(p(&Lstm2::default_config(100)), (512, 2, None, 0.3));
+    assert_eq!(p(&Lstm3::default_config(100)), (512, 2, Some(256), 0.3));
+    // Keras' LSTM1 with 120 tokens has 1,116,280 parameters; Burn's LSTM keeps two bias vectors
+    // per gate (as PyTorch does), 4·512 more.
+    let model = Lstm1::init(&Lstm1::default_config(120), &select_device()).unwrap();
+    assert_eq!(model.num_params(), 1_116_280 + 4 * 512);
+}
+
+#[test]
+fn architectures_are_found_by_name() {
+    struct Params;
+    impl ArchitectureVisitor for Params {
+        type Output = usize;
+        fn visit<A: Architecture>(self) -> usize {
+            A::init(&A::default_config(VOCAB), &select_device())
+                .unwrap()
+                .num_params()
+        }
+    }
+    let n1 = visit_architecture("lstm1", Params).unwrap();
+    let n2 = visit_architecture("Lstm2", Params).unwrap();
+    let n3 = visit_architecture("LSTM3", Params).unwrap();
+    assert!(n1 < n2 && n2 < n3, "{n1} {n2} {n3}");
+    assert!(
+        visit_architecture("transformer", Params)
+            .unwrap_err()
+            .to_string()
+            .contains("lstm1, lstm2, lstm3")
+    );
+}
+
+#[test]
+fn stepping_through_a_window_equals_the_forward_pass() {
+    let device = select_device();
+    for config in [
+        LstmStackConfig::lstm1(VOCAB),
+        LstmStackConfig::lstm2(VOCAB),
+        LstmStackConfig::lstm3(VOCAB),
+    ] {
+        let model = small(config).init(&device).unwrap().valid();
+        let x = windows(&device, 2);
+        let full = values(model.forward(x.clone()));
+        let mut state = None;
+        let mut logits = None;
+        for t in 0..WINDOW {
+            let xt = x.clone().slice([0..2, t..t + 1]).reshape([2, 1]);
+            let (l, s) = model.step(xt, state).unwrap();
+            logits = Some(l);
+            state = Some(s);
+        }
+        assert!(close(&full, &values(logits.unwrap()), 1e-5));
+    }
+}
+
+#[test]
+fn save_then_load_gives_the_same_logits() {
+    let device = select_device();
+    let config = small(LstmStackConfig::lstm3(VOCAB));
+    let model = config.init(&device).unwrap();
+    let dir = std::env::temp_dir().join(format!("emopiano-model-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("model.bpk");
+    let x = windows(&device, 4);
+    let before = values(model.valid().forward(x.clone()));
+    model.save_file(&path).unwrap();
+    let fresh = config.init(&device).unwrap();
+    assert!(
+        !close(&before, &values(fresh.valid().forward(x.clone())), 1e-6),
+        "a fresh model differs"
+    );
+    let loaded = config.init(&device).unwrap().load_file(&path);
+    assert!(close(&before, &values(loaded.valid().forward(x)), 0.0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn generation_is_seeded_and_both_modes_agree_on_the_first_token() {
+    let device = select_device();
+    let model = small(LstmStackConfig::lstm2(VOCAB))
+        .init(&device)
+        .unwrap()
+        .valid();
+    let primer: Vec<usize> = (0..WINDOW).map(|i| (i * 5) % VOCAB).collect();
+    let run = |mode, sampling, seed| {
+        generate(
+            &model,
+            &device,
+            &primer,
+            20,
+            mode,
+            &mut Sampler::new(sampling, seed),
+        )
+        .unwrap()
+    };
+    let stateful = run(GenerationMode::Stateful, Sampling::Argmax, 0);
+    let sliding = run(GenerationMode::SlidingWindow, Sampling::Argmax, 0);
+    assert_eq!((stateful.len(), sliding.len()), (20, 20));
+    assert_eq!(
+        stateful[0], sliding[0],
+        "both start from the same primer and zero state"
+    );
+    let t = Sampling::Temperature { temperature: 1.0 };
+    assert_eq!(
+        run(GenerationMode::Stateful, t, 5),
+        run(GenerationMode::Stateful, t, 5)
+    );
+    assert!(stateful.iter().all(|&i| i < VOCAB));
+    assert!(
+        generate(
+            &model,
+            &device,
+            &[],
+            5,
+            GenerationMode::Stateful,
+            &mut Sampler::new(Sampling::Argmax, 0)
+        )
+        .is_err()
+    );
+    assert!(
+        generate(
+            &model,
+            &device,
+            &[VOCAB],
+            5,
+            GenerationMode::Stateful,
+            &mut Sampler::new(Sampling::Argmax, 0)
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn a_tiny_model_overfits_a_tiny_corpus() {
+    // A repeating 6-token melody: the next token is a function of the window, so the loss can go
+    // to about zero. Keras' RMSprop settings.
+    let device = training_device();
+    device.seed(1);
+    let melody = [3usize, 7, 1, 9, 4, 7];
+    let seq: Vec<usize> = (0..80).map(|i| melody[i % melody.len()]).collect();
+    let n = seq.len() - WINDOW;
+    let inputs: Vec<f32> = (0..n)
+        .flat_map(|i| seq[i..i + WINDOW].iter().map(|&t| t as f32 / VOCAB as f32))
+        .collect();
+    let targets: Vec<i64> = (0..n).map(|i| seq[i + WINDOW] as i64).collect();
+    let x = Tensor::<3>::from_data(TensorData::new(inputs, [n, WINDOW, 1]), &device);
+    let y = Tensor::<1, Int>::from_data(TensorData::new(targets, [n]), &device);
+    let mut model: LstmStack = small(LstmStackConfig::lstm1(VOCAB))
+        .with_hidden_size(32)
+        .init(&device)
+        .unwrap();
+    let mut optim = RmsPropConfig::new()
+        .with_alpha(0.9)
+        .with_momentum(0.0)
+        .with_epsilon(1e-7)
+        .init();
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let mut first = None;
+    let mut last = f32::INFINITY;
+    for _ in 0..150 {
+        let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
+        last = loss.clone().into_scalar::<f32>();
+        first.get_or_insert(last);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(1e-2, model, grads);
+    }
+    let first = first.unwrap();
+    assert!(first > 1.5, "starts near ln(11) = 2.4, got {first}");
+    assert!(last < 0.1, "loss fell from {first} to {last}");
+}
