@@ -2,6 +2,7 @@
 
 mod data;
 mod detokenize;
+mod generate;
 mod tokenize;
 
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ enum Command {
     Tokenize(tokenize::Args),
     /// Write a token list (JSON) as a MIDI file.
     Detokenize(detokenize::Args),
+    /// Generate a melody (MIDI) from a trained run.
+    Generate(generate::Args),
     /// Datasets: statistics, and writing the embedded corpus to disk.
     Data {
         #[command(subcommand)]
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Tokenize(args) => tokenize::run(args),
         Command::Detokenize(args) => detokenize::run(args),
         Command::Data { command } => data::run(command),
+        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,7 +13,7 @@ use burn::train::checkpoint::{
 use burn::train::metric::store::{Aggregate, Direction, Split};
 use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
-use emopiano_model::{Architecture, ModelError, training_device};
+use emopiano_model::{Architecture, ModelError, SequenceModel, training_device};
 use emopiano_tokenizer::vocab::write_atomically;
 use emopiano_tokenizer::{TokenizerError, Vocabulary, make_windows};
 
@@ -224,6 +224,13 @@ pub fn train<A: Architecture>(
     let model = Trainable {
         model: A::init(model_config, &device)?,
     };
+    if model.model.vocab_size() != vocab.len() {
+        return Err(TrainError::Model(ModelError::Config(format!(
+            "the model has {} outputs but the corpus has {} distinct tokens",
+            model.model.vocab_size(),
+            vocab.len()
+        ))));
+    }
 
     let train_loader = DataLoaderBuilder::new(WindowBatcher)
         .batch_size(config.batch_size)
@@ -297,7 +304,14 @@ pub fn train<A: Architecture>(
             .join("checkpoint")
             .join(format!("model-{}.bpk", best.epoch));
         if checkpoint.exists() {
-            copy_atomically(&checkpoint, &run.best())?;
+            // Checkpoints hold the learner's wrapper (`model.` prefixes): unwrap to the bare model.
+            let wrapped = Trainable {
+                model: A::init(model_config, &emopiano_model::select_device())?,
+            };
+            let best = wrapped
+                .try_load_file(&checkpoint)
+                .map_err(|e| file_error(&checkpoint)(format!("{e:?}")))?;
+            save_atomically(best.model, &run.best())?;
         } else {
             // The last epoch is the best and its checkpoint is the final model.
             copy_atomically(&run.last(), &run.best())?;
@@ -428,6 +442,15 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), TrainError> 
         serde_json::to_string_pretty(value).map_err(|e| file_error(path)(e.to_string()))?;
     text.push('\n');
     write_atomically(path, text.as_bytes()).map_err(|e| file_error(path)(e.to_string()))
+}
+
+/// Saves weights through a temporary file and a rename.
+fn save_atomically<M: Module>(model: M, path: &Path) -> Result<(), TrainError> {
+    let tmp = path.with_extension("bpk.tmp");
+    model
+        .save_file(&tmp)
+        .map_err(|e| file_error(path)(e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| file_error(path)(e.to_string()))
 }
 
 fn copy_atomically(from: &Path, to: &Path) -> Result<(), TrainError> {

@@ -23,7 +23,7 @@ fn corpus() -> Vec<String> {
 }
 
 fn tiny() -> LstmStackConfig {
-    LstmStackConfig::lstm1(10)
+    LstmStackConfig::lstm1(8)
         .with_hidden_size(24)
         .with_window(WINDOW)
 }

@@ -22,7 +22,7 @@ fn corpus() -> Vec<String> {
 }
 
 fn tiny() -> LstmStackConfig {
-    LstmStackConfig::lstm1(10)
+    LstmStackConfig::lstm1(8)
         .with_hidden_size(24)
         .with_window(WINDOW)
 }
@@ -115,4 +115,25 @@ fn saved_weights_load_back_to_the_same_logits() {
     assert_ne!(values(a.forward(x.clone())), values(fresh.forward(x)));
     assert!(load_model::<Lstm1>(&dir, &dir.join("missing.bpk"), &device).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_model_sized_for_another_vocabulary_is_refused() {
+    let dir = scratch("vocab");
+    let err = train::<Lstm1>(
+        &dir,
+        &corpus(),
+        &config(1),
+        &LstmStackConfig::lstm1(10)
+            .with_hidden_size(24)
+            .with_window(WINDOW),
+        false,
+        true,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("10 outputs but the corpus has 8"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

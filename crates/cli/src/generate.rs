@@ -1,0 +1,222 @@
+//! `emopiano generate --run DIR --out FILE.mid`: a melody from a trained run.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use burn::config::Config;
+use burn::module::Module;
+use emopiano_model::generate::{GenerationMode, generate};
+use emopiano_model::sampling::{Sampler, Sampling};
+use emopiano_model::{
+    Architecture, ArchitectureVisitor, SequenceModel, select_device, visit_architecture,
+};
+use emopiano_tokenizer::rng::Lcg;
+use emopiano_tokenizer::vocab::write_atomically;
+use emopiano_tokenizer::{DecodeOptions, Vocabulary};
+use emopiano_trainer::{RunDir, TrainConfig, load_model};
+
+/// Arguments of `emopiano generate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A run folder written by the trainer (config.json, vocab.json, model-best.bpk, …).
+    #[arg(long)]
+    run: PathBuf,
+    /// The MIDI file to write.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Tokens to generate (paper: 500).
+    #[arg(long, default_value_t = 500)]
+    length: usize,
+    /// Seeds the choice of the seed window and the sampler: same seed, same melody.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// How the next token is chosen (paper: argmax).
+    #[arg(long, value_enum, default_value = "argmax")]
+    sampling: SamplingArg,
+    /// Temperature for temperature, top-k and top-p sampling.
+    #[arg(long, default_value_t = 1.0)]
+    temperature: f32,
+    /// Candidates kept by top-k sampling.
+    #[arg(long, default_value_t = 5)]
+    top_k: usize,
+    /// Cumulative probability kept by top-p sampling.
+    #[arg(long, default_value_t = 0.9)]
+    top_p: f32,
+    /// stateful: one LSTM step per token (default); sliding-window: the paper's re-feeding.
+    #[arg(long, value_enum, default_value = "stateful")]
+    mode: ModeArg,
+    /// Start from the last window of this MIDI file's tokens instead of a training window.
+    #[arg(long)]
+    primer: Option<PathBuf>,
+    /// Which weights: best (lowest training loss, the paper's) or last.
+    #[arg(long, value_enum, default_value = "best")]
+    weights: WeightsArg,
+    /// Decode with chords near the melody and no overlapping notes.
+    #[arg(long)]
+    musical: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SamplingArg {
+    Argmax,
+    Temperature,
+    TopK,
+    TopP,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ModeArg {
+    Stateful,
+    SlidingWindow,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum WeightsArg {
+    Best,
+    Last,
+}
+
+struct Generate<'a> {
+    dir: &'a Path,
+    weights: PathBuf,
+    primer: Vec<usize>,
+    length: usize,
+    mode: GenerationMode,
+    sampler: Sampler,
+    vocab_size: usize,
+}
+
+impl ArchitectureVisitor for Generate<'_> {
+    type Output = Result<Vec<usize>>;
+    fn visit<A: Architecture>(mut self) -> Result<Vec<usize>> {
+        let device = select_device();
+        let model = load_model::<A>(self.dir, &self.weights, &device)?.valid();
+        if model.vocab_size() != self.vocab_size {
+            bail!(
+                "{}: the model has {} outputs but the run's vocabulary has {} tokens",
+                self.weights.display(),
+                model.vocab_size(),
+                self.vocab_size
+            );
+        }
+        Ok(generate(
+            &model,
+            &device,
+            &self.primer,
+            self.length,
+            self.mode,
+            &mut self.sampler,
+        )?)
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let run = RunDir(args.run.clone());
+    let config = TrainConfig::load(run.config())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", run.config().display()))?;
+    let vocab =
+        Vocabulary::load(&run.vocab()).with_context(|| format!("{}", run.vocab().display()))?;
+    let weights = match args.weights {
+        WeightsArg::Best => run.best(),
+        WeightsArg::Last => run.last(),
+    };
+    if !weights.exists() {
+        bail!(
+            "{}: no weights (is this a finished run?)",
+            weights.display()
+        );
+    }
+    let primer = match &args.primer {
+        Some(path) => primer_from_midi(path, &vocab, config.window)?,
+        None => primer_from_run(&run, &vocab, config.window, args.seed)?,
+    };
+    let sampling = match args.sampling {
+        SamplingArg::Argmax => Sampling::Argmax,
+        SamplingArg::Temperature => Sampling::Temperature {
+            temperature: args.temperature,
+        },
+        SamplingArg::TopK => Sampling::TopK {
+            k: args.top_k,
+            temperature: args.temperature,
+        },
+        SamplingArg::TopP => Sampling::TopP {
+            p: args.top_p,
+            temperature: args.temperature,
+        },
+    };
+    let mode = match args.mode {
+        ModeArg::Stateful => GenerationMode::Stateful,
+        ModeArg::SlidingWindow => GenerationMode::SlidingWindow,
+    };
+    let visitor = Generate {
+        dir: &args.run,
+        weights,
+        primer,
+        length: args.length,
+        mode,
+        sampler: Sampler::new(sampling, args.seed),
+        vocab_size: vocab.len(),
+    };
+    let indices = visit_architecture(&config.architecture, visitor)??;
+    let tokens = vocab.decode(&indices)?;
+    let options = if args.musical {
+        DecodeOptions::musical()
+    } else {
+        DecodeOptions::default()
+    };
+    let midi = vocab.tokenizer().build(options).decode(&tokens)?;
+    write_atomically(&args.out, &midi)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "wrote {} ({} tokens from {} with {})",
+        args.out.display(),
+        tokens.len(),
+        args.run.display(),
+        config.architecture
+    );
+    Ok(())
+}
+
+/// A training window chosen at random (seeded), as the reference code picks its seed pattern.
+fn primer_from_run(
+    run: &RunDir,
+    vocab: &Vocabulary,
+    window: usize,
+    seed: u64,
+) -> Result<Vec<usize>> {
+    let text = std::fs::read_to_string(run.tokens())
+        .with_context(|| format!("reading {}", run.tokens().display()))?;
+    let tokens: Vec<String> =
+        serde_json::from_str(&text).with_context(|| format!("{}", run.tokens().display()))?;
+    let indices = vocab
+        .encode(&tokens)
+        .with_context(|| format!("{}", run.tokens().display()))?;
+    if indices.len() <= window {
+        bail!(
+            "{}: {} tokens are fewer than one window of {window}",
+            run.tokens().display(),
+            indices.len()
+        );
+    }
+    let start = Lcg::new(seed).below((indices.len() - window) as u64) as usize;
+    Ok(indices[start..start + window].to_vec())
+}
+
+/// The last window of a MIDI file's tokens; every token must be in the run's vocabulary.
+fn primer_from_midi(path: &Path, vocab: &Vocabulary, window: usize) -> Result<Vec<usize>> {
+    let tokens = vocab
+        .tokenizer()
+        .build(DecodeOptions::default())
+        .encode_file(path)
+        .with_context(|| format!("{}", path.display()))?;
+    if tokens.is_empty() {
+        bail!("{}: no notes to start from", path.display());
+    }
+    let start = tokens.len().saturating_sub(window);
+    vocab.encode(&tokens[start..]).with_context(|| {
+        format!(
+            "{}: the primer uses a token this run never saw",
+            path.display()
+        )
+    })
+}

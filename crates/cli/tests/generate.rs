@@ -1,0 +1,177 @@
+//! `emopiano generate` on a tiny trained run.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup step should abort the test
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use emopiano_model::{Lstm2, LstmStackConfig};
+use emopiano_trainer::{TrainConfig, train};
+use midly::{MidiMessage, Smf, TrackEventKind};
+
+const WINDOW: usize = 8;
+
+fn emopiano(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_emopiano"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn trained_run(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("emopiano-gen-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let melody = [
+        "C4", "E4", "G4", "0.4.7", "A4", "G4", "F4", "E4", "D4", "2.5.9",
+    ];
+    let tokens: Vec<String> = (0..80)
+        .map(|i| melody[i % melody.len()].to_string())
+        .collect();
+    let config = TrainConfig::new("lstm2".into())
+        .with_epochs(3)
+        .with_window(WINDOW)
+        .with_batch_size(16);
+    let model = LstmStackConfig::lstm2(8)
+        .with_hidden_size(12)
+        .with_window(WINDOW);
+    train::<Lstm2>(&dir, &tokens, &config, &model, false, true).unwrap();
+    dir
+}
+
+/// Distinct note-on ticks: one per generated token.
+fn onsets(path: &Path) -> usize {
+    let bytes = std::fs::read(path).unwrap();
+    let smf = Smf::parse(&bytes).unwrap();
+    let mut ticks = BTreeSet::new();
+    for track in &smf.tracks {
+        let mut now = 0u64;
+        for ev in track {
+            now += u64::from(ev.delta.as_int());
+            if let TrackEventKind::Midi {
+                message: MidiMessage::NoteOn { vel, .. },
+                ..
+            } = ev.kind
+            {
+                if vel.as_int() > 0 {
+                    ticks.insert(now);
+                }
+            }
+        }
+    }
+    ticks.len()
+}
+
+#[test]
+fn generate_writes_the_requested_number_of_events_reproducibly() {
+    let run = trained_run("ok");
+    let r = run.to_str().unwrap();
+    let a = run.join("a.mid");
+    let b = run.join("b.mid");
+    let out = emopiano(&[
+        "generate",
+        "--run",
+        r,
+        "--length",
+        "30",
+        "--seed",
+        "3",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(onsets(&a), 30);
+    let out = emopiano(&[
+        "generate",
+        "--run",
+        r,
+        "--length",
+        "30",
+        "--seed",
+        "3",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "same seed, same melody"
+    );
+    for extra in [
+        &["--sampling", "top-k", "--top-k", "3"][..],
+        &[
+            "--sampling",
+            "top-p",
+            "--mode",
+            "sliding-window",
+            "--weights",
+            "last",
+            "--musical",
+        ][..],
+    ] {
+        let mut args = vec![
+            "generate",
+            "--run",
+            r,
+            "--length",
+            "12",
+            "--out",
+            b.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = emopiano(&args);
+        assert!(
+            out.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(onsets(&b), 12);
+    }
+    std::fs::remove_dir_all(&run).unwrap();
+}
+
+#[test]
+fn generate_reports_bad_runs_and_primers_clearly() {
+    let run = trained_run("bad");
+    let r = run.to_str().unwrap();
+    let out_path = run.join("x.mid");
+    let missing = emopiano(&[
+        "generate",
+        "--run",
+        "/nonexistent/run",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/run"));
+    // A primer with a token the run never saw.
+    let primer = run.join("primer.mid");
+    let tokens: Vec<String> = ["C4", "F#6"].map(String::from).to_vec();
+    let midi = emopiano_tokenizer::TokenizerKind::NotesChords
+        .build(emopiano_tokenizer::DecodeOptions::musical())
+        .decode(&tokens)
+        .unwrap();
+    std::fs::write(&primer, midi).unwrap();
+    let out = emopiano(&[
+        "generate",
+        "--run",
+        r,
+        "--primer",
+        primer.to_str().unwrap(),
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("primer.mid") && stderr.contains("F#6"),
+        "{stderr}"
+    );
+    assert!(!out_path.exists());
+    std::fs::remove_dir_all(&run).unwrap();
+}
