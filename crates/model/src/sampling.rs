@@ -113,7 +113,7 @@ impl Sampler {
     /// A draw among `candidates` proportional to `probs`.
     fn draw(&mut self, candidates: &[usize], probs: &[f64]) -> usize {
         let total: f64 = candidates.iter().map(|&i| probs[i]).sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return candidates.first().copied().unwrap_or(0);
         }
         let mut target = self.rng.next_f64() * total;
