@@ -48,7 +48,8 @@ fn a_tiny_run_learns_and_writes_a_self_describing_folder() {
     assert_eq!(summary.epochs.len(), 25);
     let first = summary.epochs[0].loss;
     let best = summary.best().unwrap().loss;
-    assert!(first > 1.5 && best < 0.3, "loss {first} → {best}");
+    // The first epoch's mean already includes several updates; its loss starts near ln(8) = 2.1.
+    assert!(best < 0.3 && first > 3.0 * best, "loss {first} → {best}");
     let run = RunDir(dir.clone());
     for file in [
         run.config(),
