@@ -6,41 +6,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+mod common;
 
-use emopiano_model::{Lstm1, LstmStackConfig};
-use emopiano_trainer::{TrainConfig, train};
-
-const WINDOW: usize = 8;
-
-fn corpus() -> Vec<String> {
-    let melody = [
-        "C4", "E4", "G4", "0.4.7", "A4", "G4", "F4", "E4", "D4", "2.5.9",
-    ];
-    (0..120)
-        .map(|i| melody[i % melody.len()].to_string())
-        .collect()
-}
-
-fn tiny() -> LstmStackConfig {
-    LstmStackConfig::lstm1(8)
-        .with_hidden_size(24)
-        .with_window(WINDOW)
-}
-
-fn config(epochs: usize) -> TrainConfig {
-    TrainConfig::new("lstm1".into())
-        .with_epochs(epochs)
-        .with_window(WINDOW)
-        .with_batch_size(16)
-        .with_learning_rate(1e-2)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("emopiano-train-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use common::{config, corpus, scratch, tiny};
+use emopiano_model::Lstm1;
+use emopiano_trainer::train;
 
 #[test]
 fn a_run_of_n_epochs_and_one_of_2n_agree_on_the_first_n() {

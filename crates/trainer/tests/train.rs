@@ -2,44 +2,14 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed setup step should abort the test
 
-use std::path::PathBuf;
+mod common;
 
 use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
+use common::{WINDOW, config, corpus, scratch, tiny};
 use emopiano_model::{Lstm1, LstmStackConfig, SequenceModel, select_device};
 use emopiano_trainer::run::read_metrics;
-use emopiano_trainer::{RunDir, TrainConfig, load_model, train};
-
-const WINDOW: usize = 8;
-
-fn corpus() -> Vec<String> {
-    let melody = [
-        "C4", "E4", "G4", "0.4.7", "A4", "G4", "F4", "E4", "D4", "2.5.9",
-    ];
-    (0..120)
-        .map(|i| melody[i % melody.len()].to_string())
-        .collect()
-}
-
-fn tiny() -> LstmStackConfig {
-    LstmStackConfig::lstm1(8)
-        .with_hidden_size(24)
-        .with_window(WINDOW)
-}
-
-fn config(epochs: usize) -> TrainConfig {
-    TrainConfig::new("lstm1".into())
-        .with_epochs(epochs)
-        .with_window(WINDOW)
-        .with_batch_size(16)
-        .with_learning_rate(1e-2)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("emopiano-train-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use emopiano_trainer::{RunDir, load_model, train};
 
 #[test]
 fn a_tiny_run_learns_and_writes_a_self_describing_folder() {
