@@ -4,6 +4,7 @@ mod bench_tokenize;
 mod fetch_dataset;
 mod golden;
 mod python;
+mod reproduce_table1;
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +37,27 @@ enum Command {
         /// Replace an existing download.
         #[arg(long)]
         force: bool,
+    },
+    /// The paper's grid: 3 models × 4 emotions × 2 epoch budgets, Table 1, and one melody per emotion.
+    ReproduceTable1 {
+        /// primary-cues (embedded, default), eerola, emopia or folder.
+        #[arg(long, default_value = "primary-cues")]
+        dataset: emopiano_corpus::DatasetKind,
+        /// The dataset's folder.
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// A profile of the grid file: paper (the paper's sizes and epochs) or smoke (tiny).
+        #[arg(long, default_value = "paper")]
+        profile: String,
+        /// The grid file.
+        #[arg(long, default_value = "experiments/table1.json")]
+        grid: PathBuf,
+        /// Output folder (default experiments/table1/<dataset>-<profile>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seeds weights, shuffling, dropout and the melodies' seed windows.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Run a benchmark against its baseline, in the same command.
     Bench {
@@ -86,6 +108,28 @@ fn main() -> Result<()> {
             });
             fetch_dataset::run(dataset, &dest, base_url, force)
         }
+        Command::ReproduceTable1 {
+            dataset,
+            path,
+            profile,
+            grid,
+            out,
+            seed,
+        } => reproduce_table1::run(reproduce_table1::Args {
+            dataset,
+            path: path.map(|p| {
+                if p.is_absolute() {
+                    p
+                } else {
+                    std::env::current_dir().unwrap_or_default().join(p)
+                }
+            }),
+            profile,
+            grid: root.join(grid),
+            out: out.map(|o| root.join(o)),
+            seed,
+            root: root.clone(),
+        }),
         Command::Bench {
             bench: Bench::Tokenize { dir, limit, out },
         } => bench_tokenize::run(&root, &root.join(dir), limit, &root.join(out)),
