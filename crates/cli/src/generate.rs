@@ -18,9 +18,13 @@ use emopiano_trainer::{RunDir, TrainConfig, load_model};
 /// Arguments of `emopiano generate`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A run folder written by the trainer (config.json, vocab.json, model-best.bpk, …).
+    /// A run folder written by the trainer (config.json, vocab.json, model-best.bpk, …), or a
+    /// `cargo xtask reproduce-table1` folder together with --emotion.
     #[arg(long)]
     run: PathBuf,
+    /// With a reproduce-table1 folder: use the run of this emotion with the lowest training loss.
+    #[arg(long)]
+    emotion: Option<String>,
     /// The MIDI file to write.
     #[arg(long, short)]
     out: PathBuf,
@@ -110,7 +114,8 @@ impl ArchitectureVisitor for Generate<'_> {
     }
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(mut args: Args) -> Result<()> {
+    args.run = resolve_run(&args.run, args.emotion.as_deref())?;
     let run = RunDir(args.run.clone());
     let config = TrainConfig::load(run.config())
         .map_err(|e| anyhow::anyhow!("{}: {e}", run.config().display()))?;
@@ -175,6 +180,46 @@ pub fn run(args: Args) -> Result<()> {
         config.architecture
     );
     Ok(())
+}
+
+/// The run folder itself, or the best run of `emotion` in a reproduce-table1 folder
+/// (`runs/<model>-<emotion>/`, chosen by the lowest loss in `metrics.csv`).
+fn resolve_run(dir: &Path, emotion: Option<&str>) -> Result<PathBuf> {
+    if RunDir(dir.to_path_buf()).config().exists() {
+        return Ok(dir.to_path_buf());
+    }
+    let runs = dir.join("runs");
+    let Some(emotion) = emotion else {
+        bail!(
+            "{}: not a run folder (no config.json); for a reproduce-table1 folder add --emotion",
+            dir.display()
+        );
+    };
+    let emotion = emotion.to_ascii_lowercase();
+    let entries = std::fs::read_dir(&runs)
+        .with_context(|| format!("{}: not a run folder nor a table folder", dir.display()))?;
+    let mut best: Option<(f64, PathBuf)> = None;
+    for entry in entries.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
+        if !name.ends_with(&format!("-{emotion}")) {
+            continue;
+        }
+        let Ok(metrics) = emopiano_trainer::run::read_metrics(&RunDir(path.clone()).metrics())
+        else {
+            continue;
+        };
+        let lowest = metrics.iter().map(|m| m.loss).fold(f64::INFINITY, f64::min);
+        if best.as_ref().is_none_or(|(b, _)| lowest < *b) {
+            best = Some((lowest, path));
+        }
+    }
+    best.map(|(_, p)| p).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: no finished run for emotion {emotion:?}",
+            runs.display()
+        )
+    })
 }
 
 /// A training window chosen at random (seeded), as the reference code picks its seed pattern.

@@ -175,3 +175,45 @@ fn generate_reports_bad_runs_and_primers_clearly() {
     assert!(!out_path.exists());
     std::fs::remove_dir_all(&run).unwrap();
 }
+
+#[test]
+fn generate_picks_an_emotions_run_in_a_table_folder() {
+    let run = trained_run("table");
+    let table = run.with_extension("table");
+    let _ = std::fs::remove_dir_all(&table);
+    std::fs::create_dir_all(table.join("runs")).unwrap();
+    std::fs::rename(&run, table.join("runs").join("lstm2-happy")).unwrap();
+    let t = table.to_str().unwrap();
+    let out = table.join("happy.mid");
+    let ok = emopiano(&[
+        "generate",
+        "--run",
+        t,
+        "--emotion",
+        "Happy",
+        "--length",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(onsets(&out), 10);
+    let sad = emopiano(&[
+        "generate",
+        "--run",
+        t,
+        "--emotion",
+        "sad",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!sad.status.success());
+    assert!(String::from_utf8_lossy(&sad.stderr).contains("no finished run for emotion \"sad\""));
+    let none = emopiano(&["generate", "--run", t, "--out", out.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&none.stderr).contains("--emotion"));
+    std::fs::remove_dir_all(&table).unwrap();
+}
