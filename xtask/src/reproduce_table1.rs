@@ -18,6 +18,7 @@ use emopiano_model::{
     Architecture, ArchitectureVisitor, LstmStackConfig, backend_name, select_device,
     visit_architecture,
 };
+use emopiano_plot::{LinePlot, Series};
 use emopiano_tokenizer::rng::Lcg;
 use emopiano_tokenizer::vocab::write_atomically;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind, Vocabulary};
@@ -214,6 +215,7 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     write_table(&out, &grid, &emotions, &budgets, &results)?;
+    write_figures(&out, &grid, &emotions, &budgets, &results)?;
 
     // One melody per emotion from its best model at the largest budget.
     let melodies = out.join("melodies");
@@ -267,6 +269,44 @@ fn lowest(summary: &RunSummary, epochs: usize) -> f64 {
         .take(epochs)
         .map(|m| m.loss)
         .fold(f64::INFINITY, f64::min)
+}
+
+/// The paper's Figs 3–10: per emotion and budget, the loss per epoch of every model, numbered
+/// from 3 in the grid's order (emotion, then budget), which is the paper's order.
+fn write_figures(
+    out: &Path,
+    grid: &Grid,
+    emotions: &[Emotion],
+    budgets: &[usize],
+    results: &BTreeMap<(Emotion, String), RunSummary>,
+) -> Result<()> {
+    let mut number = 3;
+    for &emotion in emotions {
+        for &epochs in budgets {
+            let mut plot = LinePlot::new(format!(
+                "Fig. {number}: training loss, {emotion}, {epochs} epochs"
+            ))
+            .with_x_label("epoch")
+            .with_y_label("loss (categorical cross-entropy)");
+            for arch in &grid.architectures {
+                if let Some(summary) = results.get(&(emotion, arch.clone())) {
+                    let points = summary
+                        .epochs
+                        .iter()
+                        .take(epochs)
+                        .map(|m| (m.epoch as f64, m.loss))
+                        .collect();
+                    plot = plot.with_series(Series::new(arch.to_uppercase(), points));
+                }
+            }
+            let path = out.join(format!("fig{number:02}.png"));
+            plot.write_png(&path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            number += 1;
+        }
+    }
+    println!("figures: fig03.png … fig{:02}.png", number - 1);
+    Ok(())
 }
 
 fn write_table(

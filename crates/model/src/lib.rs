@@ -77,7 +77,7 @@ mod stack;
 use burn::module::{Module, ModuleDisplay};
 use burn::tensor::{Device, Tensor};
 
-pub use device::{backend_name, select_device, training_device};
+pub use device::{backend_name, reference_device, select_device, training_device};
 pub use stack::{DenseBlock, HeadInput, LstmStack, LstmStackConfig, StackState};
 
 /// Errors of model construction and generation.
