@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use burn::module::Module;
+use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
+use emopiano_audio::wav::write_wav;
 use emopiano_corpus::{DatasetKind, Emotion, LoadOptions, load};
 use emopiano_model::generate::{GenerationMode, generate};
 use emopiano_model::sampling::{Sampler, Sampling};
@@ -145,8 +147,17 @@ pub fn run(args: Args) -> Result<()> {
     });
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
 
-    let corpus = load(args.dataset, args.path.as_deref(), &LoadOptions::default())
+    let mut corpus = load(args.dataset, args.path.as_deref(), &LoadOptions::default())
         .with_context(|| format!("loading the {} dataset", args.dataset))?;
+    // Audio stimuli (the Eerola download is wav) are transcribed once, next to the runs.
+    let cache = out.join("transcriptions");
+    let (fresh, reused) = corpus.transcribe_audio(&cache)?;
+    if fresh + reused > 0 {
+        println!(
+            "transcribed {fresh} wav pieces ({reused} cached) into {}",
+            cache.display()
+        );
+    }
     corpus.require_symbolic()?;
     let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
     let emotions: Vec<Emotion> = grid
@@ -219,6 +230,8 @@ pub fn run(args: Args) -> Result<()> {
 
     // One melody per emotion from its best model at the largest budget.
     let melodies = out.join("melodies");
+    let instrument = Instrument::choose(None)?;
+    println!("melodies are rendered with the {}", instrument.describe());
     std::fs::create_dir_all(&melodies)?;
     for &emotion in &emotions {
         let Some((arch, summary)) = grid
@@ -251,7 +264,17 @@ pub fn run(args: Args) -> Result<()> {
         let midi = tokenizer.decode(&vocab.decode(&generated)?)?;
         let path = melodies.join(format!("{emotion}.mid"));
         write_atomically(&path, &midi).with_context(|| format!("writing {}", path.display()))?;
-        println!("{}: {} tokens from {arch}", path.display(), generated.len());
+        let wav = path.with_extension("wav");
+        let samples = render_midi(&midi, &instrument, &RenderOptions::default())
+            .with_context(|| format!("rendering {}", path.display()))?;
+        write_wav(&wav, &samples, SAMPLE_RATE)?;
+        println!(
+            "{}: {} tokens from {arch}; {} ({:.1} s)",
+            path.display(),
+            generated.len(),
+            wav.display(),
+            samples.len() as f64 / SAMPLE_RATE as f64
+        );
     }
     println!(
         "done in {:.1} s; results in {}",

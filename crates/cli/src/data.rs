@@ -91,7 +91,17 @@ pub fn run(command: Command) -> Result<()> {
 }
 
 fn run_stats(args: StatsArgs) -> Result<()> {
-    let corpus = args.dataset.load()?;
+    let mut corpus = args.dataset.load()?;
+    let cache = corpus.root.join("transcriptions");
+    let (fresh, reused) = corpus
+        .transcribe_audio(&cache)
+        .with_context(|| format!("transcribing the wav pieces into {}", cache.display()))?;
+    if fresh + reused > 0 {
+        eprintln!(
+            "transcribed {fresh} wav pieces ({reused} cached) into {}",
+            cache.display()
+        );
+    }
     let s = stats::compute(&corpus, args.tokenizer, args.window)
         .with_context(|| format!("{}", corpus.root.display()))?;
     if args.json {

@@ -58,6 +58,13 @@ pub struct Args {
     /// Decode with chords near the melody and no overlapping notes.
     #[arg(long)]
     musical: bool,
+    /// Also render the melody to a wav beside the MIDI file (same name, .wav).
+    #[arg(long)]
+    wav: bool,
+    /// SoundFont for --wav (default: one found at the usual system paths, else the built-in
+    /// synthesizer).
+    #[arg(long, requires = "wav")]
+    soundfont: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -179,6 +186,16 @@ pub fn run(mut args: Args) -> Result<()> {
         args.run.display(),
         config.architecture
     );
+    if args.wav {
+        let wav = args.out.with_extension("wav");
+        let instrument = crate::audio::instrument(args.soundfont.as_deref(), false)?;
+        let seconds = crate::audio::render_to_wav(&midi, &args.out, &wav, &instrument, None)?;
+        println!(
+            "wrote {} ({seconds:.1} s) with the {}",
+            wav.display(),
+            instrument.describe()
+        );
+    }
     Ok(())
 }
 

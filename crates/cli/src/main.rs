@@ -1,5 +1,6 @@
 //! `emopiano`: the command-line program.
 
+mod audio;
 mod data;
 mod detokenize;
 mod generate;
@@ -25,6 +26,10 @@ enum Command {
     Detokenize(detokenize::Args),
     /// Generate a melody (MIDI) from a trained run.
     Generate(generate::Args),
+    /// Play a MIDI file into a wav (a SoundFont if one is found, else the built-in synthesizer).
+    Render(audio::RenderArgs),
+    /// Transcribe a wav recording to MIDI notes.
+    Transcribe(audio::TranscribeArgs),
     /// Datasets: statistics, and writing the embedded corpus to disk.
     Data {
         #[command(subcommand)]
@@ -39,6 +44,8 @@ fn main() -> ExitCode {
         Command::Detokenize(args) => detokenize::run(args),
         Command::Data { command } => data::run(command),
         Command::Generate(args) => generate::run(args),
+        Command::Render(args) => audio::render(args),
+        Command::Transcribe(args) => audio::transcribe_cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -305,3 +305,72 @@ fn make_primary_cues_writes_a_corpus_that_data_stats_reads() {
     let b: Value = serde_json::from_slice(&embedded.stdout).expect("json");
     assert_eq!(a["emotions"], b["emotions"]);
 }
+
+#[test]
+fn render_then_transcribe_gives_the_melody_back_and_bad_inputs_are_named() {
+    let dir = scratch("audio");
+    let midi = dir.join("scale.mid");
+    write(&midi, &fixture("c_major_scale"));
+    let wav = dir.join("scale.wav");
+    let out = emopiano(&[
+        "render",
+        midi.to_str().unwrap(),
+        "--builtin",
+        "--out",
+        wav.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("built-in synthesizer"));
+    let audio = emopiano_audio::wav::read_wav(&wav).expect("a readable wav");
+    assert_eq!(audio.sample_rate, 44_100);
+    let reference = emopiano_audio::notes::notes_from_midi(&fixture("c_major_scale")).unwrap();
+    let last = reference.iter().map(|n| n.offset).fold(0.0, f64::max);
+    assert!(audio.seconds() > last, "the release tail is included");
+
+    let back = dir.join("back.mid");
+    let out = emopiano(&[
+        "transcribe",
+        wav.to_str().unwrap(),
+        "--out",
+        back.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let notes = emopiano_audio::notes::notes_from_midi(&std::fs::read(&back).unwrap()).unwrap();
+    let f1 = emopiano_audio::metrics::score(
+        &reference,
+        &notes,
+        &emopiano_audio::metrics::Tolerance::onsets(),
+    )
+    .f1;
+    assert!(f1 >= 0.8, "onset F1 {f1}");
+
+    // Bad inputs: the file is named, nothing is written.
+    let fake = dir.join("song.wav");
+    write(&fake, b"ID3\x04 this is an mp3");
+    let out = emopiano(&["transcribe", fake.to_str().unwrap(), "--out", "x.mid"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("song.wav") && err.contains("MP3"), "{err}");
+    let out = emopiano(&["render", fake.to_str().unwrap(), "--out", "x.wav"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("song.wav"));
+    let out = emopiano(&[
+        "render",
+        midi.to_str().unwrap(),
+        "--soundfont",
+        fake.to_str().unwrap(),
+        "--out",
+        "x.wav",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SoundFont"));
+    assert!(!Path::new("x.mid").exists() && !Path::new("x.wav").exists());
+}

@@ -29,8 +29,9 @@ pub enum CorpusError {
     },
     /// Audio pieces that must be transcribed before they can be tokenized.
     #[error(
-        "{path}: {count} pieces are audio (.wav); transcribing audio to MIDI is not implemented \
-         yet (it arrives with the audio issue), so this corpus cannot be tokenized"
+        "{path}: {count} pieces are audio (.wav) and have not been transcribed; call \
+         Corpus::transcribe_audio (reproduce-table1 and `emopiano data stats` do) or run \
+         `emopiano transcribe`"
     )]
     AudioOnly {
         /// The corpus root.
@@ -38,6 +39,9 @@ pub enum CorpusError {
         /// Number of wav pieces.
         count: usize,
     },
+    /// Transcribing a wav piece failed.
+    #[error(transparent)]
+    Audio(#[from] emopiano_audio::AudioError),
     /// Reading a file or folder failed.
     #[error("{path}: {source}")]
     Io {

@@ -59,8 +59,50 @@ impl Corpus {
         self.pieces.iter().filter(move |p| p.emotion == emotion)
     }
 
-    /// Fails with a clear message when pieces are audio, which cannot be tokenized until audio
-    /// transcription exists.
+    /// Transcribes every wav piece to MIDI in `cache` (`<stem>.mid`, written atomically), reusing
+    /// a transcription already there that is newer than its wav, and makes the piece point at
+    /// it (metadata kept). Returns `(transcribed now, reused)`.
+    pub fn transcribe_audio(&mut self, cache: &Path) -> Result<(usize, usize), CorpusError> {
+        let (mut fresh, mut reused) = (0, 0);
+        if !self.pieces.iter().any(Piece::is_audio) {
+            return Ok((0, 0));
+        }
+        std::fs::create_dir_all(cache).map_err(CorpusError::io(cache))?;
+        let options = emopiano_audio::transcribe::TranscribeOptions::default();
+        for piece in &mut self.pieces {
+            let Source::Wav(wav) = &piece.source else {
+                continue;
+            };
+            let stem = wav
+                .file_stem()
+                .map_or_else(|| "piece".into(), |s| s.to_string_lossy());
+            let midi = cache.join(format!("{stem}.mid"));
+            let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            let up_to_date = matches!(
+                (modified(&midi), modified(wav)),
+                (Some(m), Some(w)) if m >= w
+            );
+            if up_to_date {
+                reused += 1;
+            } else {
+                let audio = emopiano_audio::wav::read_wav(wav)?;
+                let notes = emopiano_audio::transcribe::transcribe(&audio, &options);
+                if notes.is_empty() {
+                    eprintln!("warning: {}: no notes found (silence?)", wav.display());
+                }
+                emopiano_audio::write_atomically(
+                    &midi,
+                    &emopiano_audio::notes::notes_to_midi(&notes),
+                )?;
+                fresh += 1;
+            }
+            piece.source = Source::Midi(midi);
+        }
+        Ok((fresh, reused))
+    }
+
+    /// Fails with a clear message when pieces are audio that [`Corpus::transcribe_audio`] has not
+    /// transcribed yet.
     pub fn require_symbolic(&self) -> Result<(), CorpusError> {
         let count = self.pieces.iter().filter(|p| p.is_audio()).count();
         if count > 0 {

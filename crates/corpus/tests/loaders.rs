@@ -217,24 +217,62 @@ fn eerola_broken_inputs_are_clear_errors() {
 }
 
 #[test]
-fn a_wav_only_corpus_is_listed_but_refused_for_tokenizing() {
+fn a_wav_corpus_is_refused_until_transcribed_and_transcriptions_are_cached() {
+    use emopiano_audio::notes::Note;
+    use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_notes};
     let root = scratch("wav");
     std::fs::create_dir_all(root.join("wav")).unwrap();
+    std::fs::write(
+        root.join("design_matrix.csv"),
+        "Nro,Register,Mode,Tempo,Soundlevel,Articulation,Timbre,Melody\n\
+         1,1,1,1,1,1,1,2\n2,1,1,1,1,1,1,2\n",
+    )
+    .unwrap();
+    let melody: Vec<Note> = [60u8, 62, 64, 65, 67]
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| Note::new(i as f64 * 0.4, i as f64 * 0.4 + 0.35, p, 100))
+        .collect();
+    let samples = render_notes(&melody, &Instrument::Builtin, &RenderOptions::default());
+    emopiano_audio::wav::write_wav(&root.join("wav/001.wav"), &samples, SAMPLE_RATE).unwrap();
+    std::fs::write(root.join("wav/002.wav"), b"RIFF....WAVE").unwrap();
+
+    let mut c = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap();
+    assert!(c.pieces.iter().all(|p| p.is_audio()));
+    let err = compute(&c, TokenizerKind::NotesChords, 100).unwrap_err();
+    assert!(matches!(err, CorpusError::AudioOnly { count: 2, .. }));
+    assert!(err.to_string().contains("not been transcribed"), "{err}");
+
+    // The broken wav is named; the good one was transcribed before it and stays cached.
+    let cache = root.join("transcriptions");
+    let err = c.transcribe_audio(&cache).unwrap_err();
+    assert!(err.to_string().contains("002.wav"), "{err}");
+    assert!(cache.join("001.mid").is_file());
+
+    std::fs::remove_file(root.join("wav/002.wav")).unwrap();
     std::fs::write(
         root.join("design_matrix.csv"),
         "Nro,Register,Mode,Tempo,Soundlevel,Articulation,Timbre,Melody\n1,1,1,1,1,1,1,2\n",
     )
     .unwrap();
-    std::fs::write(root.join("wav/001.wav"), b"RIFF....WAVE").unwrap();
-    let c = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap();
-    assert!(c.pieces[0].is_audio());
-    let err = compute(&c, TokenizerKind::NotesChords, 100).unwrap_err();
-    assert!(matches!(err, CorpusError::AudioOnly { count: 1, .. }));
-    assert!(
-        err.to_string()
-            .contains("transcribing audio to MIDI is not implemented"),
-        "{err}"
-    );
+    let mut c = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap();
+    assert_eq!(c.transcribe_audio(&cache).unwrap(), (0, 1));
+    assert!(!c.pieces[0].is_audio());
+    let tokens = TokenizerKind::NotesChords
+        .build(Default::default())
+        .encode(&c.pieces[0].midi_bytes().unwrap())
+        .unwrap();
+    // One token per melody note, in order: the note itself, or a chord holding its pitch class
+    // when the transcription adds a weak octave above it.
+    let expected = [("C4", 0), ("D4", 2), ("E4", 4), ("F4", 5), ("G4", 7)];
+    assert_eq!(tokens.len(), 5, "{tokens:?}");
+    for (token, (name, pc)) in tokens.iter().zip(expected) {
+        let chord_with_pc = token.split('.').any(|p| p == pc.to_string());
+        assert!(
+            token == name || chord_with_pc,
+            "{token} for {name} in {tokens:?}"
+        );
+    }
 }
 
 #[test]

@@ -34,6 +34,9 @@ pub const PALETTE: [(u8, u8, u8); 6] = [
     (140, 86, 75),
 ];
 
+/// An axis range, `(low, high)`.
+type Range = (f64, f64);
+
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans-subset.ttf");
 const FAMILY: &str = "sans-serif";
 
@@ -147,7 +150,7 @@ impl LinePlot {
 
     /// The axis ranges: x spans the data exactly, y starts at 0 when every value is non-negative
     /// (losses), with 5% headroom.
-    fn ranges(&self) -> Result<((f64, f64), (f64, f64)), PlotError> {
+    fn ranges(&self) -> Result<(Range, Range), PlotError> {
         let mut x = (f64::INFINITY, f64::NEG_INFINITY);
         let mut y = (f64::INFINITY, f64::NEG_INFINITY);
         for (px, py) in self.series.iter().flat_map(Series::finite) {

@@ -1,0 +1,352 @@
+//! Audio to notes: a log-frequency spectrogram explained by harmonic note templates
+//! (non-negative least squares in the Kullback–Leibler sense, i.e. NMF with fixed templates),
+//! then onsets where a note's activation rises and offsets where it falls away.
+//!
+//! The steps, on mono audio resampled to [`ANALYSIS_RATE`]:
+//! 1. STFT, Hann window of [`WINDOW`] samples every [`HOP`]; magnitudes mapped to
+//!    [`BINS_PER_SEMITONE`] bins per semitone (power-law compressed).
+//! 2. One template per piano key (A0–C8): partials at `k·f0·√(1 + B·k²)` with amplitudes `1/k^0.8`,
+//!    each spread over a third of a semitone, so slightly inharmonic strings still fit.
+//! 3. Activations `H ≥ 0` with `V ≈ W·H` by multiplicative KL updates with a sparsity penalty:
+//!    the template of the true key explains its harmonics, so they do not become notes.
+//! 4. Per key: an onset is a peak of the activation's rise above a threshold relative to the
+//!    loudest activation; the note lasts while the activation stays above a fraction of its peak.
+//!
+//! The parameters in [`TranscribeOptions::default`] were tuned on the built-in synthesizer and on
+//! TimGM6mb; `cargo xtask bench transcribe` measures on FluidR3.
+
+use std::sync::Arc;
+
+use realfft::RealFftPlanner;
+
+use crate::notes::{Note, sort_notes};
+use crate::resample::resample;
+use crate::wav::Audio;
+
+/// Sample rate of the analysis.
+pub const ANALYSIS_RATE: u32 = 22_050;
+/// STFT window, samples (186 ms): long enough to separate semitones from the second octave up.
+pub const WINDOW: usize = 4096;
+/// STFT hop, samples (11.6 ms).
+pub const HOP: usize = 256;
+/// Log-frequency resolution.
+pub const BINS_PER_SEMITONE: usize = 3;
+/// Lowest and highest key transcribed (the piano's range).
+pub const KEYS: std::ops::RangeInclusive<u8> = 21..=108;
+
+/// Knobs of [`transcribe`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscribeOptions {
+    /// Multiplicative-update iterations per frame.
+    pub iterations: usize,
+    /// L1 penalty on activations, relative to the frame's energy.
+    pub sparsity: f32,
+    /// An onset needs a rise of at least this fraction of the loudest activation in the clip.
+    pub onset_threshold: f32,
+    /// ... and an activation of at least this fraction of the loudest activation in its frame.
+    pub frame_relative: f32,
+    /// A note ends when its activation falls below this fraction of its peak.
+    pub offset_fraction: f32,
+    /// A note is a ghost of a simultaneous neighbour (±1–2 keys, or 1–2 octaves and a twelfth
+    /// above) whose activation peaks more than this many times higher.
+    pub neighbour_ratio: f32,
+    /// Notes shorter than this (seconds) are dropped.
+    pub min_duration: f64,
+    /// Seconds subtracted from the detected onset frame's time: negative, because a long window
+    /// sees a note's rise before the note reaches its centre.
+    pub onset_bias: f64,
+    /// Seconds subtracted from the frame where a note falls away (the window's trailing half
+    /// and the instrument's release keep it visible after the key is released).
+    pub offset_bias: f64,
+    /// String stiffness of the templates (0 for winds; pianos are near 3e-4).
+    pub inharmonicity: f64,
+}
+
+impl Default for TranscribeOptions {
+    fn default() -> Self {
+        Self {
+            iterations: 30,
+            sparsity: 0.02,
+            onset_threshold: 0.04,
+            frame_relative: 0.12,
+            offset_fraction: 0.12,
+            neighbour_ratio: 2.0,
+            min_duration: 0.04,
+            onset_bias: -0.03,
+            offset_bias: 0.2,
+            inharmonicity: 1.5e-4,
+        }
+    }
+}
+
+/// Frequency of a (fractional) MIDI key.
+fn hz(key: f64) -> f64 {
+    440.0 * 2f64.powf((key - 69.0) / 12.0)
+}
+
+/// The log-frequency axis: bin `i` is centred on key `LOW + i / BINS_PER_SEMITONE`.
+struct Axis {
+    low: f64,
+    bins: usize,
+}
+
+impl Axis {
+    fn new() -> Self {
+        let low = *KEYS.start() as f64 - 1.0;
+        let nyquist_key = 69.0 + 12.0 * ((ANALYSIS_RATE as f64 / 2.0 * 0.9) / 440.0).log2();
+        let bins = ((nyquist_key - low) * BINS_PER_SEMITONE as f64) as usize;
+        Self { low, bins }
+    }
+    fn key(&self, bin: usize) -> f64 {
+        self.low + bin as f64 / BINS_PER_SEMITONE as f64
+    }
+}
+
+/// Sparse weights from FFT bins to log-frequency bins: for each log bin, `(fft bin, weight)`.
+fn filterbank(axis: &Axis) -> Vec<Vec<(usize, f32)>> {
+    let bin_hz = ANALYSIS_RATE as f64 / WINDOW as f64;
+    (0..axis.bins)
+        .map(|b| {
+            let centre = axis.key(b);
+            let half = 1.0 / BINS_PER_SEMITONE as f64;
+            let (lo, hi) = (hz(centre - half), hz(centre + half));
+            let f_lo = (lo / bin_hz).floor().max(1.0) as usize;
+            let f_hi = ((hi / bin_hz).ceil() as usize).min(WINDOW / 2);
+            let mut w: Vec<(usize, f32)> = (f_lo..=f_hi)
+                .filter_map(|f| {
+                    let key = 69.0 + 12.0 * ((f as f64 * bin_hz) / 440.0).log2();
+                    let d = (key - centre).abs() * BINS_PER_SEMITONE as f64;
+                    (d < 1.0).then_some((f, (1.0 - d) as f32))
+                })
+                .collect();
+            if w.is_empty() {
+                // Below the FFT's resolution: take the nearest FFT bin.
+                let f = ((hz(centre) / bin_hz).round() as usize).clamp(1, WINDOW / 2);
+                w.push((f, 1.0));
+            }
+            w
+        })
+        .collect()
+}
+
+/// Harmonic templates: for each key, `(log bin, weight)` summing to 1.
+fn templates(axis: &Axis, inharmonicity: f64) -> Vec<Vec<(usize, f32)>> {
+    KEYS.map(|key| {
+        let f0 = hz(key as f64);
+        let mut t = vec![0.0f64; axis.bins];
+        for k in 1..=16usize {
+            let f = k as f64 * f0 * (1.0 + inharmonicity * (k * k) as f64).sqrt();
+            if f > ANALYSIS_RATE as f64 * 0.45 || f > 6000.0 {
+                break;
+            }
+            let centre = 69.0 + 12.0 * (f / 440.0).log2();
+            let amp = 1.0 / (k as f64).powf(0.8);
+            for (b, slot) in t.iter_mut().enumerate() {
+                let d = (axis.key(b) - centre) / 0.33;
+                if d.abs() < 3.0 {
+                    *slot += amp * (-0.5 * d * d).exp();
+                }
+            }
+        }
+        let total: f64 = t.iter().sum();
+        t.iter()
+            .enumerate()
+            .filter(|(_, w)| **w > 1e-4 * total)
+            .map(|(b, w)| (b, (w / total) as f32))
+            .collect()
+    })
+    .collect()
+}
+
+/// The compressed log-frequency spectrogram: `[frames][bins]`.
+fn spectrogram(samples: &[f32], axis: &Axis) -> Vec<Vec<f32>> {
+    let bank = filterbank(axis);
+    let mut planner = RealFftPlanner::<f32>::new();
+    let fft: Arc<dyn realfft::RealToComplex<f32>> = planner.plan_fft_forward(WINDOW);
+    let hann: Vec<f32> = (0..WINDOW)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / WINDOW as f32).cos())
+        .collect();
+    let frames = samples.len() / HOP + 1;
+    let mut input = fft.make_input_vec();
+    let mut output = fft.make_output_vec();
+    let mut scratch = fft.make_scratch_vec();
+    let mut spec = Vec::with_capacity(frames);
+    let mut mags = vec![0.0f32; WINDOW / 2 + 1];
+    for f in 0..frames {
+        // Frame f is centred on sample f·HOP.
+        let start = (f * HOP) as isize - (WINDOW / 2) as isize;
+        for (i, slot) in input.iter_mut().enumerate() {
+            let s = start + i as isize;
+            *slot = if s >= 0 && (s as usize) < samples.len() {
+                samples[s as usize] * hann[i]
+            } else {
+                0.0
+            };
+        }
+        if fft
+            .process_with_scratch(&mut input, &mut output, &mut scratch)
+            .is_err()
+        {
+            spec.push(vec![0.0; axis.bins]);
+            continue;
+        }
+        for (m, c) in mags.iter_mut().zip(&output) {
+            *m = c.norm();
+        }
+        spec.push(
+            bank.iter()
+                .map(|w| w.iter().map(|&(i, g)| g * mags[i]).sum::<f32>().powf(0.6))
+                .collect(),
+        );
+    }
+    spec
+}
+
+/// Activations `[frames][keys]` of the templates that explain each frame.
+fn activations(
+    spec: &[Vec<f32>],
+    templates: &[Vec<(usize, f32)>],
+    opts: &TranscribeOptions,
+) -> Vec<Vec<f32>> {
+    let keys = templates.len();
+    let bins = spec.first().map_or(0, Vec::len);
+    let mut recon = vec![0.0f32; bins];
+    let mut ratio = vec![0.0f32; bins];
+    spec.iter()
+        .map(|v| {
+            let energy: f32 = v.iter().sum();
+            let mut h = vec![0.0f32; keys];
+            if energy <= 1e-6 {
+                return h;
+            }
+            h.iter_mut().for_each(|x| *x = energy / keys as f32);
+            let lambda = opts.sparsity * energy / keys as f32;
+            for _ in 0..opts.iterations {
+                recon.iter_mut().for_each(|r| *r = 1e-9);
+                for (t, &a) in templates.iter().zip(&h) {
+                    for &(b, w) in t {
+                        recon[b] += w * a;
+                    }
+                }
+                for ((q, &x), &r) in ratio.iter_mut().zip(v).zip(&recon) {
+                    *q = x / r;
+                }
+                for (t, a) in templates.iter().zip(h.iter_mut()) {
+                    // Templates sum to 1, so the denominator is 1 + λ.
+                    let num: f32 = t.iter().map(|&(b, w)| w * ratio[b]).sum();
+                    *a *= num / (1.0 + lambda);
+                }
+            }
+            h
+        })
+        .collect()
+}
+
+/// Transcribes audio to notes (piano program, channel 0), sorted by onset.
+pub fn transcribe(audio: &Audio, opts: &TranscribeOptions) -> Vec<Note> {
+    let samples = resample(&audio.samples, audio.sample_rate, ANALYSIS_RATE);
+    if samples.iter().all(|s| s.abs() < 1e-5) {
+        return Vec::new();
+    }
+    let axis = Axis::new();
+    let spec = spectrogram(&samples, &axis);
+    let temps = templates(&axis, opts.inharmonicity);
+    let h = activations(&spec, &temps, opts);
+    notes_from_activations(&h, opts)
+}
+
+fn notes_from_activations(h: &[Vec<f32>], opts: &TranscribeOptions) -> Vec<Note> {
+    let frames = h.len();
+    let seconds = |f: f64| f * HOP as f64 / ANALYSIS_RATE as f64;
+    let global = h.iter().flatten().fold(0.0f32, |m, &x| m.max(x));
+    if global <= 0.0 {
+        return Vec::new();
+    }
+    let frame_max: Vec<f32> = h
+        .iter()
+        .map(|r| r.iter().fold(0.0f32, |m, &x| m.max(x)))
+        .collect();
+    let first_key = *KEYS.start();
+    let mut candidates: Vec<(Note, f32)> = Vec::new();
+    for k in 0..h.first().map_or(0, Vec::len) {
+        let a: Vec<f32> = h.iter().map(|r| r[k]).collect();
+        // Rise over 3 frames (35 ms).
+        let rise: Vec<f32> = (0..frames)
+            .map(|t| {
+                // Before the first frames, the signal was silent.
+                let before = if t < 3 {
+                    0.0
+                } else {
+                    a[t - 3..t].iter().fold(f32::INFINITY, |m, &x| m.min(x))
+                };
+                (a[t] - before).max(0.0)
+            })
+            .collect();
+        let mut t = 0;
+        while t < frames {
+            let is_peak = rise[t] >= opts.onset_threshold * global
+                && a[t] >= opts.frame_relative * frame_max[t]
+                && (t.saturating_sub(4)..(t + 5).min(frames)).all(|u| rise[u] <= rise[t]);
+            if !is_peak {
+                t += 1;
+                continue;
+            }
+            // The onset is where the rise is steepest, a few frames before the peak of the rise.
+            let onset_frame = (t.saturating_sub(3)..=t)
+                .max_by(|&x, &y| {
+                    let dx = a[x] - a[x.saturating_sub(1)];
+                    let dy = a[y] - a[y.saturating_sub(1)];
+                    dx.total_cmp(&dy)
+                })
+                .unwrap_or(t);
+            // Follow the note to its peak, then until it falls away or the next onset.
+            let mut peak = a[t];
+            let mut end = t + 1;
+            while end < frames {
+                peak = peak.max(a[end]);
+                let next_onset = rise[end] >= opts.onset_threshold * global
+                    && end > t + 4
+                    && (end.saturating_sub(4)..(end + 5).min(frames)).all(|u| rise[u] <= rise[end]);
+                if a[end] < opts.offset_fraction * peak || next_onset {
+                    break;
+                }
+                end += 1;
+            }
+            let onset = (seconds(onset_frame as f64) - opts.onset_bias).max(0.0);
+            let offset = (seconds(end as f64) - opts.offset_bias).max(onset + opts.min_duration);
+            if offset - onset >= opts.min_duration {
+                let loud = (peak / global).clamp(1e-4, 1.0);
+                let velocity = (127.0 * (1.0 + loud.log10() / 2.5).clamp(0.05, 1.0)).round() as u8;
+                candidates.push((
+                    Note::new(onset, offset, first_key + k as u8, velocity.max(1)),
+                    peak,
+                ));
+            }
+            t = end.max(t + 1);
+        }
+    }
+    let mut notes = suppress_ghosts(&candidates, opts);
+    sort_notes(&mut notes);
+    notes
+}
+
+/// Drops notes that another, clearly stronger note starting at the same time explains: spectral
+/// leakage onto the neighbouring keys at an attack, and keys an octave, a twelfth or two octaves
+/// below a note (its partials are a subset of theirs).
+fn suppress_ghosts(candidates: &[(Note, f32)], opts: &TranscribeOptions) -> Vec<Note> {
+    candidates
+        .iter()
+        .filter(|(n, peak)| {
+            !candidates.iter().any(|(m, other)| {
+                let interval = m.pitch as i32 - n.pitch as i32;
+                let together = (m.onset - n.onset).abs() <= 0.06;
+                let ghost = match interval.abs() {
+                    1 | 2 => *other > opts.neighbour_ratio * peak,
+                    _ => matches!(interval, 12 | 19 | 24) && *other > opts.neighbour_ratio * peak,
+                };
+                together && ghost
+            })
+        })
+        .map(|(n, _)| *n)
+        .collect()
+}

@@ -1,0 +1,96 @@
+//! `emopiano render` (MIDI → wav) and `emopiano transcribe` (wav → MIDI).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use emopiano_audio::notes::notes_to_midi;
+use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
+use emopiano_audio::transcribe::{TranscribeOptions, transcribe};
+use emopiano_audio::wav::{read_wav, write_wav};
+use emopiano_audio::write_atomically;
+
+/// Arguments of `emopiano render`.
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    /// The MIDI file to play.
+    midi: PathBuf,
+    /// The wav file to write (44.1 kHz, 16-bit, mono, peak-normalised).
+    #[arg(long, short)]
+    out: PathBuf,
+    /// A SoundFont (.sf2). Without one, the first found at the usual system paths
+    /// (/usr/share/sounds/sf2/FluidR3_GM.sf2, TimGM6mb.sf2, sf_GMbank.sf2, …), else the built-in
+    /// synthesizer.
+    #[arg(long)]
+    soundfont: Option<PathBuf>,
+    /// Play every note with this General MIDI program (0 = piano, 56 trumpet, 60 French horn,
+    /// 73 flute).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=127))]
+    program: Option<u8>,
+    /// Use the built-in synthesizer even when a SoundFont is installed.
+    #[arg(long, conflicts_with = "soundfont")]
+    builtin: bool,
+}
+
+/// Arguments of `emopiano transcribe`.
+#[derive(clap::Args)]
+pub struct TranscribeArgs {
+    /// The wav file (any sample rate; 8/16/24/32-bit integer or 32-bit float; mono or stereo).
+    wav: PathBuf,
+    /// The MIDI file to write.
+    #[arg(long, short)]
+    out: PathBuf,
+}
+
+/// The instrument `render` and `generate --wav` use.
+pub fn instrument(soundfont: Option<&Path>, builtin: bool) -> Result<Instrument> {
+    if builtin {
+        return Ok(Instrument::Builtin);
+    }
+    Ok(Instrument::choose(soundfont)?)
+}
+
+/// Renders MIDI bytes from `source` to a wav at `out`, returning the seconds written.
+pub fn render_to_wav(
+    midi: &[u8],
+    source: &Path,
+    out: &Path,
+    instrument: &Instrument,
+    program: Option<u8>,
+) -> Result<f64> {
+    let samples = render_midi(midi, instrument, &RenderOptions { program })
+        .with_context(|| format!("{}", source.display()))?;
+    write_wav(out, &samples, SAMPLE_RATE)?;
+    Ok(samples.len() as f64 / SAMPLE_RATE as f64)
+}
+
+pub fn render(args: RenderArgs) -> Result<()> {
+    let midi =
+        std::fs::read(&args.midi).with_context(|| format!("reading {}", args.midi.display()))?;
+    let instrument = instrument(args.soundfont.as_deref(), args.builtin)?;
+    let seconds = render_to_wav(&midi, &args.midi, &args.out, &instrument, args.program)?;
+    println!(
+        "wrote {} ({seconds:.1} s) with the {}",
+        args.out.display(),
+        instrument.describe()
+    );
+    Ok(())
+}
+
+pub fn transcribe_cmd(args: TranscribeArgs) -> Result<()> {
+    let audio = read_wav(&args.wav)?;
+    let notes = transcribe(&audio, &TranscribeOptions::default());
+    if notes.is_empty() {
+        eprintln!(
+            "warning: {}: no notes found (silence, or too quiet); writing an empty MIDI file",
+            args.wav.display()
+        );
+    }
+    write_atomically(&args.out, &notes_to_midi(&notes))?;
+    println!(
+        "wrote {} ({} notes from {:.1} s of audio)",
+        args.out.display(),
+        notes.len(),
+        audio.seconds()
+    );
+    Ok(())
+}
