@@ -50,7 +50,15 @@ pub struct TranscribeOptions {
     /// A note is a ghost of a simultaneous neighbour (±1–2 keys, or 1–2 octaves and a twelfth
     /// above) whose activation peaks more than this many times higher.
     pub neighbour_ratio: f32,
-    /// Notes shorter than this (seconds) are dropped.
+    /// A note on a partial of a simultaneous lower note (an octave, a twelfth, two octaves …
+    /// above it) is a ghost when that note peaks more than this many times higher.
+    pub harmonic_ratio: f32,
+    /// Within a sounding note, a new onset of the same key needs the activation to have dipped
+    /// below this fraction of the note's peak in the 70 ms before.
+    pub retrigger_dip: f32,
+    /// Activations shorter than this (seconds, before the offset correction) are not notes.
+    pub min_visible: f64,
+    /// Shortest note written, seconds.
     pub min_duration: f64,
     /// Seconds subtracted from the detected onset frame's time: negative, because a long window
     /// sees a note's rise before the note reaches its centre.
@@ -71,7 +79,10 @@ impl Default for TranscribeOptions {
             frame_relative: 0.12,
             offset_fraction: 0.12,
             neighbour_ratio: 2.0,
+            harmonic_ratio: 2.5,
             min_duration: 0.04,
+            retrigger_dip: 0.6,
+            min_visible: 0.22,
             onset_bias: -0.03,
             offset_bias: 0.2,
             inharmonicity: 1.5e-4,
@@ -304,7 +315,12 @@ fn notes_from_activations(h: &[Vec<f32>], opts: &TranscribeOptions) -> Vec<Note>
             let mut end = t + 1;
             while end < frames {
                 peak = peak.max(a[end]);
+                // A repeated note needs a dip first: a wobble (vibrato, tremolo) is not one.
+                let dipped = a[end.saturating_sub(6)..end]
+                    .iter()
+                    .any(|&x| x < opts.retrigger_dip * peak);
                 let next_onset = rise[end] >= opts.onset_threshold * global
+                    && dipped
                     && end > t + 4
                     && (end.saturating_sub(4)..(end + 5).min(frames)).all(|u| rise[u] <= rise[end]);
                 if a[end] < opts.offset_fraction * peak || next_onset {
@@ -314,7 +330,9 @@ fn notes_from_activations(h: &[Vec<f32>], opts: &TranscribeOptions) -> Vec<Note>
             }
             let onset = (seconds(onset_frame as f64) - opts.onset_bias).max(0.0);
             let offset = (seconds(end as f64) - opts.offset_bias).max(onset + opts.min_duration);
-            if offset - onset >= opts.min_duration {
+            // Seen through the window, a real note lasts at least about a window; attack
+            // transients and leakage last less.
+            if seconds((end - onset_frame) as f64) >= opts.min_visible {
                 let loud = (peak / global).clamp(1e-4, 1.0);
                 let velocity = (127.0 * (1.0 + loud.log10() / 2.5).clamp(0.05, 1.0)).round() as u8;
                 candidates.push((
@@ -331,8 +349,9 @@ fn notes_from_activations(h: &[Vec<f32>], opts: &TranscribeOptions) -> Vec<Note>
 }
 
 /// Drops notes that another, clearly stronger note starting at the same time explains: spectral
-/// leakage onto the neighbouring keys at an attack, and keys an octave, a twelfth or two octaves
-/// below a note (its partials are a subset of theirs).
+/// leakage onto the neighbouring keys at an attack, keys an octave, a twelfth or two octaves
+/// below a note (its partials are a subset of theirs), and keys on a note's partials that the
+/// templates leave unexplained when the timbre is brighter than theirs.
 fn suppress_ghosts(candidates: &[(Note, f32)], opts: &TranscribeOptions) -> Vec<Note> {
     candidates
         .iter()
@@ -340,9 +359,17 @@ fn suppress_ghosts(candidates: &[(Note, f32)], opts: &TranscribeOptions) -> Vec<
             !candidates.iter().any(|(m, other)| {
                 let interval = m.pitch as i32 - n.pitch as i32;
                 let together = (m.onset - n.onset).abs() <= 0.06;
-                let ghost = match interval.abs() {
-                    1 | 2 => *other > opts.neighbour_ratio * peak,
-                    _ => matches!(interval, 12 | 19 | 24) && *other > opts.neighbour_ratio * peak,
+                let ghost = match interval {
+                    -2..=2 if interval != 0 => *other > opts.neighbour_ratio * peak,
+                    // n lies below m, m's partials are a subset of n's.
+                    12 | 19 | 24 => *other > opts.neighbour_ratio * peak,
+                    // n is one of m's partials (2nd to 6th, 8th), or sits at 3:2 or 4:3 of m so
+                    // that its even partials are m's (a strong 3rd or 4th partial), and much
+                    // weaker.
+                    -5 | -7 | -12 | -19 | -24 | -28 | -31 | -36 => {
+                        *other > opts.harmonic_ratio * peak
+                    }
+                    _ => false,
                 };
                 together && ghost
             })

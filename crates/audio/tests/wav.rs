@@ -202,7 +202,9 @@ fn rendering_is_normalised_with_a_release_tail() {
     // zero more than twice per period, so zero crossings would not do).
     let x = &samples[at(0.55)..at(0.95)];
     let corr = |lag: usize| x.iter().zip(&x[lag..]).map(|(a, b)| a * b).sum::<f32>();
-    let lag = (50..400).max_by(|&a, &b| corr(a).total_cmp(&corr(b))).unwrap();
+    let lag = (50..400)
+        .max_by(|&a, &b| corr(a).total_cmp(&corr(b)))
+        .unwrap();
     let pitch = SAMPLE_RATE as f64 / lag as f64;
     assert!((pitch - 440.0).abs() < 4.0, "{pitch} Hz");
     // Nothing to play: silence, not NaN.

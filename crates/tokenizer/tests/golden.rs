@@ -6,7 +6,17 @@ use emopiano_tokenizer::{DecodeOptions, TokenizerKind, fixtures};
 use serde_json::Value;
 
 fn golden(name: &str) -> Value {
-    let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+    // At run time first: a build cache shared by checkouts at other paths keeps the path
+    // compiled in by `env!`.
+    let path = format!(
+        "{}/tests/golden/{name}",
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(
+                || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+                std::path::PathBuf::from
+            )
+            .display()
+    );
     serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
         .unwrap_or_else(|e| panic!("{path}: {e}"))
 }

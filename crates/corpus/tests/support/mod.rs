@@ -6,7 +6,14 @@ use std::path::PathBuf;
 /// absent on a developer machine; a panic with a clear message when `CI` is set, since CI always
 /// has it.
 pub fn shared_data(sub: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    // At run time first: a build cache shared by checkouts at other paths keeps the path
+    // compiled in by `env!`.
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            std::path::PathBuf::from,
+        )
+        .join("../../../shared/data");
     let path = root.join(sub);
     if path.exists() {
         return Some(path);
