@@ -1,6 +1,7 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 
 mod bench_tokenize;
+mod bench_transcribe;
 mod fetch_dataset;
 mod golden;
 mod python;
@@ -58,6 +59,15 @@ enum Command {
         /// Seeds weights, shuffling, dropout and the melodies' seed windows.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// The paper's whole pipeline: render every piece to wav (in its own program, e.g. the
+        /// design matrix's Timbre for primary-cues), transcribe the audio back to MIDI, and
+        /// train on the transcriptions.
+        #[arg(long)]
+        from_audio: bool,
+        /// SoundFont for --from-audio and the melodies' wavs (default: one found at the usual
+        /// system paths, else the built-in synthesizer).
+        #[arg(long)]
+        soundfont: Option<PathBuf>,
     },
     /// Run a benchmark against its baseline, in the same command.
     Bench {
@@ -68,6 +78,19 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// emopiano's transcription against Spotify's basic-pitch on rendered clips: onset F1,
+    /// onset+offset F1 and speed, per clip and on average.
+    Transcribe {
+        /// SoundFont that renders the clips (not one the method was tuned on).
+        #[arg(long, default_value = "/usr/share/sounds/sf2/FluidR3_GM.sf2")]
+        soundfont: PathBuf,
+        /// Where to write the JSON report (the clips go beside it, in `<name>.clips/`).
+        #[arg(long, default_value = "target/bench/transcribe.json")]
+        out: PathBuf,
+        /// Score emopiano only (no Python environment).
+        #[arg(long)]
+        skip_basic_pitch: bool,
+    },
     /// Files per second of the tokenizer against music21 on the same files.
     Tokenize {
         /// Folder of MIDI files.
@@ -121,6 +144,8 @@ fn main() -> Result<()> {
             grid,
             out,
             seed,
+            from_audio,
+            soundfont,
         } => reproduce_table1::run(reproduce_table1::Args {
             dataset,
             path: path.map(|p| {
@@ -134,10 +159,20 @@ fn main() -> Result<()> {
             grid: root.join(grid),
             out: out.map(|o| root.join(o)),
             seed,
+            from_audio,
+            soundfont,
             root: root.clone(),
         }),
         Command::Bench {
             bench: Bench::Tokenize { dir, limit, out },
         } => bench_tokenize::run(&root, &root.join(dir), limit, &root.join(out)),
+        Command::Bench {
+            bench:
+                Bench::Transcribe {
+                    soundfont,
+                    out,
+                    skip_basic_pitch,
+                },
+        } => bench_transcribe::run(&root, &soundfont, &root.join(out), skip_basic_pitch),
     }
 }

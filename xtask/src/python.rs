@@ -1,4 +1,4 @@
-//! The Python reference environment (music21) used by `golden` and the benchmarks.
+//! The Python reference environments (music21, basic-pitch) used by `golden` and the benchmarks.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,25 +11,43 @@ pub const MUSIC21_REQUIREMENT: &str = "music21>=10,<11";
 /// The virtual environment: `$EMOPIANO_VENV`, or `target/xtask-venv`, created with music21 on
 /// first use.
 pub fn venv(root: &Path) -> Result<PathBuf> {
-    let dir = std::env::var_os("EMOPIANO_VENV")
+    venv_with(
+        root,
+        "EMOPIANO_VENV",
+        "xtask-venv",
+        MUSIC21_REQUIREMENT,
+        "music21",
+    )
+}
+
+/// A cached virtual environment: `$<env_var>`, or `target/<dir>`, created on first use with
+/// `requirement` installed; ready when `import <module>` works. Returns its python.
+pub fn venv_with(
+    root: &Path,
+    env_var: &str,
+    dir: &str,
+    requirement: &str,
+    module: &str,
+) -> Result<PathBuf> {
+    let dir = std::env::var_os(env_var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target").join("xtask-venv"));
+        .unwrap_or_else(|| root.join("target").join(dir));
     let python = dir.join("bin").join("python");
     let ready = python.exists()
         && Command::new(&python)
-            .args(["-c", "import music21"])
+            .args(["-c", &format!("import {module}")])
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
     if !ready {
         eprintln!(
-            "creating a Python environment with {MUSIC21_REQUIREMENT} in {}",
+            "creating a Python environment with {requirement} in {}",
             dir.display()
         );
         run(Command::new("python3").arg("-m").arg("venv").arg(&dir))
             .context("python3 -m venv (is Python 3 installed?)")?;
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", MUSIC21_REQUIREMENT]))
-            .context("pip install music21")?;
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", requirement]))
+            .with_context(|| format!("pip install {requirement}"))?;
     }
     Ok(python)
 }

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use burn::module::Module;
 use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
 use emopiano_audio::wav::write_wav;
-use emopiano_corpus::{DatasetKind, Emotion, LoadOptions, load};
+use emopiano_corpus::{Corpus, DatasetKind, Emotion, LoadOptions, Source, load};
 use emopiano_model::generate::{GenerationMode, generate};
 use emopiano_model::sampling::{Sampler, Sampling};
 use emopiano_model::{
@@ -54,6 +54,8 @@ pub struct Args {
     pub grid: PathBuf,
     pub out: Option<PathBuf>,
     pub seed: u64,
+    pub from_audio: bool,
+    pub soundfont: Option<PathBuf>,
 }
 
 /// Trains one architecture (selected by name) and returns its summary.
@@ -140,15 +142,20 @@ pub fn run(args: Args) -> Result<()> {
         bail!("profile {} lists no epochs", args.profile)
     };
     let out = args.out.clone().unwrap_or_else(|| {
+        let audio = if args.from_audio { "-from-audio" } else { "" };
         args.root
             .join("experiments")
             .join("table1")
-            .join(format!("{}-{}", args.dataset, args.profile))
+            .join(format!("{}-{}{audio}", args.dataset, args.profile))
     });
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
 
     let mut corpus = load(args.dataset, args.path.as_deref(), &LoadOptions::default())
         .with_context(|| format!("loading the {} dataset", args.dataset))?;
+    let instrument = Instrument::choose(args.soundfont.as_deref())?;
+    if args.from_audio {
+        render_corpus(&mut corpus, &out.join("audio"), &instrument)?;
+    }
     // Audio stimuli (the Eerola download is wav) are transcribed once, next to the runs.
     let cache = out.join("transcriptions");
     let (fresh, reused) = corpus.transcribe_audio(&cache)?;
@@ -230,7 +237,6 @@ pub fn run(args: Args) -> Result<()> {
 
     // One melody per emotion from its best model at the largest budget.
     let melodies = out.join("melodies");
-    let instrument = Instrument::choose(None)?;
     println!("melodies are rendered with the {}", instrument.describe());
     std::fs::create_dir_all(&melodies)?;
     for &emotion in &emotions {
@@ -280,6 +286,34 @@ pub fn run(args: Args) -> Result<()> {
         "done in {:.1} s; results in {}",
         started.elapsed().as_secs_f64(),
         out.display()
+    );
+    Ok(())
+}
+
+/// Renders every symbolic piece to `<dir>/<id>.wav` in its own programs and points the piece at
+/// the wav, so that the pipeline continues from audio as the paper's did.
+fn render_corpus(corpus: &mut Corpus, dir: &Path, instrument: &Instrument) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let started = Instant::now();
+    let mut seconds = 0.0;
+    for piece in &mut corpus.pieces {
+        if piece.is_audio() {
+            continue;
+        }
+        let midi = piece.midi_bytes()?;
+        let samples = render_midi(&midi, instrument, &RenderOptions::default())
+            .with_context(|| format!("rendering {}", piece.path().display()))?;
+        seconds += samples.len() as f64 / SAMPLE_RATE as f64;
+        let wav = dir.join(format!("{}.wav", piece.id));
+        write_wav(&wav, &samples, SAMPLE_RATE)?;
+        piece.source = Source::Wav(wav);
+    }
+    println!(
+        "rendered {} pieces ({seconds:.0} s of audio) with the {} into {} in {:.1} s",
+        corpus.pieces.len(),
+        instrument.describe(),
+        dir.display(),
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }
