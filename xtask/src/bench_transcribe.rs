@@ -147,6 +147,9 @@ fn basic_pitch(root: &Path, wavs: &[PathBuf]) -> Result<BTreeMap<PathBuf, (Vec<N
     Ok(out)
 }
 
+/// A named subset of the clips.
+type Group = (&'static str, fn(&Row) -> bool);
+
 fn mean(xs: impl Iterator<Item = f64>) -> f64 {
     let v: Vec<f64> = xs.collect();
     v.iter().sum::<f64>() / v.len().max(1) as f64
@@ -171,10 +174,10 @@ fn report(rows: &[Row], out: &Path, soundfont: &Path) -> Result<()> {
             r.name, r.seconds, a.f1, b.f1, x
         );
     }
-    let groups: [(&str, Box<dyn Fn(&Row) -> bool>); 3] = [
-        ("piano", Box::new(|r: &Row| !r.wind)),
-        ("winds", Box::new(|r: &Row| r.wind)),
-        ("all", Box::new(|_: &Row| true)),
+    let groups: [Group; 3] = [
+        ("piano", |r| !r.wind),
+        ("winds", |r| r.wind),
+        ("all", |_| true),
     ];
     let mut summary = serde_json::Map::new();
     for (name, keep) in &groups {

@@ -65,7 +65,7 @@ enum Command {
         #[arg(long)]
         from_audio: bool,
         /// SoundFont for --from-audio and the melodies' wavs (default: one found at the usual
-        /// system paths, else the built-in synthesizer).
+        /// system paths, else the built-in synthesizer; `builtin` forces the latter).
         #[arg(long)]
         soundfont: Option<PathBuf>,
     },

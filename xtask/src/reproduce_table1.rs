@@ -152,7 +152,10 @@ pub fn run(args: Args) -> Result<()> {
 
     let mut corpus = load(args.dataset, args.path.as_deref(), &LoadOptions::default())
         .with_context(|| format!("loading the {} dataset", args.dataset))?;
-    let instrument = Instrument::choose(args.soundfont.as_deref())?;
+    let instrument = match args.soundfont.as_deref() {
+        Some(p) if p.as_os_str() == "builtin" => Instrument::Builtin,
+        other => Instrument::choose(other)?,
+    };
     if args.from_audio {
         render_corpus(&mut corpus, &out.join("audio"), &instrument)?;
     }
