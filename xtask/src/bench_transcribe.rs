@@ -6,6 +6,8 @@
 //! melodies), rendered with a SoundFont the method was not tuned on (FluidR3 by default; the
 //! method was tuned on the built-in synthesizer and TimGM6mb). basic-pitch runs in a cached
 //! virtual environment (`target/xtask-venv-basic-pitch` or `$EMOPIANO_BASIC_PITCH_VENV`).
+//! Beside each clip's wav it leaves the reference (`<clip>.mid`) and both estimates
+//! (`<clip>.emopiano.mid`, `<clip>.basic-pitch.mid`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,6 +75,17 @@ pub fn run(root: &Path, soundfont: &Path, out: &Path, skip_basic_pitch: bool) ->
         let t0 = Instant::now();
         let est = transcribe(&audio, &opts);
         let secs = t0.elapsed().as_secs_f64();
+        // The estimates beside the clips, for listening and for `emopiano score`.
+        emopiano_audio::write_atomically(
+            &wav.with_extension("emopiano.mid"),
+            &notes_to_midi(&est),
+        )?;
+        if let Some((notes, _)) = theirs.as_ref().and_then(|t| t.get(wav)) {
+            emopiano_audio::write_atomically(
+                &wav.with_extension("basic-pitch.mid"),
+                &notes_to_midi(notes),
+            )?;
+        }
         let scores = |est: &[Note], secs: f64| {
             (
                 score(&clip.notes, est, &Tolerance::onsets()),

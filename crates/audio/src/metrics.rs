@@ -60,7 +60,7 @@ impl Tolerance {
             None => true,
             Some(ratio) => {
                 let tol = (ratio * r.duration()).max(self.min_offset);
-                round((r.offset - e.offset).abs()) <= round(tol)
+                round((r.offset - e.offset).abs()) <= tol
             }
         }
     }

@@ -41,6 +41,18 @@ pub struct TranscribeArgs {
     out: PathBuf,
 }
 
+/// Arguments of `emopiano score`.
+#[derive(clap::Args)]
+pub struct ScoreArgs {
+    /// The reference MIDI file (the truth).
+    reference: PathBuf,
+    /// The estimated MIDI file (e.g. from `emopiano transcribe`).
+    estimate: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 /// The instrument `render` and `generate --wav` use.
 pub fn instrument(soundfont: Option<&Path>, builtin: bool) -> Result<Instrument> {
     if builtin {
@@ -92,5 +104,44 @@ pub fn transcribe_cmd(args: TranscribeArgs) -> Result<()> {
         notes.len(),
         audio.seconds()
     );
+    Ok(())
+}
+
+fn midi_notes(path: &Path) -> Result<Vec<emopiano_audio::notes::Note>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let notes = emopiano_audio::notes::notes_from_midi(&bytes)
+        .with_context(|| format!("{}", path.display()))?;
+    // Percussion has no pitch to score.
+    Ok(notes.into_iter().filter(|n| n.channel != 9).collect())
+}
+
+pub fn score_cmd(args: ScoreArgs) -> Result<()> {
+    use emopiano_audio::metrics::{Tolerance, score};
+    let reference = midi_notes(&args.reference)?;
+    let estimate = midi_notes(&args.estimate)?;
+    let onsets = score(&reference, &estimate, &Tolerance::onsets());
+    let offsets = score(&reference, &estimate, &Tolerance::onsets_and_offsets());
+    if args.json {
+        let row = |s: &emopiano_audio::metrics::Score| serde_json::json!({"precision": s.precision, "recall": s.recall, "f1": s.f1, "matched": s.matched});
+        let v = serde_json::json!({
+            "reference_notes": reference.len(),
+            "estimated_notes": estimate.len(),
+            "onset": row(&onsets),
+            "onset_offset": row(&offsets),
+        });
+        println!("{v}");
+    } else {
+        println!(
+            "reference {} notes, estimate {} notes",
+            reference.len(),
+            estimate.len()
+        );
+        for (name, s) in [("onset", onsets), ("onset+offset", offsets)] {
+            println!(
+                "{name:13} precision {:.3} recall {:.3} F1 {:.3} ({} matched)",
+                s.precision, s.recall, s.f1, s.matched
+            );
+        }
+    }
     Ok(())
 }

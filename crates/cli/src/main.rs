@@ -30,6 +30,9 @@ enum Command {
     Render(audio::RenderArgs),
     /// Transcribe a wav recording to MIDI notes.
     Transcribe(audio::TranscribeArgs),
+    /// Note-level precision, recall and F1 of one MIDI file against another (mir_eval's
+    /// conventions: 50 ms onsets, 50 cents, offsets within 20% or 50 ms).
+    Score(audio::ScoreArgs),
     /// Datasets: statistics, and writing the embedded corpus to disk.
     Data {
         #[command(subcommand)]
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Render(args) => audio::render(args),
         Command::Transcribe(args) => audio::transcribe_cmd(args),
+        Command::Score(args) => audio::score_cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

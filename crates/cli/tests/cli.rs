@@ -357,6 +357,30 @@ fn render_then_transcribe_gives_the_melody_back_and_bad_inputs_are_named() {
     .f1;
     assert!(f1 >= 0.8, "onset F1 {f1}");
 
+    // `emopiano score` reports the same figure, and 1 for a file against itself.
+    let out = emopiano(&[
+        "score",
+        midi.to_str().unwrap(),
+        back.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["onset"]["f1"].as_f64(), Some(f1));
+    assert_eq!(v["reference_notes"].as_u64(), Some(reference.len() as u64));
+    let out = emopiano(&[
+        "score",
+        midi.to_str().unwrap(),
+        midi.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["onset_offset"]["f1"].as_f64(), Some(1.0));
+
     // Bad inputs: the file is named, nothing is written.
     let fake = dir.join("song.wav");
     write(&fake, b"ID3\x04 this is an mp3");

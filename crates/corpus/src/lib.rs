@@ -63,40 +63,63 @@ impl Corpus {
     /// a transcription already there that is newer than its wav, and makes the piece point at
     /// it (metadata kept). Returns `(transcribed now, reused)`.
     pub fn transcribe_audio(&mut self, cache: &Path) -> Result<(usize, usize), CorpusError> {
-        let (mut fresh, mut reused) = (0, 0);
         if !self.pieces.iter().any(Piece::is_audio) {
             return Ok((0, 0));
         }
         std::fs::create_dir_all(cache).map_err(CorpusError::io(cache))?;
-        let options = emopiano_audio::transcribe::TranscribeOptions::default();
-        for piece in &mut self.pieces {
+        // (piece index, wav, cached MIDI) of every wav piece.
+        let mut jobs = Vec::new();
+        for (i, piece) in self.pieces.iter().enumerate() {
             let Source::Wav(wav) = &piece.source else {
                 continue;
             };
             let stem = wav
                 .file_stem()
                 .map_or_else(|| "piece".into(), |s| s.to_string_lossy());
-            let midi = cache.join(format!("{stem}.mid"));
-            let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-            let up_to_date = matches!(
-                (modified(&midi), modified(wav)),
-                (Some(m), Some(w)) if m >= w
-            );
-            if up_to_date {
-                reused += 1;
-            } else {
-                let audio = emopiano_audio::wav::read_wav(wav)?;
-                let notes = emopiano_audio::transcribe::transcribe(&audio, &options);
-                if notes.is_empty() {
-                    eprintln!("warning: {}: no notes found (silence?)", wav.display());
-                }
-                emopiano_audio::write_atomically(
-                    &midi,
-                    &emopiano_audio::notes::notes_to_midi(&notes),
-                )?;
-                fresh += 1;
-            }
-            piece.source = Source::Midi(midi);
+            jobs.push((i, wav.clone(), cache.join(format!("{stem}.mid"))));
+        }
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let stale: Vec<&(usize, PathBuf, PathBuf)> = jobs
+            .iter()
+            .filter(|(_, wav, midi)| {
+                !matches!((modified(midi), modified(wav)), (Some(m), Some(w)) if m >= w)
+            })
+            .collect();
+        let (fresh, reused) = (stale.len(), jobs.len() - stale.len());
+        // Pieces are independent: one worker per core, each taking every n-th piece.
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(stale.len().max(1));
+        let options = emopiano_audio::transcribe::TranscribeOptions::default();
+        let mut results: Vec<(usize, Result<(), CorpusError>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let mine: Vec<_> = stale.iter().skip(w).step_by(workers).copied().collect();
+                    let options = &options;
+                    scope.spawn(move || {
+                        mine.into_iter()
+                            .map(|(i, wav, midi)| (*i, transcribe_one(wav, midi, options)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        results.sort_by_key(|(i, _)| *i);
+        if results.len() != stale.len() {
+            return Err(CorpusError::Missing {
+                path: cache.to_path_buf(),
+                what: "a transcription worker stopped unexpectedly".into(),
+            });
+        }
+        for (_, result) in results {
+            result?;
+        }
+        for (i, _, midi) in jobs {
+            self.pieces[i].source = Source::Midi(midi);
         }
         Ok((fresh, reused))
     }
@@ -113,6 +136,21 @@ impl Corpus {
         }
         Ok(())
     }
+}
+
+/// Transcribes one wav into a MIDI file, written atomically.
+fn transcribe_one(
+    wav: &Path,
+    midi: &Path,
+    options: &emopiano_audio::transcribe::TranscribeOptions,
+) -> Result<(), CorpusError> {
+    let audio = emopiano_audio::wav::read_wav(wav)?;
+    let notes = emopiano_audio::transcribe::transcribe(&audio, options);
+    if notes.is_empty() {
+        eprintln!("warning: {}: no notes found (silence?)", wav.display());
+    }
+    emopiano_audio::write_atomically(midi, &emopiano_audio::notes::notes_to_midi(&notes))?;
+    Ok(())
 }
 
 /// The datasets emopiano can load.
