@@ -56,6 +56,8 @@ pub struct TranscribeOptions {
     /// Within a sounding note, a new onset of the same key needs the activation to have dipped
     /// below this fraction of the note's peak in the 70 ms before.
     pub retrigger_dip: f32,
+    /// A note's fundamental or octave must reach this share of its strongest low partial.
+    pub low_partial_share: f32,
     /// Activations shorter than this (seconds, before the offset correction) are not notes.
     pub min_visible: f64,
     /// Shortest note written, seconds.
@@ -83,6 +85,7 @@ impl Default for TranscribeOptions {
             min_duration: 0.04,
             retrigger_dip: 0.6,
             min_visible: 0.22,
+            low_partial_share: 0.35,
             onset_bias: -0.03,
             offset_bias: 0.2,
             inharmonicity: 1.5e-4,
@@ -263,10 +266,34 @@ pub fn transcribe(audio: &Audio, opts: &TranscribeOptions) -> Vec<Note> {
     let spec = spectrogram(&samples, &axis);
     let temps = templates(&axis, opts.inharmonicity);
     let h = activations(&spec, &temps, opts);
-    notes_from_activations(&h, opts)
+    notes_from_activations(&h, &spec, &axis, opts)
 }
 
-fn notes_from_activations(h: &[Vec<f32>], opts: &TranscribeOptions) -> Vec<Note> {
+/// Whether the spectrum around `frame` shows the key's own low partials: the fundamental or
+/// the octave must hold a fair share of the strongest of its first six partials. A key far
+/// below a real note, whose higher partials merely coincide with that note's, fails.
+fn has_low_partials(spec: &[Vec<f32>], axis: &Axis, key: u8, frame: usize, share: f32) -> bool {
+    let Some(row) = spec.get(frame) else {
+        return true;
+    };
+    let level = |semitones: f64| -> f32 {
+        let centre =
+            ((key as f64 + semitones - axis.low) * BINS_PER_SEMITONE as f64).round() as isize;
+        (centre - 1..=centre + 1)
+            .filter_map(|b| usize::try_from(b).ok().and_then(|b| row.get(b)))
+            .fold(0.0f32, |m, &x| m.max(x))
+    };
+    let partials = [0.0, 12.0, 19.02, 24.0, 27.86, 31.02].map(level);
+    let strongest = partials.iter().fold(0.0f32, |m, &x| m.max(x));
+    partials[0].max(partials[1]) >= share * strongest
+}
+
+fn notes_from_activations(
+    h: &[Vec<f32>],
+    spec: &[Vec<f32>],
+    axis: &Axis,
+    opts: &TranscribeOptions,
+) -> Vec<Note> {
     let frames = h.len();
     let seconds = |f: f64| f * HOP as f64 / ANALYSIS_RATE as f64;
     let global = h.iter().flatten().fold(0.0f32, |m, &x| m.max(x));
@@ -332,13 +359,19 @@ fn notes_from_activations(h: &[Vec<f32>], opts: &TranscribeOptions) -> Vec<Note>
             let offset = (seconds(end as f64) - opts.offset_bias).max(onset + opts.min_duration);
             // Seen through the window, a real note lasts at least about a window; attack
             // transients and leakage last less.
-            if seconds((end - onset_frame) as f64) >= opts.min_visible {
+            let key = first_key + k as u8;
+            if seconds((end - onset_frame) as f64) >= opts.min_visible
+                && has_low_partials(
+                    spec,
+                    axis,
+                    key,
+                    (onset_frame + 4).min(frames - 1),
+                    opts.low_partial_share,
+                )
+            {
                 let loud = (peak / global).clamp(1e-4, 1.0);
                 let velocity = (127.0 * (1.0 + loud.log10() / 2.5).clamp(0.05, 1.0)).round() as u8;
-                candidates.push((
-                    Note::new(onset, offset, first_key + k as u8, velocity.max(1)),
-                    peak,
-                ));
+                candidates.push((Note::new(onset, offset, key, velocity.max(1)), peak));
             }
             t = end.max(t + 1);
         }
