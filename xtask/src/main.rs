@@ -1,6 +1,8 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 
+mod bench_generate;
 mod bench_tokenize;
+mod bench_train;
 mod bench_transcribe;
 mod fetch_dataset;
 mod golden;
@@ -91,6 +93,56 @@ enum Bench {
         #[arg(long)]
         skip_basic_pitch: bool,
     },
+    /// Sequences per second of a training step of LSTM1/2/3 at the paper's sizes: the fused LSTM
+    /// layer against Burn's stock layer, PyTorch and Keras/TensorFlow on the same CPU threads.
+    Train {
+        /// Models to measure.
+        #[arg(long, value_delimiter = ',', default_value = "lstm1,lstm2,lstm3")]
+        models: Vec<String>,
+        /// Measured steps per run (after one warm-up step).
+        #[arg(long, default_value_t = 3)]
+        steps: usize,
+        /// Sequences per batch (paper: 64).
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        /// Window length (paper: 100).
+        #[arg(long, default_value_t = 100)]
+        window: usize,
+        /// Output classes (about the size of an emotion's vocabulary).
+        #[arg(long, default_value_t = 120)]
+        vocab: usize,
+        /// LSTM units (paper: 512).
+        #[arg(long, default_value_t = 512)]
+        hidden: usize,
+        /// Measure the Burn layers only (no Python environments).
+        #[arg(long)]
+        skip_python: bool,
+        /// Where to write the JSON report.
+        #[arg(long, default_value = "target/bench/train.json")]
+        out: PathBuf,
+    },
+    /// Tokens per second of stateful generation against the paper's re-feeding of the whole
+    /// window for every token, on the same model.
+    Generate {
+        /// Model to generate with.
+        #[arg(long, default_value = "lstm2")]
+        model: String,
+        /// Tokens to generate in each mode.
+        #[arg(long, default_value_t = 50)]
+        tokens: usize,
+        /// Primer / window length (paper: 100).
+        #[arg(long, default_value_t = 100)]
+        window: usize,
+        /// Vocabulary size.
+        #[arg(long, default_value_t = 120)]
+        vocab: usize,
+        /// LSTM units (paper: 512).
+        #[arg(long, default_value_t = 512)]
+        hidden: usize,
+        /// Where to write the JSON report.
+        #[arg(long, default_value = "target/bench/generate.json")]
+        out: PathBuf,
+    },
     /// Files per second of the tokenizer against music21 on the same files.
     Tokenize {
         /// Folder of MIDI files.
@@ -162,6 +214,49 @@ fn main() -> Result<()> {
             from_audio,
             soundfont,
             root: root.clone(),
+        }),
+        Command::Bench {
+            bench:
+                Bench::Train {
+                    models,
+                    steps,
+                    batch,
+                    window,
+                    vocab,
+                    hidden,
+                    skip_python,
+                    out,
+                },
+        } => bench_train::run(
+            &root,
+            bench_train::Args {
+                models,
+                steps,
+                batch,
+                window,
+                vocab,
+                hidden,
+                skip_python,
+                out: root.join(out),
+            },
+        ),
+        Command::Bench {
+            bench:
+                Bench::Generate {
+                    model,
+                    tokens,
+                    window,
+                    vocab,
+                    hidden,
+                    out,
+                },
+        } => bench_generate::run(&bench_generate::Args {
+            model,
+            tokens,
+            window,
+            vocab,
+            hidden,
+            out: root.join(out),
         }),
         Command::Bench {
             bench: Bench::Tokenize { dir, limit, out },

@@ -71,6 +71,7 @@
 
 mod device;
 pub mod generate;
+pub mod lstm;
 pub mod sampling;
 mod stack;
 
@@ -78,6 +79,7 @@ use burn::module::{Module, ModuleDisplay};
 use burn::tensor::{Device, Tensor};
 
 pub use device::{backend_name, reference_device, select_device, training_device};
+pub use lstm::{FusedLstm, LstmImpl};
 pub use stack::{DenseBlock, HeadInput, LstmStack, LstmStackConfig, StackState};
 
 /// Errors of model construction and generation.

@@ -10,6 +10,7 @@ use burn::nn::{
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
+use crate::lstm::{self, FusedWeights, LstmImpl};
 use crate::{ModelError, SequenceModel};
 
 /// What the output head reads: the paper's "Flatten" is ambiguous.
@@ -50,6 +51,12 @@ pub struct LstmStackConfig {
     /// forget-gate bias 1) instead of Burn's defaults (Xavier-normal everything).
     #[config(default = true)]
     pub keras_init: bool,
+    /// Which LSTM implementation runs the layers: `None` (the default) and
+    /// `Some(LstmImpl::Fused)` the fused layer, `Some(LstmImpl::Stock)` `burn::nn::Lstm`'s own
+    /// forward. Same parameters and function either way. (An `Option` so that configurations
+    /// saved before the field existed still load.)
+    #[config(default = "None")]
+    pub lstm_impl: Option<LstmImpl>,
 }
 
 impl LstmStackConfig {
@@ -121,6 +128,7 @@ impl LstmStackConfig {
             output,
             vocab_size: self.vocab_size,
             all_steps: self.head_input == HeadInput::AllSteps,
+            fused: self.lstm_impl != Some(LstmImpl::Stock),
         })
     }
 
@@ -191,12 +199,33 @@ pub struct LstmStack {
     output: Linear,
     vocab_size: usize,
     all_steps: bool,
+    fused: bool,
 }
 
-/// The carried state of every LSTM layer, each `[batch, hidden]`.
-pub type StackState = Vec<LstmState<2>>;
+/// What [`LstmStack::step`] carries from one token to the next: the state of every LSTM layer
+/// (each `[batch, hidden]`) and, for the fused layers, their weights fused once.
+#[derive(Clone, Debug)]
+pub struct StackState {
+    /// One per LSTM layer, first to last.
+    pub layers: Vec<LstmState<2>>,
+    weights: Vec<Option<FusedWeights>>,
+}
 
 impl LstmStack {
+    /// One LSTM layer with the configured implementation.
+    fn layer(
+        &self,
+        lstm: &Lstm,
+        x: Tensor<3>,
+        state: Option<LstmState<2>>,
+    ) -> (Tensor<3>, LstmState<2>) {
+        if self.fused {
+            lstm::forward(lstm, x, state)
+        } else {
+            lstm.forward(x, state)
+        }
+    }
+
     /// `[batch, features]` after the LSTMs → logits `[batch, vocab]`.
     fn head(&self, features: Tensor<2>) -> Tensor<2> {
         let x = self.dropout.forward(self.norm.forward(features));
@@ -212,9 +241,9 @@ impl SequenceModel for LstmStack {
     type State = StackState;
 
     fn forward(&self, x: Tensor<3>) -> Tensor<2> {
-        let (mut seq, mut state) = self.first.forward(x, None);
+        let (mut seq, mut state) = self.layer(&self.first, x, None);
         for lstm in &self.rest {
-            (seq, state) = lstm.forward(seq, None);
+            (seq, state) = self.layer(lstm, seq, None);
         }
         if self.all_steps {
             // Batch norm per feature over batch and time (Keras' BatchNormalization on a sequence),
@@ -242,18 +271,44 @@ impl SequenceModel for LstmStack {
                     .into(),
             ));
         }
-        let mut states = state.unwrap_or_default().into_iter();
-        let [b, _] = x.dims();
-        let (mut seq, first) = self.first.forward(x.reshape([b, 1, 1]), states.next());
-        let mut hidden = first.hidden.clone();
-        let mut out = vec![first];
-        for lstm in &self.rest {
-            let (s, st) = lstm.forward(seq, states.next());
-            seq = s;
-            hidden = st.hidden.clone();
-            out.push(st);
+        let layers: Vec<&Lstm> = std::iter::once(&self.first).chain(&self.rest).collect();
+        let (mut states, weights) = match state {
+            Some(s) => (s.layers.into_iter().map(Some).collect(), s.weights),
+            None => {
+                let weights = layers
+                    .iter()
+                    .map(|l| if self.fused { FusedWeights::of(l) } else { None })
+                    .collect();
+                (vec![None; layers.len()], weights)
+            }
+        };
+        if states.len() != layers.len() || weights.len() != layers.len() {
+            return Err(ModelError::Input(format!(
+                "the state holds {} layers, the model has {}",
+                states.len(),
+                layers.len()
+            )));
         }
-        Ok((self.head(hidden), out))
+        let mut input = x;
+        let mut out = Vec::with_capacity(layers.len());
+        for ((lstm, state), weights) in layers.iter().zip(states.iter_mut()).zip(&weights) {
+            let next = match weights {
+                Some(w) => lstm::step(w, input, state.take()),
+                None => {
+                    let [b, d] = input.dims();
+                    self.layer(lstm, input.reshape([b, 1, d]), state.take()).1
+                }
+            };
+            input = next.hidden.clone();
+            out.push(next);
+        }
+        Ok((
+            self.head(input),
+            StackState {
+                layers: out,
+                weights,
+            },
+        ))
     }
 
     fn vocab_size(&self) -> usize {
@@ -264,6 +319,20 @@ impl SequenceModel for LstmStack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configurations_saved_before_lstm_impl_existed_load_as_fused() {
+        let config = LstmStackConfig::lstm2(9).with_lstm_impl(Some(LstmImpl::Stock));
+        let mut json: serde_json::Value = serde_json::to_value(&config).unwrap();
+        assert_eq!(json["lstm_impl"], "Stock");
+        json.as_object_mut().unwrap().remove("lstm_impl");
+        let old: LstmStackConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(old.lstm_impl, None);
+        assert_eq!(old.hidden_size, 512);
+        let device = crate::select_device();
+        assert!(old.with_hidden_size(4).init(&device).unwrap().fused);
+        assert!(!config.with_hidden_size(4).init(&device).unwrap().fused);
+    }
 
     fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
         t.into_data().try_to_vec::<f32>().unwrap()

@@ -41,7 +41,9 @@ fn a_tiny_model_overfits_a_tiny_corpus() {
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let mut first = None;
     let mut last = f32::INFINITY;
-    for _ in 0..150 {
+    // 100 steps: the loss is near zero by then; much later, with the gradients vanishing,
+    // RMSprop's tiny epsilon (Keras' 1e-7) at this learning rate can throw it back up for a while.
+    for _ in 0..100 {
         let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
         last = loss.clone().into_scalar::<f32>();
         first.get_or_insert(last);

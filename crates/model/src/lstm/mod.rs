@@ -1,0 +1,213 @@
+//! A fast LSTM layer: the function and the parameters of `burn::nn::Lstm`, computed as one
+//! operation with a hand-written backward through time.
+//!
+//! [`FusedLstm`] wraps a `burn::nn::Lstm` (so it loads and saves the same record, and converts
+//! both ways for free) and runs [`fused_lstm`]: the input projection of all steps in one matrix
+//! product, the four gates of a step in one product, the gate arithmetic in one pass, and a
+//! backward whose weight gradients are one product each over all steps. On the CPU backends the
+//! work runs on host memory through the `gemm` crate ([`kernel`]); on the CubeCL backends it is
+//! composed of the backend's primitives ([`ops`]).
+//!
+//! ```
+//! use burn::nn::LstmConfig;
+//! use burn::tensor::{Distribution, Tensor};
+//! use emopiano_model::lstm::FusedLstm;
+//!
+//! let device = emopiano_model::select_device();
+//! let stock = LstmConfig::new(3, 8, true).init(&device);
+//! let x = Tensor::<3>::random([2, 5, 3], Distribution::Default, &device);
+//! let (expected, _) = stock.forward(x.clone(), None);
+//! let fused = FusedLstm::from(stock);
+//! let (seq, state) = fused.forward(x, None);
+//! assert_eq!(seq.dims(), [2, 5, 8]);
+//! assert_eq!(state.hidden.dims(), [2, 8]);
+//! seq.into_data().assert_approx_eq::<f32>(&expected.into_data(), Default::default());
+//! ```
+
+mod extension;
+#[allow(unsafe_code)] // raw-pointer GEMM calls, each with its bounds argued in a SAFETY comment
+pub mod kernel;
+pub mod ops;
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Lstm, LstmState};
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Device, Tensor, s};
+
+pub use extension::{FusedLstmBackend, LstmArgs, LstmKernels, fused_lstm};
+
+/// Which implementation runs an LSTM layer. Both compute the same function with the same
+/// parameters; only speed differs.
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum LstmImpl {
+    /// [`FusedLstm`]: one operation per layer with a hand-written backward.
+    Fused,
+    /// `burn::nn::Lstm`'s own forward: one step at a time, every operation on the autodiff tape.
+    Stock,
+}
+
+/// A `burn::nn::Lstm` run by [`fused_lstm`]. The record is the wrapped layer's.
+#[derive(Module, Debug)]
+pub struct FusedLstm {
+    /// The layer whose parameters are used.
+    pub lstm: Lstm,
+}
+
+impl From<Lstm> for FusedLstm {
+    fn from(lstm: Lstm) -> Self {
+        Self { lstm }
+    }
+}
+
+impl From<FusedLstm> for Lstm {
+    fn from(fused: FusedLstm) -> Self {
+        fused.lstm
+    }
+}
+
+impl FusedLstm {
+    /// `x [batch, steps, input]` → (`[batch, steps, hidden]`, final state), as `Lstm::forward`.
+    pub fn forward(&self, x: Tensor<3>, state: Option<LstmState<2>>) -> (Tensor<3>, LstmState<2>) {
+        forward(&self.lstm, x, state)
+    }
+}
+
+/// Whether [`fused_lstm`] computes `lstm`'s function: the layer must be batch-first, forward in
+/// time, unclipped, with its own forget gate, biases and the default activations.
+pub fn supports(lstm: &Lstm) -> bool {
+    use burn::nn::activation::Activation;
+    let gates = [
+        Some(&lstm.input_gate),
+        lstm.forget_gate.as_ref(),
+        Some(&lstm.output_gate),
+        Some(&lstm.cell_gate),
+    ];
+    lstm.batch_first
+        && !lstm.reverse
+        && lstm.clip.is_none()
+        && !lstm.input_forget
+        && matches!(lstm.gate_activation, Activation::Sigmoid(_))
+        && matches!(lstm.cell_activation, Activation::Tanh(_))
+        && matches!(lstm.hidden_activation, Activation::Tanh(_))
+        && gates.iter().all(|g| {
+            g.is_some_and(|g| g.input_transform.bias.is_some() && g.hidden_transform.bias.is_some())
+        })
+}
+
+/// The four gates' parameters side by side, as [`fused_lstm`] takes them (gate order: input,
+/// forget, output, cell). Built from the layer's parameters on the autodiff tape, so gradients
+/// reach them.
+#[derive(Clone, Debug)]
+pub struct FusedWeights {
+    /// `[input, 4·hidden]`
+    pub w_x: Tensor<2>,
+    /// `[hidden, 4·hidden]`
+    pub w_h: Tensor<2>,
+    /// Input and recurrent biases summed, `[4·hidden]`.
+    pub bias: Tensor<1>,
+}
+
+impl FusedWeights {
+    /// `lstm`'s weights, or `None` for a layer the fused path does not [`supports`].
+    pub fn of(lstm: &Lstm) -> Option<Self> {
+        if !supports(lstm) {
+            return None;
+        }
+        let gates = [
+            &lstm.input_gate,
+            lstm.forget_gate.as_ref()?,
+            &lstm.output_gate,
+            &lstm.cell_gate,
+        ];
+        let w_x = Tensor::cat(
+            gates
+                .iter()
+                .map(|g| g.input_transform.weight.val())
+                .collect(),
+            1,
+        );
+        let w_h = Tensor::cat(
+            gates
+                .iter()
+                .map(|g| g.hidden_transform.weight.val())
+                .collect(),
+            1,
+        );
+        let mut biases = Vec::with_capacity(4);
+        for g in gates {
+            let input = g.input_transform.bias.as_ref()?.val();
+            let hidden = g.hidden_transform.bias.as_ref()?.val();
+            biases.push(input + hidden);
+        }
+        Some(Self {
+            w_x,
+            w_h,
+            bias: Tensor::cat(biases, 0),
+        })
+    }
+
+    fn hidden(&self) -> usize {
+        self.w_h.dims()[0]
+    }
+}
+
+fn initial_state(state: Option<LstmState<2>>, b: usize, h: usize, device: &Device) -> LstmState<2> {
+    state.unwrap_or_else(|| LstmState::new(Tensor::zeros([b, h], device), Tensor::zeros([b, h], device)))
+}
+
+/// `lstm`'s forward computed by [`fused_lstm`]; falls back to `Lstm::forward` for a layer it
+/// does not [`supports`] and for an empty sequence.
+pub fn forward(
+    lstm: &Lstm,
+    x: Tensor<3>,
+    state: Option<LstmState<2>>,
+) -> (Tensor<3>, LstmState<2>) {
+    match FusedWeights::of(lstm) {
+        Some(weights) if x.dims()[1] > 0 => forward_with(&weights, x, state),
+        _ => lstm.forward(x, state),
+    }
+}
+
+/// [`forward`] with weights already fused (`x [batch, steps ≥ 1, input]`).
+pub fn forward_with(
+    weights: &FusedWeights,
+    x: Tensor<3>,
+    state: Option<LstmState<2>>,
+) -> (Tensor<3>, LstmState<2>) {
+    let [b, t, _] = x.dims();
+    let h = weights.hidden();
+    let state = initial_state(state, b, h, &x.device());
+    let packed = fused_lstm(
+        x,
+        weights.w_x.clone(),
+        weights.w_h.clone(),
+        weights.bias.clone(),
+        state.hidden,
+        state.cell,
+    );
+    let seq = packed.clone().slice(s![.., 0..t, ..]);
+    let cell = packed.slice(s![.., t..t + 1, ..]).reshape([b, h]);
+    let hidden = seq.clone().slice(s![.., t - 1..t, ..]).reshape([b, h]);
+    (seq, LstmState::new(cell, hidden))
+}
+
+/// One time step, `x [batch, input]` → the new state, composed of a few tensor operations. For
+/// generation, where a step is too small to be worth one fused call, and the weights are fused
+/// once for the whole melody.
+pub fn step(weights: &FusedWeights, x: Tensor<2>, state: Option<LstmState<2>>) -> LstmState<2> {
+    let [b, _] = x.dims();
+    let h = weights.hidden();
+    let state = initial_state(state, b, h, &x.device());
+    let gates = x.matmul(weights.w_x.clone())
+        + state.hidden.matmul(weights.w_h.clone())
+        + weights.bias.clone().unsqueeze_dim(0);
+    let ifo = sigmoid(gates.clone().slice(s![.., 0..3 * h]));
+    let candidate = gates.slice(s![.., 3 * h..4 * h]).tanh();
+    let input = ifo.clone().slice(s![.., 0..h]);
+    let forget = ifo.clone().slice(s![.., h..2 * h]);
+    let output = ifo.slice(s![.., 2 * h..3 * h]);
+    let cell = forget * state.cell + input * candidate;
+    let hidden = output * cell.clone().tanh();
+    LstmState::new(cell, hidden)
+}

@@ -1,0 +1,110 @@
+//! `cargo xtask bench generate`: tokens per second of stateful generation (one LSTM step per new
+//! token, the recurrent state carried) against the paper's loop, which re-feeds the last `window`
+//! tokens from a zero state for every token, on the same model, primer and sampler.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use emopiano_model::generate::{GenerationMode, generate};
+use emopiano_model::sampling::{Sampler, Sampling};
+use emopiano_model::{LstmImpl, LstmStackConfig};
+use serde_json::json;
+
+/// What to measure.
+pub struct Args {
+    pub model: String,
+    pub tokens: usize,
+    pub window: usize,
+    pub vocab: usize,
+    pub hidden: usize,
+    pub out: PathBuf,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let config = match args.model.as_str() {
+        "lstm1" => LstmStackConfig::lstm1(args.vocab),
+        "lstm2" => LstmStackConfig::lstm2(args.vocab),
+        "lstm3" => LstmStackConfig::lstm3(args.vocab),
+        other => bail!("unknown model {other:?} (expected lstm1, lstm2 or lstm3)"),
+    }
+    .with_hidden_size(args.hidden)
+    .with_window(args.window);
+    let device = emopiano_model::select_device();
+    let primer: Vec<usize> = (0..args.window).map(|i| (i * 7 + 3) % args.vocab).collect();
+    println!(
+        "{}: hidden {}, vocab {}, primer/window {}, {} tokens per mode, Burn backend {}",
+        args.model,
+        args.hidden,
+        args.vocab,
+        args.window,
+        args.tokens,
+        emopiano_model::backend_name()
+    );
+    println!();
+    println!("| layer | mode | tokens/s | s per token |");
+    println!("|---|---|---|---|");
+    let mut rows = Vec::new();
+    let mut ratios = Vec::new();
+    for (layer, imp) in [("fused", LstmImpl::Fused), ("stock", LstmImpl::Stock)] {
+        let model = config
+            .clone()
+            .with_lstm_impl(Some(imp))
+            .init(&device)
+            .context("building the model")?
+            .valid();
+        let mut speeds = Vec::new();
+        let mut outputs = Vec::new();
+        for (mode, name) in [
+            (GenerationMode::Stateful, "stateful"),
+            (GenerationMode::SlidingWindow, "re-feeding"),
+        ] {
+            // Warm-up: one token.
+            generate(&model, &device, &primer, 1, mode, &mut Sampler::new(Sampling::Argmax, 1))?;
+            let start = Instant::now();
+            let out = generate(
+                &model,
+                &device,
+                &primer,
+                args.tokens,
+                mode,
+                &mut Sampler::new(Sampling::Argmax, 1),
+            )?;
+            let seconds = start.elapsed().as_secs_f64();
+            // The stateful run also pays for the primer (window steps, once).
+            let speed = args.tokens as f64 / seconds;
+            println!(
+                "| {layer} | {name} | {speed:.1} | {:.4} |",
+                seconds / args.tokens as f64
+            );
+            rows.push(json!({"layer": layer, "mode": name, "tokens_per_second": speed,
+                             "seconds": seconds, "tokens": args.tokens}));
+            speeds.push(speed);
+            outputs.push(out);
+        }
+        let agree = outputs[0]
+            .iter()
+            .zip(&outputs[1])
+            .take_while(|(a, b)| a == b)
+            .count();
+        ratios.push(json!({"layer": layer, "stateful_over_refeeding": speeds[0] / speeds[1],
+                           "identical_leading_tokens": agree}));
+        println!(
+            "  {layer}: stateful = {:.1}× re-feeding (argmax; the two modes agree on the first {agree} of {} tokens)",
+            speeds[0] / speeds[1],
+            args.tokens
+        );
+    }
+    let json = json!({
+        "model": args.model, "hidden": args.hidden, "vocab": args.vocab, "window": args.window,
+        "backend": emopiano_model::backend_name(), "rows": rows, "ratios": ratios,
+    });
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    emopiano_audio::write_atomically(&args.out, serde_json::to_string_pretty(&json)?.as_bytes())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!("report written to {}", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! `cargo xtask bench train`: sequences per second of one training step (forward, backward,
+//! RMSprop) of LSTM1, LSTM2 and LSTM3 at the paper's sizes with the fused LSTM layer, Burn's stock
+//! layer, PyTorch and Keras/TensorFlow (the paper's framework), all on the CPU with the same
+//! number of threads, and the GFLOP/s each achieves against the machine's measured matmul peak.
+//!
+//! PyTorch and TensorFlow run in cached virtual environments (`target/xtask-venv-torch`,
+//! `target/xtask-venv-tensorflow`, or `$EMOPIANO_TORCH_VENV` / `$EMOPIANO_TF_VENV`) created by the
+//! command. The first step of every run is a warm-up and is not counted.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsParams, RmsPropConfig};
+use burn::tensor::{Device, Distribution, Int, Tensor};
+use emopiano_model::lstm::kernel::matmul_peak_gflops;
+use emopiano_model::{LstmImpl, LstmStackConfig, SequenceModel};
+use serde_json::{Value, json};
+
+use crate::python::venv_with;
+
+/// What to measure.
+pub struct Args {
+    pub models: Vec<String>,
+    pub steps: usize,
+    pub batch: usize,
+    pub window: usize,
+    pub vocab: usize,
+    pub hidden: usize,
+    pub skip_python: bool,
+    pub out: PathBuf,
+}
+
+fn config(model: &str, vocab: usize) -> Result<LstmStackConfig> {
+    Ok(match model {
+        "lstm1" => LstmStackConfig::lstm1(vocab),
+        "lstm2" => LstmStackConfig::lstm2(vocab),
+        "lstm3" => LstmStackConfig::lstm3(vocab),
+        other => bail!("unknown model {other:?} (expected lstm1, lstm2 or lstm3)"),
+    })
+}
+
+/// Multiply-adds of one forward pass per sequence, ×2 FLOP, ×3 for forward + backward.
+fn train_flops_per_sequence(c: &LstmStackConfig, window: usize) -> f64 {
+    let h = c.hidden_size as f64;
+    let mut macs = 0.0;
+    for layer in 0..c.lstm_layers {
+        let d_in = if layer == 0 { 1.0 } else { h };
+        macs += window as f64 * 4.0 * h * (d_in + h);
+    }
+    let head_in = match c.dense_size {
+        Some(d) => {
+            macs += h * d as f64;
+            d as f64
+        }
+        None => h,
+    };
+    macs += head_in * c.vocab_size as f64;
+    3.0 * 2.0 * macs
+}
+
+/// Seconds of each step after the warm-up.
+fn burn_steps(config: &LstmStackConfig, args: &Args, device: &Device) -> Result<Vec<f64>> {
+    let mut model = config
+        .init(device)
+        .with_context(|| format!("building {config:?}"))?;
+    let mut optim = RmsPropConfig::new()
+        .with_alpha(0.9)
+        .with_momentum(0.0)
+        .with_epsilon(1e-7)
+        .init();
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let x = Tensor::<3>::random(
+        [args.batch, args.window, 1],
+        Distribution::Uniform(0.0, 1.0),
+        device,
+    );
+    let y = Tensor::<1, Int>::random(
+        [args.batch],
+        Distribution::Uniform(0.0, args.vocab as f64),
+        device,
+    );
+    let mut times = Vec::new();
+    for step in 0..=args.steps {
+        let start = Instant::now();
+        let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(1e-3, model, grads);
+        let value = loss.into_scalar::<f32>();
+        if !value.is_finite() {
+            bail!("{config:?}: the loss is {value}");
+        }
+        if step > 0 {
+            times.push(start.elapsed().as_secs_f64());
+        }
+    }
+    Ok(times)
+}
+
+fn python_steps(
+    python: &Path,
+    script: &Path,
+    framework: &str,
+    model: &str,
+    args: &Args,
+    threads: usize,
+) -> Result<(Vec<f64>, String)> {
+    let out = Command::new(python)
+        .arg(script)
+        .arg(framework)
+        .arg(model)
+        .args(
+            [
+                args.steps + 1,
+                args.batch,
+                args.window,
+                args.vocab,
+                args.hidden,
+                threads,
+            ]
+            .map(|v| v.to_string()),
+        )
+        .env("OMP_NUM_THREADS", threads.to_string())
+        .env("OPENBLAS_NUM_THREADS", threads.to_string())
+        .env("MKL_NUM_THREADS", threads.to_string())
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} {framework} {model} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    let v: Value = serde_json::from_str(line)
+        .with_context(|| format!("parsing {framework}'s output: {stdout}"))?;
+    let times: Vec<f64> = v["step_seconds"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    let version = v["version"].as_str().unwrap_or("?").to_string();
+    Ok((times.into_iter().skip(1).collect(), version))
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+struct Measured {
+    name: String,
+    seconds: f64,
+}
+
+pub fn run(root: &Path, args: Args) -> Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let device = emopiano_model::training_device();
+    println!(
+        "training step, batch {} × window {}, hidden {}, vocab {}, {} measured steps after one warm-up, {threads} threads, Burn backend {}",
+        args.batch,
+        args.window,
+        args.hidden,
+        args.vocab,
+        args.steps,
+        emopiano_model::backend_name()
+    );
+    let rust_peak = matmul_peak_gflops(2048, 5);
+    let script = root.join("xtask").join("python").join("train_bench.py");
+    let mut envs = None;
+    let mut numpy_peak = None;
+    if !args.skip_python {
+        let torch = venv_with(root, "EMOPIANO_TORCH_VENV", "xtask-venv-torch", "torch", "torch")?;
+        let tf = venv_with(
+            root,
+            "EMOPIANO_TF_VENV",
+            "xtask-venv-tensorflow",
+            "tensorflow-cpu",
+            "tensorflow",
+        )?;
+        let out = Command::new(&torch)
+            .arg(&script)
+            .args(["peak", &threads.to_string()])
+            .env("OPENBLAS_NUM_THREADS", threads.to_string())
+            .output()
+            .with_context(|| format!("running {}", script.display()))?;
+        numpy_peak = serde_json::from_slice::<Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v["gflops"].as_f64());
+        envs = Some((torch, tf));
+    }
+    let peak = numpy_peak.unwrap_or(0.0).max(rust_peak);
+    println!(
+        "matmul peak (f32, 2048³): gemm crate {rust_peak:.1} GFLOP/s, numpy/OpenBLAS {} → peak {peak:.1} GFLOP/s",
+        numpy_peak.map_or("not measured".into(), |p| format!("{p:.1} GFLOP/s"))
+    );
+    println!();
+    println!("| model | implementation | s/step | seq/s | GFLOP/s | % of peak |");
+    println!("|---|---|---|---|---|---|");
+    let mut report = Vec::new();
+    let mut summary = Vec::new();
+    for model in &args.models {
+        let c = config(model, args.vocab)?.with_hidden_size(args.hidden);
+        let flops = train_flops_per_sequence(&c, args.window) * args.batch as f64;
+        let mut rows: Vec<Measured> = Vec::new();
+        for (name, imp) in [
+            ("burn fused", LstmImpl::Fused),
+            ("burn stock", LstmImpl::Stock),
+        ] {
+            let times = burn_steps(&c.clone().with_lstm_impl(Some(imp)), &args, &device)?;
+            rows.push(Measured {
+                name: name.into(),
+                seconds: mean(&times),
+            });
+        }
+        if let Some((torch, tf)) = &envs {
+            for (framework, python) in [("torch", torch), ("keras", tf)] {
+                let (times, version) =
+                    python_steps(python, &script, framework, model, &args, threads)?;
+                rows.push(Measured {
+                    name: format!("{framework} ({version})"),
+                    seconds: mean(&times),
+                });
+            }
+        }
+        for r in &rows {
+            let gflops = flops / r.seconds / 1e9;
+            println!(
+                "| {model} | {} | {:.3} | {:.1} | {:.1} | {:.0}% |",
+                r.name,
+                r.seconds,
+                args.batch as f64 / r.seconds,
+                gflops,
+                100.0 * gflops / peak
+            );
+            report.push(json!({
+                "model": model,
+                "implementation": r.name,
+                "seconds_per_step": r.seconds,
+                "sequences_per_second": args.batch as f64 / r.seconds,
+                "gflops": gflops,
+                "fraction_of_peak": gflops / peak,
+            }));
+        }
+        let fused = rows[0].seconds;
+        let ratios: Vec<String> = rows[1..]
+            .iter()
+            .map(|r| {
+                let short = r.name.split(' ').next().unwrap_or(&r.name).to_string();
+                let short = if short == "burn" { "stock".into() } else { short };
+                format!("{:.2}× {short}", r.seconds / fused)
+            })
+            .collect();
+        summary.push(format!("{model}: fused = {}", ratios.join(", ")));
+    }
+    println!();
+    println!("speed of the fused layer (throughput ratio, > 1 = faster):");
+    for line in &summary {
+        println!("  {line}");
+    }
+    let json = json!({
+        "batch": args.batch,
+        "window": args.window,
+        "hidden": args.hidden,
+        "vocab": args.vocab,
+        "steps": args.steps,
+        "threads": threads,
+        "backend": emopiano_model::backend_name(),
+        "matmul_peak_gflops": {"gemm": rust_peak, "numpy": numpy_peak, "peak": peak},
+        "rows": report,
+        "ratios": summary,
+    });
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    emopiano_audio::write_atomically(&args.out, serde_json::to_string_pretty(&json)?.as_bytes())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!("report written to {}", args.out.display());
+    Ok(())
+}
