@@ -31,6 +31,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     .with_hidden_size(args.hidden)
     .with_window(args.window);
+    if args.tokens < 2 {
+        bail!("--tokens must be at least 2");
+    }
     let device = emopiano_model::select_device();
     let primer: Vec<usize> = (0..args.window).map(|i| (i * 7 + 3) % args.vocab).collect();
     println!(
@@ -43,8 +46,10 @@ pub fn run(args: &Args) -> Result<()> {
         emopiano_model::backend_name()
     );
     println!();
-    println!("| layer | mode | tokens/s | s per token |");
-    println!("|---|---|---|---|");
+    println!(
+        "| layer | mode | tokens/s | ms per token | tokens/s incl. primer | s to first token |"
+    );
+    println!("|---|---|---|---|---|---|");
     let mut rows = Vec::new();
     let mut ratios = Vec::new();
     for (layer, imp) in [("fused", LstmImpl::Fused), ("stock", LstmImpl::Stock)] {
@@ -60,26 +65,37 @@ pub fn run(args: &Args) -> Result<()> {
             (GenerationMode::Stateful, "stateful"),
             (GenerationMode::SlidingWindow, "re-feeding"),
         ] {
-            // Warm-up: one token.
-            generate(&model, &device, &primer, 1, mode, &mut Sampler::new(Sampling::Argmax, 1))?;
-            let start = Instant::now();
-            let out = generate(
-                &model,
-                &device,
-                &primer,
-                args.tokens,
-                mode,
-                &mut Sampler::new(Sampling::Argmax, 1),
-            )?;
-            let seconds = start.elapsed().as_secs_f64();
-            // The stateful run also pays for the primer (window steps, once).
-            let speed = args.tokens as f64 / seconds;
+            let run = |tokens: usize| -> Result<(Vec<usize>, f64)> {
+                let start = Instant::now();
+                let out = generate(
+                    &model,
+                    &device,
+                    &primer,
+                    tokens,
+                    mode,
+                    &mut Sampler::new(Sampling::Argmax, 1),
+                )?;
+                Ok((out, start.elapsed().as_secs_f64()))
+            };
+            run(1)?; // warm-up
+            // The stateful mode reads the primer once (window steps) before its first token:
+            // the difference of two runs gives the cost of a token after that.
+            let (_, first) = run(1)?;
+            let (out, all) = run(args.tokens)?;
+            let per_token = (all - first) / (args.tokens - 1) as f64;
+            let speed = 1.0 / per_token;
+            let overall = args.tokens as f64 / all;
             println!(
-                "| {layer} | {name} | {speed:.1} | {:.4} |",
-                seconds / args.tokens as f64
+                "| {layer} | {name} | {speed:.1} | {:.2} | {overall:.1} | {:.3} |",
+                per_token * 1e3,
+                first
             );
-            rows.push(json!({"layer": layer, "mode": name, "tokens_per_second": speed,
-                             "seconds": seconds, "tokens": args.tokens}));
+            rows.push(
+                json!({"layer": layer, "mode": name, "tokens_per_second": speed,
+                             "seconds_per_token": per_token, "first_token_seconds": first,
+                             "tokens_per_second_including_primer": overall,
+                             "tokens": args.tokens}),
+            );
             speeds.push(speed);
             outputs.push(out);
         }
@@ -88,8 +104,10 @@ pub fn run(args: &Args) -> Result<()> {
             .zip(&outputs[1])
             .take_while(|(a, b)| a == b)
             .count();
-        ratios.push(json!({"layer": layer, "stateful_over_refeeding": speeds[0] / speeds[1],
-                           "identical_leading_tokens": agree}));
+        ratios.push(
+            json!({"layer": layer, "stateful_over_refeeding": speeds[0] / speeds[1],
+                           "identical_leading_tokens": agree}),
+        );
         println!(
             "  {layer}: stateful = {:.1}× re-feeding (argmax; the two modes agree on the first {agree} of {} tokens)",
             speeds[0] / speeds[1],

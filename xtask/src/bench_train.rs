@@ -30,6 +30,7 @@ pub struct Args {
     pub vocab: usize,
     pub hidden: usize,
     pub skip_python: bool,
+    pub skip_stock: bool,
     pub out: PathBuf,
 }
 
@@ -172,7 +173,13 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
     let mut envs = None;
     let mut numpy_peak = None;
     if !args.skip_python {
-        let torch = venv_with(root, "EMOPIANO_TORCH_VENV", "xtask-venv-torch", "torch", "torch")?;
+        let torch = venv_with(
+            root,
+            "EMOPIANO_TORCH_VENV",
+            "xtask-venv-torch",
+            "torch",
+            "torch",
+        )?;
         let tf = venv_with(
             root,
             "EMOPIANO_TF_VENV",
@@ -180,7 +187,8 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
             "tensorflow-cpu",
             "tensorflow",
         )?;
-        let out = Command::new(&torch)
+        // numpy (with its OpenBLAS) comes with TensorFlow; PyTorch's wheel does not need it.
+        let out = Command::new(&tf)
             .arg(&script)
             .args(["peak", &threads.to_string()])
             .env("OPENBLAS_NUM_THREADS", threads.to_string())
@@ -205,10 +213,11 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
         let c = config(model, args.vocab)?.with_hidden_size(args.hidden);
         let flops = train_flops_per_sequence(&c, args.window) * args.batch as f64;
         let mut rows: Vec<Measured> = Vec::new();
-        for (name, imp) in [
-            ("burn fused", LstmImpl::Fused),
-            ("burn stock", LstmImpl::Stock),
-        ] {
+        let mut layers = vec![("burn fused", LstmImpl::Fused)];
+        if !args.skip_stock {
+            layers.push(("burn stock", LstmImpl::Stock));
+        }
+        for (name, imp) in layers {
             let times = burn_steps(&c.clone().with_lstm_impl(Some(imp)), &args, &device)?;
             rows.push(Measured {
                 name: name.into(),
@@ -249,7 +258,11 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
             .iter()
             .map(|r| {
                 let short = r.name.split(' ').next().unwrap_or(&r.name).to_string();
-                let short = if short == "burn" { "stock".into() } else { short };
+                let short = if short == "burn" {
+                    "stock".into()
+                } else {
+                    short
+                };
                 format!("{:.2}× {short}", r.seconds / fused)
             })
             .collect();

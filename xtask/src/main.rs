@@ -117,6 +117,9 @@ enum Bench {
         /// Measure the Burn layers only (no Python environments).
         #[arg(long)]
         skip_python: bool,
+        /// Leave out Burn's stock layer (the slowest run).
+        #[arg(long)]
+        skip_stock: bool,
         /// Where to write the JSON report.
         #[arg(long, default_value = "target/bench/train.json")]
         out: PathBuf,
@@ -128,7 +131,7 @@ enum Bench {
         #[arg(long, default_value = "lstm2")]
         model: String,
         /// Tokens to generate in each mode.
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 100)]
         tokens: usize,
         /// Primer / window length (paper: 100).
         #[arg(long, default_value_t = 100)]
@@ -225,6 +228,7 @@ fn main() -> Result<()> {
                     vocab,
                     hidden,
                     skip_python,
+                    skip_stock,
                     out,
                 },
         } => bench_train::run(
@@ -237,6 +241,7 @@ fn main() -> Result<()> {
                 vocab,
                 hidden,
                 skip_python,
+                skip_stock,
                 out: root.join(out),
             },
         ),

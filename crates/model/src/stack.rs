@@ -277,7 +277,13 @@ impl SequenceModel for LstmStack {
             None => {
                 let weights = layers
                     .iter()
-                    .map(|l| if self.fused { FusedWeights::of(l) } else { None })
+                    .map(|l| {
+                        if self.fused {
+                            FusedWeights::of(l)
+                        } else {
+                            None
+                        }
+                    })
                     .collect();
                 (vec![None; layers.len()], weights)
             }

@@ -22,7 +22,10 @@ fn assert_close<const D: usize>(what: &str, a: Tensor<D>, b: Tensor<D>) {
         .zip(&b)
         .map(|(x, y)| (x - y).abs())
         .fold(0.0f32, f32::max);
-    assert!(worst <= TOL, "{what}: largest difference {worst:e} > {TOL:e}");
+    assert!(
+        worst <= TOL,
+        "{what}: largest difference {worst:e} > {TOL:e}"
+    );
     // A gradient that is all zeros would pass trivially: make sure it carries signal.
     assert!(
         b.iter().any(|v| v.abs() > 1e-6),
@@ -36,7 +39,11 @@ fn layer(d_in: usize, hidden: usize, device: &Device) -> Lstm {
 }
 
 /// Every parameter's gradient, biases as `[1, n]`.
-fn param_grads_of(lstm: &Lstm, grads: &burn::tensor::Gradients, label: &str) -> Vec<(String, Tensor<2>)> {
+fn param_grads_of(
+    lstm: &Lstm,
+    grads: &burn::tensor::Gradients,
+    label: &str,
+) -> Vec<(String, Tensor<2>)> {
     let mut gates = vec![
         ("input", &lstm.input_gate),
         ("output", &lstm.output_gate),
@@ -46,14 +53,25 @@ fn param_grads_of(lstm: &Lstm, grads: &burn::tensor::Gradients, label: &str) -> 
     let missing = |name: &str| -> ! { panic!("{label} {name} has no gradient") };
     let mut out = Vec::new();
     for (name, g) in gates {
-        for (kind, w) in [("W_x", &g.input_transform.weight), ("W_h", &g.hidden_transform.weight)] {
+        for (kind, w) in [
+            ("W_x", &g.input_transform.weight),
+            ("W_h", &g.hidden_transform.weight),
+        ] {
             let name = format!("{name} {kind}");
             let grad = w.val().grad(grads).unwrap_or_else(|| missing(&name));
             out.push((name, grad));
         }
-        for (kind, b) in [("b_x", &g.input_transform.bias), ("b_h", &g.hidden_transform.bias)] {
+        for (kind, b) in [
+            ("b_x", &g.input_transform.bias),
+            ("b_h", &g.hidden_transform.bias),
+        ] {
             let name = format!("{name} {kind}");
-            let grad = b.as_ref().unwrap().val().grad(grads).unwrap_or_else(|| missing(&name));
+            let grad = b
+                .as_ref()
+                .unwrap()
+                .val()
+                .grad(grads)
+                .unwrap_or_else(|| missing(&name));
             let n = grad.dims()[0];
             out.push((name, grad.reshape([1, n])));
         }
@@ -148,7 +166,11 @@ fn check(device: &Device, layers: usize, carried: bool) {
     let case = format!("{layers} layer(s), carried state: {carried}");
     assert_close(&format!("{case}: sequence"), fused.seq, stock.seq);
     for (i, (f, s)) in fused.states.into_iter().zip(stock.states).enumerate() {
-        assert_close(&format!("{case}: layer {i} final hidden"), f.hidden, s.hidden);
+        assert_close(
+            &format!("{case}: layer {i} final hidden"),
+            f.hidden,
+            s.hidden,
+        );
         assert_close(&format!("{case}: layer {i} final cell"), f.cell, s.cell);
     }
     assert_close(&format!("{case}: d input"), fused.grad_x, stock.grad_x);
@@ -157,7 +179,11 @@ fn check(device: &Device, layers: usize, carried: bool) {
         assert_close(&format!("{case}: d {name}"), f, s);
     }
     assert_eq!(fused.grad_state.len(), if carried { layers } else { 0 });
-    for (i, ((fc, fh), (sc, sh))) in fused.grad_state.into_iter().zip(stock.grad_state).enumerate()
+    for (i, ((fc, fh), (sc, sh))) in fused
+        .grad_state
+        .into_iter()
+        .zip(stock.grad_state)
+        .enumerate()
     {
         assert_close(&format!("{case}: layer {i} d c0"), fc, sc);
         assert_close(&format!("{case}: layer {i} d h0"), fh, sh);

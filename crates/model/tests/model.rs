@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use emopiano_model::generate::{GenerationMode, generate};
 use emopiano_model::sampling::{Sampler, Sampling};
 use emopiano_model::{
-    Architecture, ArchitectureVisitor, HeadInput, Lstm1, Lstm2, Lstm3, LstmStackConfig,
+    Architecture, ArchitectureVisitor, HeadInput, Lstm1, Lstm2, Lstm3, LstmImpl, LstmStackConfig,
     SequenceModel, select_device, visit_architecture,
 };
 
@@ -115,6 +115,46 @@ fn stepping_through_a_window_equals_the_forward_pass() {
             state = Some(s);
         }
         assert!(close(&full, &values(logits.unwrap()), 1e-5));
+    }
+}
+
+#[test]
+fn fused_and_stock_layers_give_the_same_logits_forward_and_stepping() {
+    let device = select_device();
+    for config in [
+        LstmStackConfig::lstm1(VOCAB),
+        LstmStackConfig::lstm2(VOCAB),
+        LstmStackConfig::lstm3(VOCAB),
+    ] {
+        let config = small(config);
+        let fused = config
+            .clone()
+            .with_lstm_impl(Some(LstmImpl::Fused))
+            .init(&device)
+            .unwrap()
+            .valid();
+        let stock = config
+            .with_lstm_impl(Some(LstmImpl::Stock))
+            .init(&device)
+            .unwrap()
+            .load_record(fused.clone().into_record())
+            .valid();
+        let x = windows(&device, 3);
+        let (a, b) = (
+            values(fused.forward(x.clone())),
+            values(stock.forward(x.clone())),
+        );
+        assert!(close(&a, &b, 1e-4), "forward: {a:?} vs {b:?}");
+        let (mut sf, mut ss) = (None, None);
+        for t in 0..WINDOW {
+            let xt = x.clone().slice([0..3, t..t + 1]).reshape([3, 1]);
+            let (lf, f) = fused.step(xt.clone(), sf).unwrap();
+            let (ls, s) = stock.step(xt, ss).unwrap();
+            let (lf, ls) = (values(lf), values(ls));
+            assert!(close(&lf, &ls, 1e-4), "step {t}: {lf:?} vs {ls:?}");
+            sf = Some(f);
+            ss = Some(s);
+        }
     }
 }
 

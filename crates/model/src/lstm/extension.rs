@@ -14,14 +14,14 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use burn::backend::TensorMetadata;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::TensorMetadata;
 use burn::backend::{Autodiff, Backend, Dispatch, ExtensionType, backend_extension};
-use burn::tensor::{Shape, TensorData, Tensor};
+use burn::tensor::{Shape, Tensor, TensorData};
 
 use super::kernel::{self, Dims};
 
@@ -109,7 +109,11 @@ fn host<B: Backend>(t: FloatTensor<B>) -> Vec<f32> {
 fn dims_of<B: Backend>(args: &LstmArgs<B>) -> Dims {
     let x = args.x.shape();
     let w_h = args.w_h.shape();
-    assert_eq!(x.num_dims(), 3, "fused LSTM: x must be [batch, steps, input]");
+    assert_eq!(
+        x.num_dims(),
+        3,
+        "fused LSTM: x must be [batch, steps, input]"
+    );
     Dims {
         batch: x[0],
         steps: x[1],

@@ -5,8 +5,8 @@
 //! one node. It runs on any backend; the tests check it against [`super::kernel`] on the CPU.
 
 use burn::backend::Backend;
-use burn::backend::tensor::FloatTensor;
 use burn::backend::TensorMetadata;
+use burn::backend::tensor::FloatTensor;
 use burn::tensor::{Shape, Slice};
 
 use super::extension::LstmArgs;
@@ -153,7 +153,10 @@ pub fn backward<B: Backend>(
             trace.cells[s - 1].clone()
         };
         let d_tanh = one_minus::<B>(B::float_mul(tc.clone(), tc.clone()));
-        let dc_s = B::float_add(dc, B::float_mul(B::float_mul(dh.clone(), o.clone()), d_tanh));
+        let dc_s = B::float_add(
+            dc,
+            B::float_mul(B::float_mul(dh.clone(), o.clone()), d_tanh),
+        );
         let sig_grad = |g: FloatTensor<B>| B::float_mul(g.clone(), one_minus::<B>(g));
         let di = B::float_mul(
             B::float_mul(dc_s.clone(), cand.clone()),
@@ -223,7 +226,10 @@ mod tests {
     }
 
     fn prim(v: &[f32], shape: &[usize]) -> FloatTensor<NdArray> {
-        NdArray::float_from_data(TensorData::new(v.to_vec(), shape.to_vec()), &Default::default())
+        NdArray::float_from_data(
+            TensorData::new(v.to_vec(), shape.to_vec()),
+            &Default::default(),
+        )
     }
 
     fn host(t: FloatTensor<NdArray>) -> (Vec<usize>, Vec<f32>) {
@@ -258,7 +264,11 @@ mod tests {
         let (out_host, trace_host) = host_forward::<NdArray>(args());
         let close = |what: &str, a: (Vec<usize>, Vec<f32>), b: (Vec<usize>, Vec<f32>)| {
             assert_eq!(a.0, b.0, "{what}: shapes");
-            let worst = a.1.iter().zip(&b.1).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+            let worst =
+                a.1.iter()
+                    .zip(&b.1)
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0.0, f32::max);
             assert!(worst < 1e-5, "{what}: differs by {worst:e}");
             assert!(b.1.iter().any(|v| v.abs() > 1e-4), "{what}: all zeros");
         };
