@@ -70,6 +70,10 @@ pub struct TranscribeOptions {
     pub offset_bias: f64,
     /// String stiffness of the templates (0 for winds; pianos are near 3e-4).
     pub inharmonicity: f64,
+    /// Rounds of fitting the templates to the clip's own timbre (each: one update of every
+    /// template's partial weights from the frames where it is active, then the activations
+    /// again). 0 keeps the generic templates.
+    pub adapt_rounds: usize,
 }
 
 impl Default for TranscribeOptions {
@@ -89,6 +93,7 @@ impl Default for TranscribeOptions {
             onset_bias: -0.03,
             offset_bias: 0.2,
             inharmonicity: 1.5e-4,
+            adapt_rounds: 1,
         }
     }
 }
@@ -256,6 +261,48 @@ fn activations(
         .collect()
 }
 
+/// One KL-NMF update of the templates' weights with the activations fixed, restricted to each
+/// template's own bins (multiplicative updates keep the others at zero), damped and bounded so
+/// that a template cannot swallow a simultaneous note's partials, then renormalised.
+fn adapt(spec: &[Vec<f32>], templates: &mut [Vec<(usize, f32)>], h: &[Vec<f32>]) {
+    let bins = spec.first().map_or(0, Vec::len);
+    let mut num: Vec<Vec<f32>> = templates.iter().map(|t| vec![0.0; t.len()]).collect();
+    let mut den = vec![0.0f32; templates.len()];
+    let mut recon = vec![0.0f32; bins];
+    for (v, a) in spec.iter().zip(h) {
+        recon.iter_mut().for_each(|r| *r = 1e-9);
+        for (t, &x) in templates.iter().zip(a) {
+            for &(b, w) in t {
+                recon[b] += w * x;
+            }
+        }
+        for (k, (t, &x)) in templates.iter().zip(a).enumerate() {
+            if x <= 0.0 {
+                continue;
+            }
+            den[k] += x;
+            for (j, &(b, _)) in t.iter().enumerate() {
+                num[k][j] += x * v[b] / recon[b];
+            }
+        }
+    }
+    let total: f32 = den.iter().sum();
+    for (k, t) in templates.iter_mut().enumerate() {
+        // Only templates with real evidence move.
+        if den[k] <= 0.01 * total / t.len().max(1) as f32 {
+            continue;
+        }
+        for (j, (_, w)) in t.iter_mut().enumerate() {
+            let factor = (num[k][j] / den[k]).clamp(0.5, 2.0);
+            *w *= factor.sqrt();
+        }
+        let sum: f32 = t.iter().map(|(_, w)| w).sum();
+        if sum > 0.0 {
+            t.iter_mut().for_each(|(_, w)| *w /= sum);
+        }
+    }
+}
+
 /// Transcribes audio to notes (piano program, channel 0), sorted by onset.
 pub fn transcribe(audio: &Audio, opts: &TranscribeOptions) -> Vec<Note> {
     let samples = resample(&audio.samples, audio.sample_rate, ANALYSIS_RATE);
@@ -264,8 +311,12 @@ pub fn transcribe(audio: &Audio, opts: &TranscribeOptions) -> Vec<Note> {
     }
     let axis = Axis::new();
     let spec = spectrogram(&samples, &axis);
-    let temps = templates(&axis, opts.inharmonicity);
-    let h = activations(&spec, &temps, opts);
+    let mut temps = templates(&axis, opts.inharmonicity);
+    let mut h = activations(&spec, &temps, opts);
+    for _ in 0..opts.adapt_rounds {
+        adapt(&spec, &mut temps, &h);
+        h = activations(&spec, &temps, opts);
+    }
     notes_from_activations(&h, &spec, &axis, opts)
 }
 
