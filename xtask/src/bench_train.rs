@@ -5,7 +5,8 @@
 //!
 //! PyTorch and TensorFlow run in cached virtual environments (`target/xtask-venv-torch`,
 //! `target/xtask-venv-tensorflow`, or `$EMOPIANO_TORCH_VENV` / `$EMOPIANO_TF_VENV`) created by the
-//! command. The first step of every run is a warm-up and is not counted.
+//! command. The first step of every run is a warm-up and is not counted; the others give the
+//! median seconds per step.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -147,8 +148,15 @@ fn python_steps(
     Ok((times.into_iter().skip(1).collect(), version))
 }
 
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len().max(1) as f64
+/// The median step: robust to the odd step slowed by something else on the machine.
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 struct Measured {
@@ -221,7 +229,7 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
             let times = burn_steps(&c.clone().with_lstm_impl(Some(imp)), &args, &device)?;
             rows.push(Measured {
                 name: name.into(),
-                seconds: mean(&times),
+                seconds: median(&times),
             });
         }
         if let Some((torch, tf)) = &envs {
@@ -230,7 +238,7 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
                     python_steps(python, &script, framework, model, &args, threads)?;
                 rows.push(Measured {
                     name: format!("{framework} ({version})"),
-                    seconds: mean(&times),
+                    seconds: median(&times),
                 });
             }
         }

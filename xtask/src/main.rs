@@ -99,8 +99,8 @@ enum Bench {
         /// Models to measure.
         #[arg(long, value_delimiter = ',', default_value = "lstm1,lstm2,lstm3")]
         models: Vec<String>,
-        /// Measured steps per run (after one warm-up step).
-        #[arg(long, default_value_t = 3)]
+        /// Measured steps per run (after one warm-up step); the median is reported.
+        #[arg(long, default_value_t = 5)]
         steps: usize,
         /// Sequences per batch (paper: 64).
         #[arg(long, default_value_t = 64)]
