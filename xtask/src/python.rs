@@ -36,6 +36,7 @@ pub fn venv_with(
     let ready = python.exists()
         && Command::new(&python)
             .args(["-c", &format!("import {module}")])
+            .stderr(std::process::Stdio::null())
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
