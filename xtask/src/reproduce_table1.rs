@@ -17,7 +17,7 @@ use emopiano_corpus::{Corpus, DatasetKind, Emotion, LoadOptions, Source, load};
 use emopiano_model::generate::{GenerationMode, generate};
 use emopiano_model::sampling::{Sampler, Sampling};
 use emopiano_model::{
-    Architecture, ArchitectureVisitor, LstmStackConfig, backend_name, select_device,
+    Architecture, ArchitectureVisitor, LstmImpl, LstmStackConfig, backend_name, select_device,
     visit_architecture,
 };
 use emopiano_plot::{LinePlot, Series};
@@ -44,6 +44,9 @@ struct Profile {
     window: usize,
     batch_size: usize,
     melody_length: usize,
+    /// `"Fused"` (the default) or `"Stock"`: which LSTM layer implementation trains.
+    #[serde(default)]
+    lstm: Option<LstmImpl>,
 }
 
 pub struct Args {
@@ -80,7 +83,8 @@ impl ArchitectureVisitor for TrainOne<'_> {
                     .clone()
                     .with_hidden_size(self.profile.hidden_size)
                     .with_window(self.profile.window)
-                    .with_dense_size(stack.dense_size.map(|_| self.profile.dense_size));
+                    .with_dense_size(stack.dense_size.map(|_| self.profile.dense_size))
+                    .with_lstm_impl(self.profile.lstm);
                 serde_json::from_value(serde_json::to_value(sized)?)?
             }
             Err(_) => default,
