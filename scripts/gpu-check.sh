@@ -12,3 +12,15 @@ if command -v nvcc >/dev/null 2>&1; then
 else
     echo "nvcc not found: cuda check skipped"
 fi
+
+# Training speed on the GPU: the fused layer on wgpu against PyTorch with cuDNN on the same GPU
+# (needs the torch environment: target/xtask-venv-torch or $EMOPIANO_TORCH_VENV, PyPI's CUDA
+# build), then one paper-size epoch of every Eerola model, to estimate the whole Table 1
+# (100- and 200-epoch runs: about 300 × the sum of the seconds per epoch).
+cargo run --release -p xtask --features wgpu -- bench train --skip-stock --skip-keras \
+    --torch-device cuda --out target/bench/train-wgpu.json \
+    || echo "bench train on the GPU failed (is PyTorch with CUDA installed?)"
+if [ -d ../shared/data/eerola ]; then
+    cargo run --release -p xtask --features wgpu -- reproduce-table1 --dataset eerola \
+        --path ../shared/data/eerola --profile epoch --out target/gpu-epoch
+fi

@@ -1,6 +1,6 @@
 """Seconds per training step of the paper's models in PyTorch or Keras/TensorFlow, on the CPU.
 
-Usage: train_bench.py {torch|keras|peak} MODEL STEPS BATCH WINDOW VOCAB HIDDEN THREADS
+Usage: train_bench.py {torch|keras|peak} MODEL STEPS BATCH WINDOW VOCAB HIDDEN THREADS [DEVICE]
 Prints one JSON object: {"framework", "model", "step_seconds": [...], "version"}.
 The models mirror emopiano's LstmStack: LSTM layers -> BatchNorm -> Dropout(0.3)
 [-> Dense(256) -> ReLU -> BatchNorm -> Dropout] -> Dense(vocab), softmax cross-entropy,
@@ -17,7 +17,7 @@ def layers_of(model):
     return {"lstm1": (1, None), "lstm2": (2, None), "lstm3": (2, 256)}[model]
 
 
-def torch_bench(model, steps, batch, window, vocab, hidden, threads):
+def torch_bench(model, steps, batch, window, vocab, hidden, threads, device="cpu"):
     import torch
     from torch import nn
 
@@ -44,12 +44,12 @@ def torch_bench(model, steps, batch, window, vocab, hidden, threads):
             _, (h, _) = self.lstm(x)
             return self.head(self.drop(self.norm(h[-1])))
 
-    net = Net()
+    net = Net().to(device)
     net.train()
     opt = torch.optim.RMSprop(net.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(batch, window, 1)
-    y = torch.randint(0, vocab, (batch,))
+    x = torch.rand(batch, window, 1, device=device)
+    y = torch.randint(0, vocab, (batch,), device=device)
     times = []
     for _ in range(steps):
         start = time.perf_counter()
@@ -57,12 +57,15 @@ def torch_bench(model, steps, batch, window, vocab, hidden, threads):
         loss = loss_fn(net(x), y)
         loss.backward()
         opt.step()
-        float(loss)
+        float(loss)  # waits for the device
         times.append(time.perf_counter() - start)
-    return times, torch.__version__
+    version = torch.__version__
+    if device != "cpu":
+        version += f" on {torch.cuda.get_device_name()} (cuDNN {torch.backends.cudnn.version()})"
+    return times, version
 
 
-def keras_bench(model, steps, batch, window, vocab, hidden, threads):
+def keras_bench(model, steps, batch, window, vocab, hidden, threads, device="cpu"):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
     import tensorflow as tf
@@ -122,7 +125,9 @@ def main():
         print(json.dumps({"framework": "numpy", "gflops": gflops, "version": version}))
         return
     model, steps, batch, window, vocab, hidden, threads = sys.argv[2:9]
-    args = (model, int(steps), int(batch), int(window), int(vocab), int(hidden), int(threads))
+    device = sys.argv[9] if len(sys.argv) > 9 else "cpu"
+    args = (model, int(steps), int(batch), int(window), int(vocab), int(hidden), int(threads),
+            device)
     bench = {"torch": torch_bench, "keras": keras_bench}[framework]
     times, version = bench(*args)
     print(json.dumps({"framework": framework, "model": model, "step_seconds": times,

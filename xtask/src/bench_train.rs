@@ -32,6 +32,8 @@ pub struct Args {
     pub hidden: usize,
     pub skip_python: bool,
     pub skip_stock: bool,
+    pub skip_keras: bool,
+    pub torch_device: String,
     pub out: PathBuf,
 }
 
@@ -124,6 +126,7 @@ fn python_steps(
             ]
             .map(|v| v.to_string()),
         )
+        .arg(&args.torch_device)
         .env("OMP_NUM_THREADS", threads.to_string())
         .env("OPENBLAS_NUM_THREADS", threads.to_string())
         .env("MKL_NUM_THREADS", threads.to_string())
@@ -233,7 +236,11 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
             });
         }
         if let Some((torch, tf)) = &envs {
-            for (framework, python) in [("torch", torch), ("keras", tf)] {
+            let mut frameworks = vec![("torch", torch)];
+            if !args.skip_keras {
+                frameworks.push(("keras", tf));
+            }
+            for (framework, python) in frameworks {
                 let (times, version) =
                     python_steps(python, &script, framework, model, &args, threads)?;
                 rows.push(Measured {

@@ -120,6 +120,13 @@ enum Bench {
         /// Leave out Burn's stock layer (the slowest run).
         #[arg(long)]
         skip_stock: bool,
+        /// Leave out Keras/TensorFlow (CPU only: the environment installs tensorflow-cpu).
+        #[arg(long)]
+        skip_keras: bool,
+        /// Where PyTorch runs: `cpu`, or `cuda` to compare a GPU build (`--features wgpu` or
+        /// `cuda` on xtask) with cuDNN on the same GPU.
+        #[arg(long, default_value = "cpu")]
+        torch_device: String,
         /// Where to write the JSON report.
         #[arg(long, default_value = "target/bench/train.json")]
         out: PathBuf,
@@ -229,6 +236,8 @@ fn main() -> Result<()> {
                     hidden,
                     skip_python,
                     skip_stock,
+                    skip_keras,
+                    torch_device,
                     out,
                 },
         } => bench_train::run(
@@ -242,6 +251,8 @@ fn main() -> Result<()> {
                 hidden,
                 skip_python,
                 skip_stock,
+                skip_keras,
+                torch_device,
                 out: root.join(out),
             },
         ),
