@@ -26,12 +26,12 @@ struct Cli {
 enum Command {
     /// Regenerate the tokenizer's golden files with music21 (creates a Python venv on first use).
     Golden,
-    /// Download a public dataset, verify its checksums and unpack it into datasets/<name>/data.
+    /// Download a public dataset, verify its checksums and unpack it into `datasets/<name>/data`.
     FetchDataset {
         /// Which dataset.
         #[arg(value_enum)]
         dataset: fetch_dataset::Dataset,
-        /// Where to put it (default: datasets/<name>/data).
+        /// Where to put it (default: `datasets/<name>/data`).
         #[arg(long)]
         dest: Option<PathBuf>,
         /// Server to use instead of Zenodo / the Harvard Dataverse (e.g. a mirror).
@@ -55,7 +55,7 @@ enum Command {
         /// The grid file.
         #[arg(long, default_value = "experiments/table1.json")]
         grid: PathBuf,
-        /// Output folder (default experiments/table1/<dataset>-<profile>).
+        /// Output folder (default `experiments/table1/<dataset>-<profile>`).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seeds weights, shuffling, dropout and the melodies' seed windows.

@@ -25,7 +25,7 @@ pub struct DatasetArgs {
     /// primary-cues (embedded, the default), eerola, emopia or folder.
     #[arg(long, default_value = "primary-cues")]
     pub dataset: DatasetKind,
-    /// The dataset's folder (default for eerola and emopia: datasets/<name>/data).
+    /// The dataset's folder (default for eerola and emopia: `datasets/<name>/data`).
     #[arg(long)]
     pub path: Option<PathBuf>,
     /// Eerola labels: melody (the source melody's intended emotion) or ratings (highest mean rating).

@@ -114,7 +114,7 @@ fn non_orthogonality(columns: &[Vec<usize>]) -> f64 {
 const CANDIDATES: u64 = 256;
 
 /// The 200-row design: every cue balanced over its levels, the melodies in the published counts,
-/// the most nearly orthogonal of [`CANDIDATES`] seeded arrangements.
+/// the most nearly orthogonal of `CANDIDATES` seeded arrangements.
 pub fn design() -> Vec<DesignRow> {
     let levels = [6, 2, 5, 5, 4, 3];
     let mut best: Option<(f64, Vec<Vec<usize>>)> = None;

@@ -1,7 +1,7 @@
 //! The fused LSTM composed of a backend's own primitives, for backends whose memory is not the
 //! host's (the CubeCL GPUs): the input projection of all steps in one product, one recurrent
 //! product per step, and a backward through time whose weight gradients are one product each.
-//! Nothing here is recorded on an autodiff tape: [`super::extension`] registers the whole layer as
+//! Nothing here is recorded on an autodiff tape: [`super::FusedLstmBackend`] registers the whole layer as
 //! one node. It runs on any backend; the tests check it against [`super::kernel`] on the CPU.
 
 use burn::backend::Backend;
