@@ -1,8 +1,9 @@
 //! A fast LSTM layer: the function and the parameters of `burn::nn::Lstm`, computed as one
 //! operation with a hand-written backward through time.
 //!
-//! [`FusedLstm`] wraps a `burn::nn::Lstm` (so it loads and saves the same record, and converts
-//! both ways for free) and runs [`fused_lstm`]: the input projection of all steps in one matrix
+//! [`FusedLstm`] holds a `burn::nn::Lstm` (its parameters are that layer's, and it converts both
+//! ways for free; `LstmStack` keeps plain `Lstm` fields and picks the implementation at run time,
+//! so its records are the same either way) and runs [`fused_lstm`]: the input projection of all steps in one matrix
 //! product, the four gates of a step in one product, the gate arithmetic in one pass, and a
 //! backward whose weight gradients are one product each over all steps. On the CPU backends the
 //! work runs on host memory through the `gemm` crate ([`kernel`]); on the CubeCL backends it is
@@ -29,12 +30,12 @@ mod extension;
 pub mod kernel;
 pub mod ops;
 
+use std::sync::{Arc, OnceLock};
+
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Lstm, LstmState};
 use burn::tensor::activation::sigmoid;
-use std::sync::{Arc, OnceLock};
-
 use burn::tensor::{Device, Tensor, TensorData, s};
 
 pub use extension::{FusedLstmBackend, LstmArgs, LstmKernels, fused_lstm};
@@ -49,7 +50,7 @@ pub enum LstmImpl {
     Stock,
 }
 
-/// A `burn::nn::Lstm` run by [`fused_lstm`]. The record is the wrapped layer's.
+/// A `burn::nn::Lstm` run by [`fused_lstm`]: the wrapped layer's parameters, a faster forward.
 #[derive(Module, Debug)]
 pub struct FusedLstm {
     /// The layer whose parameters are used.
@@ -99,15 +100,15 @@ pub fn supports(lstm: &Lstm) -> bool {
 
 /// The four gates' parameters side by side, as [`fused_lstm`] takes them (gate order: input,
 /// forget, output, cell). Built from the layer's parameters on the autodiff tape, so gradients
-/// reach them.
+/// reach them; a snapshot: build new ones after the layer's parameters change.
 #[derive(Clone, Debug)]
 pub struct FusedWeights {
     /// `[input, 4·hidden]`
-    pub w_x: Tensor<2>,
+    w_x: Tensor<2>,
     /// `[hidden, 4·hidden]`
-    pub w_h: Tensor<2>,
+    w_h: Tensor<2>,
     /// Input and recurrent biases summed, `[4·hidden]`.
-    pub bias: Tensor<1>,
+    bias: Tensor<1>,
     /// The same weights on the host, read once by the first [`step`] that needs them.
     host: Arc<OnceLock<Option<HostWeights>>>,
 }
