@@ -8,6 +8,7 @@ mod fetch_dataset;
 mod golden;
 mod python;
 mod reproduce_table1;
+mod train_transcriber;
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +71,46 @@ enum Command {
         /// system paths, else the built-in synthesizer; `builtin` forces the latter).
         #[arg(long)]
         soundfont: Option<PathBuf>,
+    },
+    /// Train the transcription detector on audio rendered from MIDI (never with the benchmark's
+    /// SoundFont) and write its weights to crates/audio/weights/detector.bin.
+    TrainTranscriber {
+        /// SoundFont for the training audio (with the built-in synthesizer).
+        #[arg(long, default_value = "/usr/share/sounds/sf2/TimGM6mb.sf2")]
+        soundfont: PathBuf,
+        /// Folder with emopia/ and eerola/ MIDI (used when present).
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        /// Where the weights go.
+        #[arg(long, default_value = "crates/audio/weights/detector.bin")]
+        out: PathBuf,
+        /// The JSON report.
+        #[arg(long, default_value = "target/bench/train-transcriber.json")]
+        report: PathBuf,
+        /// Generated clips.
+        #[arg(long, default_value_t = 320)]
+        generated: usize,
+        /// EMOPIA pieces and Eerola melodies, each.
+        #[arg(long, default_value_t = 100)]
+        corpus: usize,
+        /// Seconds per clip.
+        #[arg(long, default_value_t = 12.0)]
+        seconds: f64,
+        /// Passes over the training rows.
+        #[arg(long, default_value_t = 2)]
+        epochs: usize,
+        /// Hidden layer widths.
+        #[arg(long, value_delimiter = ',', default_value = "128,64")]
+        hidden: Vec<usize>,
+        /// Rows per step.
+        #[arg(long, default_value_t = 1024)]
+        batch: usize,
+        /// Adam's learning rate (cosine decay to a tenth).
+        #[arg(long, default_value_t = 2e-3)]
+        lr: f64,
+        /// Seeds the clips, the timbres and the weights' order of visits.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
     },
     /// Run a benchmark against its baseline, in the same command.
     Bench {
@@ -277,6 +318,33 @@ fn main() -> Result<()> {
         Command::Bench {
             bench: Bench::Tokenize { dir, limit, out },
         } => bench_tokenize::run(&root, &root.join(dir), limit, &root.join(out)),
+        Command::TrainTranscriber {
+            soundfont,
+            data,
+            out,
+            report,
+            generated,
+            corpus,
+            seconds,
+            epochs,
+            hidden,
+            batch,
+            lr,
+            seed,
+        } => train_transcriber::run(&train_transcriber::Args {
+            soundfont,
+            data: root.join(data),
+            out: root.join(out),
+            report: root.join(report),
+            generated,
+            corpus,
+            seconds,
+            epochs,
+            hidden,
+            batch,
+            lr,
+            seed,
+        }),
         Command::Bench {
             bench:
                 Bench::Transcribe {

@@ -6,7 +6,8 @@
 //!   when none is given) or with the built-in additive synthesizer in [`synth`]; peak-normalised,
 //!   with the release tail, 44.1 kHz 16-bit.
 //! - [`transcribe`]: wav → notes → MIDI, for the paper's audio stimuli (polyphonic piano and
-//!   monophonic trumpet, flute and French horn).
+//!   monophonic trumpet, flute and French horn), with the learned note detector of [`detector`]
+//!   (weights embedded) or with harmonic-template NMF.
 //! - [`metrics`]: note-level precision, recall and F1 with mir_eval's conventions.
 //! - [`wav`]: decoding any common wav (8/16/24/32-bit integer, 32-bit float, any channels, any
 //!   rate) to mono, and writing 16-bit wav; [`resample`]: sample-rate conversion.
@@ -28,6 +29,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod clips;
+pub mod detector;
 pub mod metrics;
 pub mod notes;
 pub mod render;

@@ -1,24 +1,30 @@
-//! Audio to notes: a log-frequency spectrogram explained by harmonic note templates
-//! (non-negative least squares in the Kullback–Leibler sense, i.e. NMF with fixed templates),
-//! then onsets where a note's activation rises and offsets where it falls away.
+//! Audio to notes, by one of two methods ([`Method`]):
 //!
-//! The steps, on mono audio resampled to [`ANALYSIS_RATE`]:
-//! 1. STFT, Hann window of [`WINDOW`] samples every [`HOP`]; magnitudes mapped to
-//!    [`BINS_PER_SEMITONE`] bins per semitone (power-law compressed).
-//! 2. One template per piano key (A0–C8): partials at `k·f0·√(1 + B·k²)` with amplitudes `1/k^0.8`,
-//!    each spread over a third of a semitone, so slightly inharmonic strings still fit.
-//! 3. Activations `H ≥ 0` with `V ≈ W·H` by multiplicative KL updates with a sparsity penalty:
-//!    the template of the true key explains its harmonics, so they do not become notes.
-//! 4. Per key: an onset is a peak of the activation's rise above a threshold relative to the
-//!    loudest activation; the note lasts while the activation stays above a fraction of its peak.
+//! - [`Method::Detector`] (the default): the learned detector of [`crate::detector`], a small
+//!   network over a log-frequency spectrogram that gives each key's onset and frame
+//!   probabilities, decoded into notes. Its weights ship with the crate; `cargo xtask
+//!   train-transcriber` retrains them.
+//! - [`Method::Templates`]: no training. A log-frequency spectrogram explained by harmonic note
+//!   templates (non-negative least squares in the Kullback–Leibler sense, i.e. NMF with fixed
+//!   templates), then onsets where a note's activation rises and offsets where it falls away:
+//!   1. STFT, Hann window of [`WINDOW`] samples every [`HOP`]; magnitudes mapped to
+//!      [`BINS_PER_SEMITONE`] bins per semitone (power-law compressed).
+//!   2. One template per piano key (A0–C8): partials at `k·f0·√(1 + B·k²)` with amplitudes
+//!      `1/k^0.8`, each spread over a third of a semitone, so slightly inharmonic strings fit.
+//!   3. Activations `H ≥ 0` with `V ≈ W·H` by multiplicative KL updates with a sparsity penalty:
+//!      the template of the true key explains its harmonics, so they do not become notes.
+//!   4. Per key: an onset is a peak of the activation's rise above a threshold relative to the
+//!      loudest activation; the note lasts while the activation stays above a fraction of its
+//!      peak.
 //!
-//! The parameters in [`TranscribeOptions::default`] were tuned on the built-in synthesizer and on
-//! TimGM6mb; `cargo xtask bench transcribe` measures on FluidR3.
+//! Both were developed on the built-in synthesizer and TimGM6mb; `cargo xtask bench transcribe`
+//! measures on FluidR3.
 
 use std::sync::Arc;
 
 use realfft::RealFftPlanner;
 
+use crate::detector::{DecodeOptions, Detector, detect};
 use crate::notes::{Note, sort_notes};
 use crate::resample::resample;
 use crate::wav::Audio;
@@ -34,9 +40,23 @@ pub const BINS_PER_SEMITONE: usize = 3;
 /// Lowest and highest key transcribed (the piano's range).
 pub const KEYS: std::ops::RangeInclusive<u8> = 21..=108;
 
+/// How [`transcribe`] finds notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// The learned detector ([`crate::detector`]) with its embedded weights.
+    #[default]
+    Detector,
+    /// Harmonic templates fitted by NMF (no training; the knobs below).
+    Templates,
+}
+
 /// Knobs of [`transcribe`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct TranscribeOptions {
+    /// Which method; the other fields below `decode` concern [`Method::Templates`] only.
+    pub method: Method,
+    /// Thresholds of [`Method::Detector`].
+    pub decode: DecodeOptions,
     /// Multiplicative-update iterations per frame.
     pub iterations: usize,
     /// L1 penalty on activations, relative to the frame's energy.
@@ -79,6 +99,8 @@ pub struct TranscribeOptions {
 impl Default for TranscribeOptions {
     fn default() -> Self {
         Self {
+            method: Method::default(),
+            decode: DecodeOptions::default(),
             iterations: 30,
             sparsity: 0.02,
             onset_threshold: 0.04,
@@ -104,13 +126,13 @@ fn hz(key: f64) -> f64 {
 }
 
 /// The log-frequency axis: bin `i` is centred on key `LOW + i / BINS_PER_SEMITONE`.
-struct Axis {
-    low: f64,
-    bins: usize,
+pub(crate) struct Axis {
+    pub(crate) low: f64,
+    pub(crate) bins: usize,
 }
 
 impl Axis {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let low = *KEYS.start() as f64 - 1.0;
         let nyquist_key = 69.0 + 12.0 * ((ANALYSIS_RATE as f64 / 2.0 * 0.9) / 440.0).log2();
         let bins = ((nyquist_key - low) * BINS_PER_SEMITONE as f64) as usize;
@@ -122,15 +144,15 @@ impl Axis {
 }
 
 /// Sparse weights from FFT bins to log-frequency bins: for each log bin, `(fft bin, weight)`.
-fn filterbank(axis: &Axis) -> Vec<Vec<(usize, f32)>> {
-    let bin_hz = ANALYSIS_RATE as f64 / WINDOW as f64;
+fn filterbank(axis: &Axis, window: usize) -> Vec<Vec<(usize, f32)>> {
+    let bin_hz = ANALYSIS_RATE as f64 / window as f64;
     (0..axis.bins)
         .map(|b| {
             let centre = axis.key(b);
             let half = 1.0 / BINS_PER_SEMITONE as f64;
             let (lo, hi) = (hz(centre - half), hz(centre + half));
             let f_lo = (lo / bin_hz).floor().max(1.0) as usize;
-            let f_hi = ((hi / bin_hz).ceil() as usize).min(WINDOW / 2);
+            let f_hi = ((hi / bin_hz).ceil() as usize).min(window / 2);
             let mut w: Vec<(usize, f32)> = (f_lo..=f_hi)
                 .filter_map(|f| {
                     let key = 69.0 + 12.0 * ((f as f64 * bin_hz) / 440.0).log2();
@@ -140,7 +162,7 @@ fn filterbank(axis: &Axis) -> Vec<Vec<(usize, f32)>> {
                 .collect();
             if w.is_empty() {
                 // Below the FFT's resolution: take the nearest FFT bin.
-                let f = ((hz(centre) / bin_hz).round() as usize).clamp(1, WINDOW / 2);
+                let f = ((hz(centre) / bin_hz).round() as usize).clamp(1, window / 2);
                 w.push((f, 1.0));
             }
             w
@@ -179,21 +201,28 @@ fn templates(axis: &Axis, inharmonicity: f64) -> Vec<Vec<(usize, f32)>> {
 
 /// The compressed log-frequency spectrogram: `[frames][bins]`.
 fn spectrogram(samples: &[f32], axis: &Axis) -> Vec<Vec<f32>> {
-    let bank = filterbank(axis);
+    let mut spec = magnitudes(samples, axis, WINDOW);
+    spec.iter_mut().flatten().for_each(|m| *m = m.powf(0.6));
+    spec
+}
+
+/// Log-frequency magnitudes `[frames][axis.bins]` of a Hann-windowed STFT of `window` samples
+/// every [`HOP`]; frame `f` is centred on sample `f·HOP`.
+pub(crate) fn magnitudes(samples: &[f32], axis: &Axis, window: usize) -> Vec<Vec<f32>> {
+    let bank = filterbank(axis, window);
     let mut planner = RealFftPlanner::<f32>::new();
-    let fft: Arc<dyn realfft::RealToComplex<f32>> = planner.plan_fft_forward(WINDOW);
-    let hann: Vec<f32> = (0..WINDOW)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / WINDOW as f32).cos())
+    let fft: Arc<dyn realfft::RealToComplex<f32>> = planner.plan_fft_forward(window);
+    let hann: Vec<f32> = (0..window)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / window as f32).cos())
         .collect();
     let frames = samples.len() / HOP + 1;
     let mut input = fft.make_input_vec();
     let mut output = fft.make_output_vec();
     let mut scratch = fft.make_scratch_vec();
     let mut spec = Vec::with_capacity(frames);
-    let mut mags = vec![0.0f32; WINDOW / 2 + 1];
+    let mut mags = vec![0.0f32; window / 2 + 1];
     for f in 0..frames {
-        // Frame f is centred on sample f·HOP.
-        let start = (f * HOP) as isize - (WINDOW / 2) as isize;
+        let start = (f * HOP) as isize - (window / 2) as isize;
         for (i, slot) in input.iter_mut().enumerate() {
             let s = start + i as isize;
             *slot = if s >= 0 && (s as usize) < samples.len() {
@@ -214,7 +243,7 @@ fn spectrogram(samples: &[f32], axis: &Axis) -> Vec<Vec<f32>> {
         }
         spec.push(
             bank.iter()
-                .map(|w| w.iter().map(|&(i, g)| g * mags[i]).sum::<f32>().powf(0.6))
+                .map(|w| w.iter().map(|&(i, g)| g * mags[i]).sum::<f32>())
                 .collect(),
         );
     }
@@ -308,6 +337,9 @@ pub fn transcribe(audio: &Audio, opts: &TranscribeOptions) -> Vec<Note> {
     let samples = resample(&audio.samples, audio.sample_rate, ANALYSIS_RATE);
     if samples.iter().all(|s| s.abs() < 1e-5) {
         return Vec::new();
+    }
+    if opts.method == Method::Detector {
+        return detect(&samples, Detector::embedded(), &opts.decode);
     }
     let axis = Axis::new();
     let spec = spectrogram(&samples, &axis);

@@ -1,16 +1,18 @@
 #![allow(clippy::unwrap_used)]
 //! Render → transcribe recovers the notes, scored with the crate's own metric.
 //!
-//! The bounds are regression guards at what the current method reaches on the built-in
-//! synthesizer; the audio issue's goals (≥ 0.90 on piano, ≥ 0.95 on winds, on an unseen
-//! SoundFont) are measured by `cargo xtask bench transcribe`, not here.
+//! The bounds are regression guards a little under what the learned detector reaches on the
+//! built-in synthesizer (1.0, 0.98 and 1.0 for the melody, the chords and the flute when
+//! written; these clips' seeds are not among the training clips'); the audio issue's goals
+//! (≥ 0.90 on piano, ≥ 0.95 on winds, on an unseen SoundFont) are measured by
+//! `cargo xtask bench transcribe`, not here.
 
 use emopiano_audio::clips::{Kind, clip};
 use emopiano_audio::metrics::{Tolerance, score};
 use emopiano_audio::notes::{Note, notes_from_midi, notes_to_midi};
 use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_notes};
 use emopiano_audio::resample::resample;
-use emopiano_audio::transcribe::{TranscribeOptions, transcribe};
+use emopiano_audio::transcribe::{Method, TranscribeOptions, transcribe};
 use emopiano_audio::wav::{Audio, decode_wav, encode_wav};
 
 fn round_trip(notes: &[Note], rate: u32) -> f64 {
@@ -19,7 +21,9 @@ fn round_trip(notes: &[Note], rate: u32) -> f64 {
     let samples = resample(&samples, SAMPLE_RATE, rate);
     let audio = decode_wav(&encode_wav(&samples, rate)).unwrap();
     let est = transcribe(&audio, &TranscribeOptions::default());
-    score(notes, &est, &Tolerance::onsets()).f1
+    let f1 = score(notes, &est, &Tolerance::onsets()).f1;
+    eprintln!("onset F1 {f1:.3}");
+    f1
 }
 
 #[test]
@@ -27,21 +31,31 @@ fn a_piano_melody_is_recovered() {
     let notes = clip(Kind::Melody, 0, 60, 100.0, 8.0, 1);
     assert!(notes.len() > 10);
     let f1 = round_trip(&notes, 44_100);
-    assert!(f1 >= 0.9, "onset F1 {f1}");
+    assert!(f1 >= 0.95, "onset F1 {f1}");
 }
 
 #[test]
 fn piano_chords_are_recovered() {
     let notes = clip(Kind::Chords, 0, 60, 70.0, 8.0, 2);
     let f1 = round_trip(&notes, 48_000);
-    assert!(f1 >= 0.85, "onset F1 {f1}");
+    assert!(f1 >= 0.95, "onset F1 {f1}");
 }
 
 #[test]
 fn a_flute_melody_is_recovered() {
     let notes = clip(Kind::Melody, 73, 72, 90.0, 8.0, 3);
     let f1 = round_trip(&notes, 22_050);
-    assert!(f1 >= 0.9, "onset F1 {f1}");
+    assert!(f1 >= 0.95, "onset F1 {f1}");
+}
+
+#[test]
+fn trumpet_and_horn_melodies_are_recovered() {
+    // Measured when written: trumpet 0.96, horn 0.90.
+    for (program, low, seed, bound) in [(56, 60, 4, 0.93), (60, 50, 5, 0.85)] {
+        let notes = clip(Kind::Melody, program, low, 110.0, 8.0, seed);
+        let f1 = round_trip(&notes, 32_000);
+        assert!(f1 >= bound, "program {program}: onset F1 {f1}");
+    }
 }
 
 #[test]
@@ -69,4 +83,20 @@ fn notes_round_trip_through_midi() {
         assert!((a.onset - b.onset).abs() <= 0.5 / 960.0 + 1e-12);
         assert!((a.offset - b.offset).abs() <= 0.5 / 960.0 + 1e-12);
     }
+}
+
+#[test]
+fn the_template_method_still_recovers_a_piano_melody() {
+    let notes = clip(Kind::Melody, 0, 60, 100.0, 8.0, 1);
+    let samples = render_notes(&notes, &Instrument::Builtin, &RenderOptions::default());
+    let audio = Audio {
+        samples,
+        sample_rate: SAMPLE_RATE,
+    };
+    let opts = TranscribeOptions {
+        method: Method::Templates,
+        ..TranscribeOptions::default()
+    };
+    let f1 = score(&notes, &transcribe(&audio, &opts), &Tolerance::onsets()).f1;
+    assert!(f1 >= 0.9, "onset F1 {f1}");
 }

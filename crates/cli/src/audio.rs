@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use emopiano_audio::notes::notes_to_midi;
 use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
-use emopiano_audio::transcribe::{TranscribeOptions, transcribe};
+use emopiano_audio::transcribe::{Method, TranscribeOptions, transcribe};
 use emopiano_audio::wav::{read_wav, write_wav};
 use emopiano_audio::write_atomically;
 
@@ -39,6 +39,18 @@ pub struct TranscribeArgs {
     /// The MIDI file to write.
     #[arg(long, short)]
     out: PathBuf,
+    /// detector: the learned note detector (weights built in); templates: harmonic-template NMF.
+    #[arg(long, value_enum, default_value = "detector")]
+    method: MethodArg,
+}
+
+/// `--method` of `emopiano transcribe`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MethodArg {
+    /// The learned note detector.
+    Detector,
+    /// Harmonic-template NMF (no training).
+    Templates,
 }
 
 /// Arguments of `emopiano score`.
@@ -90,7 +102,14 @@ pub fn render(args: RenderArgs) -> Result<()> {
 
 pub fn transcribe_cmd(args: TranscribeArgs) -> Result<()> {
     let audio = read_wav(&args.wav)?;
-    let notes = transcribe(&audio, &TranscribeOptions::default());
+    let opts = TranscribeOptions {
+        method: match args.method {
+            MethodArg::Detector => Method::Detector,
+            MethodArg::Templates => Method::Templates,
+        },
+        ..TranscribeOptions::default()
+    };
+    let notes = transcribe(&audio, &opts);
     if notes.is_empty() {
         eprintln!(
             "warning: {}: no notes found (silence, or too quiet); writing an empty MIDI file",
