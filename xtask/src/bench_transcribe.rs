@@ -3,8 +3,9 @@
 //!
 //! The clips come from `emopiano_audio::clips::bench_set` (24 clips of 10–20 s: piano melodies,
 //! chords, arpeggios and fast runs in several registers and tempos; trumpet, horn and flute
-//! melodies), rendered with a SoundFont the method was not tuned on (FluidR3 by default; the
-//! method was tuned on the built-in synthesizer and TimGM6mb). basic-pitch runs in a cached
+//! melodies), rendered with a SoundFont the method was not trained or tuned on (FluidR3 by
+//! default; the detector was trained on the built-in synthesizer and TimGM6mb, and its decoding
+//! thresholds were set on TimGM6mb renders of these clips). basic-pitch runs in a cached
 //! virtual environment (`target/xtask-venv-basic-pitch` or `$EMOPIANO_BASIC_PITCH_VENV`).
 //! Beside each clip's wav it leaves the reference (`<clip>.mid`) and both estimates
 //! (`<clip>.emopiano.mid`, `<clip>.basic-pitch.mid`).

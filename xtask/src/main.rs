@@ -88,7 +88,7 @@ enum Command {
         #[arg(long, default_value = "target/bench/train-transcriber.json")]
         report: PathBuf,
         /// Generated clips.
-        #[arg(long, default_value_t = 320)]
+        #[arg(long, default_value_t = 400)]
         generated: usize,
         /// EMOPIA pieces and Eerola melodies, each.
         #[arg(long, default_value_t = 100)]
@@ -97,16 +97,16 @@ enum Command {
         #[arg(long, default_value_t = 12.0)]
         seconds: f64,
         /// Passes over the training rows.
-        #[arg(long, default_value_t = 2)]
+        #[arg(long, default_value_t = 3)]
         epochs: usize,
         /// Hidden layer widths.
         #[arg(long, value_delimiter = ',', default_value = "128,64")]
         hidden: Vec<usize>,
         /// Rows per step.
-        #[arg(long, default_value_t = 1024)]
+        #[arg(long, default_value_t = 2048)]
         batch: usize,
         /// Adam's learning rate (cosine decay to a tenth).
-        #[arg(long, default_value_t = 2e-3)]
+        #[arg(long, default_value_t = 3e-3)]
         lr: f64,
         /// Seeds the clips, the timbres and the weights' order of visits.
         #[arg(long, default_value_t = 7)]

@@ -438,6 +438,7 @@ pub fn run(args: &Args) -> Result<()> {
     );
 
     let device = emopiano_model::training_device();
+    device.seed(args.seed);
     let mut widths = vec![INPUTS];
     widths.extend(&args.hidden);
     widths.push(OUTPUTS);

@@ -357,6 +357,35 @@ fn render_then_transcribe_gives_the_melody_back_and_bad_inputs_are_named() {
     .f1;
     assert!(f1 >= 0.8, "onset F1 {f1}");
 
+    // The untrained method on request; an unknown one is refused by name.
+    let templates = dir.join("templates.mid");
+    let out = emopiano(&[
+        "transcribe",
+        wav.to_str().unwrap(),
+        "--method",
+        "templates",
+        "--out",
+        templates.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let by_templates =
+        emopiano_audio::notes::notes_from_midi(&std::fs::read(&templates).unwrap()).unwrap();
+    assert!(!by_templates.is_empty());
+    let out = emopiano(&[
+        "transcribe",
+        wav.to_str().unwrap(),
+        "--method",
+        "magic",
+        "--out",
+        "x.mid",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("magic"));
+
     // `emopiano score` reports the same figure, and 1 for a file against itself.
     let out = emopiano(&[
         "score",
