@@ -75,7 +75,8 @@ enum Command {
     /// Train the transcription detector on audio rendered from MIDI (never with the benchmark's
     /// SoundFont) and write its weights to crates/audio/weights/detector.bin.
     TrainTranscriber {
-        /// SoundFont for the training audio (with the built-in synthesizer).
+        /// SoundFont for the training audio, used beside the built-in synthesizer (`builtin`:
+        /// the built-in synthesizer alone).
         #[arg(long, default_value = "/usr/share/sounds/sf2/TimGM6mb.sf2")]
         soundfont: PathBuf,
         /// Folder with emopia/ and eerola/ MIDI (used when present).
@@ -108,7 +109,7 @@ enum Command {
         /// Adam's learning rate (cosine decay to a tenth).
         #[arg(long, default_value_t = 3e-3)]
         lr: f64,
-        /// Seeds the clips, the timbres and the weights' order of visits.
+        /// Seeds the clips, their timbres, the initial weights and the order of the rows.
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
