@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use burn::module::Module;
+use emopiano_audio::metrics::{Tolerance, score};
+use emopiano_audio::notes::{Note, notes_from_midi};
 use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
 use emopiano_audio::wav::write_wav;
 use emopiano_corpus::{Corpus, DatasetKind, Emotion, LoadOptions, Source, load};
@@ -160,9 +162,11 @@ pub fn run(args: Args) -> Result<()> {
         Some(p) if p.as_os_str() == "builtin" => Instrument::Builtin,
         other => Instrument::choose(other)?,
     };
-    if args.from_audio {
-        render_corpus(&mut corpus, &out.join("audio"), &instrument)?;
-    }
+    let originals = if args.from_audio {
+        render_corpus(&mut corpus, &out.join("audio"), &instrument)?
+    } else {
+        BTreeMap::new()
+    };
     // Audio stimuli (the Eerola download is wav) are transcribed once, next to the runs.
     let cache = out.join("transcriptions");
     let (fresh, reused) = corpus.transcribe_audio(&cache)?;
@@ -173,6 +177,9 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     corpus.require_symbolic()?;
+    if !originals.is_empty() {
+        score_transcriptions(&corpus, &originals, &out.join("transcription.json"))?;
+    }
     let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
     let emotions: Vec<Emotion> = grid
         .emotions
@@ -299,15 +306,25 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Renders every symbolic piece to `<dir>/<id>.wav` in its own programs and points the piece at
 /// the wav, so that the pipeline continues from audio as the paper's did.
-fn render_corpus(corpus: &mut Corpus, dir: &Path, instrument: &Instrument) -> Result<()> {
+/// Renders every symbolic piece to wav in `dir` and points the piece at it; returns each
+/// rendered piece's notes by id, to score the transcriptions against.
+fn render_corpus(
+    corpus: &mut Corpus,
+    dir: &Path,
+    instrument: &Instrument,
+) -> Result<BTreeMap<String, Vec<Note>>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let started = Instant::now();
     let mut seconds = 0.0;
+    let mut originals = BTreeMap::new();
     for piece in &mut corpus.pieces {
         if piece.is_audio() {
             continue;
         }
         let midi = piece.midi_bytes()?;
+        let notes = notes_from_midi(&midi)
+            .with_context(|| format!("reading {}", piece.path().display()))?;
+        originals.insert(piece.id.clone(), notes);
         let samples = render_midi(&midi, instrument, &RenderOptions::default())
             .with_context(|| format!("rendering {}", piece.path().display()))?;
         seconds += samples.len() as f64 / SAMPLE_RATE as f64;
@@ -322,6 +339,46 @@ fn render_corpus(corpus: &mut Corpus, dir: &Path, instrument: &Instrument) -> Re
         dir.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(originals)
+}
+
+/// How faithful the transcriptions the models train on are: note-level onset and
+/// onset+offset F1 of each transcribed piece against the MIDI it was rendered from, printed as
+/// means and written per piece to `path`.
+fn score_transcriptions(
+    corpus: &Corpus,
+    originals: &BTreeMap<String, Vec<Note>>,
+    path: &Path,
+) -> Result<()> {
+    let mut rows = Vec::new();
+    for piece in &corpus.pieces {
+        let Some(reference) = originals.get(&piece.id) else {
+            continue;
+        };
+        let bytes = piece.midi_bytes()?;
+        let estimate = notes_from_midi(&bytes)
+            .with_context(|| format!("reading {}", piece.path().display()))?;
+        let onset = score(reference, &estimate, &Tolerance::onsets());
+        let both = score(reference, &estimate, &Tolerance::onsets_and_offsets());
+        rows.push(serde_json::json!({
+            "piece": piece.id, "emotion": piece.emotion.to_string(),
+            "reference_notes": reference.len(), "transcribed_notes": estimate.len(),
+            "onset_f1": onset.f1, "onset_offset_f1": both.f1,
+        }));
+    }
+    let mean = |key: &str| {
+        rows.iter().filter_map(|r| r[key].as_f64()).sum::<f64>() / rows.len().max(1) as f64
+    };
+    let (onset, both) = (mean("onset_f1"), mean("onset_offset_f1"));
+    println!(
+        "transcriptions against the rendered MIDI: mean onset F1 {onset:.3}, onset+offset F1 {both:.3} over {} pieces",
+        rows.len()
+    );
+    let report = serde_json::json!({
+        "mean_onset_f1": onset, "mean_onset_offset_f1": both, "pieces": rows,
+    });
+    write_atomically(path, serde_json::to_string_pretty(&report)?.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 

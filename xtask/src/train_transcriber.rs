@@ -195,7 +195,8 @@ fn sources(args: &Args, rng: &mut Rng) -> Result<Vec<Source>> {
             let (program, range) = wind_program(rng);
             let low = range.start() + rng.below((range.end() - range.start()) as usize + 1) as u8;
             (
-                rng.pick(&[Kind::Melody, Kind::Melody, Kind::Fast]),
+                // Chords too: the embedded corpus accompanies its wind melodies with chords.
+                rng.pick(&[Kind::Melody, Kind::Melody, Kind::Fast, Kind::Chords]),
                 program,
                 low,
             )
