@@ -493,13 +493,15 @@ pub fn run(args: &Args) -> Result<()> {
             .filter(|v| keep(v["wind"].as_bool().unwrap_or(false)))
             .filter_map(|v| v["onset_f1"].as_f64())
             .collect();
-        v.iter().sum::<f64>() / v.len().max(1) as f64
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     };
+    let shown = |m: Option<f64>| m.map_or("n/a".to_string(), |m| format!("{m:.3}"));
     let mean_f1 = mean(&|_| true);
     println!(
-        "held-out mean onset F1 {mean_f1:.3} (piano {:.3}, winds {:.3})",
-        mean(&|w| !w),
-        mean(&|w| w)
+        "held-out mean onset F1 {} (piano {}, winds {})",
+        shown(mean_f1),
+        shown(mean(&|w| !w)),
+        shown(mean(&|w| w))
     );
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
