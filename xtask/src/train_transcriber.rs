@@ -311,7 +311,11 @@ fn render(source: &Source, soundfont: &Instrument, rng: &mut Rng) -> Example {
         name: format!(
             "{} ({}, program {program})",
             source.name,
-            if builtin { "builtin" } else { "sf2" }
+            if matches!(instrument, Instrument::Builtin) {
+                "builtin"
+            } else {
+                "sf2"
+            }
         ),
         notes,
         features,
