@@ -95,7 +95,7 @@ pub fn run(root: &Path, dir: &Path, limit: Option<usize>, out: &Path) -> Result<
     }
     let mut text = serde_json::to_string_pretty(&report)?;
     text.push('\n');
-    emopiano_tokenizer::vocab::write_atomically(out, text.as_bytes())
+    emopiano_common::fs::write_atomically(out, text.as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(())

@@ -1,5 +1,5 @@
 //! `cargo xtask bench train`: sequences per second of one training step (forward, backward,
-//! RMSprop) of LSTM1, LSTM2 and LSTM3 at the paper's sizes with the fused LSTM layer, Burn's stock
+//! RMSprop) of any registered architecture (LSTM1, LSTM2 and LSTM3 by default) at the paper's sizes with the fused LSTM layer, Burn's stock
 //! layer, PyTorch and Keras/TensorFlow (the paper's framework), all on the CPU with the same
 //! number of threads, and the GFLOP/s each achieves against the machine's measured matmul peak.
 //!
@@ -10,14 +10,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{GradientsParams, RmsPropConfig};
-use burn::tensor::{Device, Distribution, Int, Tensor};
 use emopiano_model::lstm::kernel::matmul_peak_gflops;
-use emopiano_model::{LstmImpl, LstmStackConfig, SequenceModel};
+use emopiano_model::{LstmImpl, LstmStackConfig, Sizing};
+use emopiano_trainer::{Registry, StepShape};
 use serde_json::{Value, json};
 
 use crate::python::venv_with;
@@ -37,15 +34,6 @@ pub struct Args {
     pub out: PathBuf,
 }
 
-fn config(model: &str, vocab: usize) -> Result<LstmStackConfig> {
-    Ok(match model {
-        "lstm1" => LstmStackConfig::lstm1(vocab),
-        "lstm2" => LstmStackConfig::lstm2(vocab),
-        "lstm3" => LstmStackConfig::lstm3(vocab),
-        other => bail!("unknown model {other:?} (expected lstm1, lstm2 or lstm3)"),
-    })
-}
-
 /// Multiply-adds of one forward pass per sequence, ×2 FLOP, ×3 for forward + backward.
 fn train_flops_per_sequence(c: &LstmStackConfig, window: usize) -> f64 {
     let h = c.hidden_size as f64;
@@ -63,44 +51,6 @@ fn train_flops_per_sequence(c: &LstmStackConfig, window: usize) -> f64 {
     };
     macs += head_in * c.vocab_size as f64;
     3.0 * 2.0 * macs
-}
-
-/// Seconds of each step after the warm-up.
-fn burn_steps(config: &LstmStackConfig, args: &Args, device: &Device) -> Result<Vec<f64>> {
-    let mut model = config
-        .init(device)
-        .with_context(|| format!("building {config:?}"))?;
-    let mut optim = RmsPropConfig::new()
-        .with_alpha(0.9)
-        .with_momentum(0.0)
-        .with_epsilon(1e-7)
-        .init();
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let x = Tensor::<3>::random(
-        [args.batch, args.window, 1],
-        Distribution::Uniform(0.0, 1.0),
-        device,
-    );
-    let y = Tensor::<1, Int>::random(
-        [args.batch],
-        Distribution::Uniform(0.0, args.vocab as f64),
-        device,
-    );
-    let mut times = Vec::new();
-    for step in 0..=args.steps {
-        let start = Instant::now();
-        let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(1e-3, model, grads);
-        let value = loss.into_scalar::<f32>();
-        if !value.is_finite() {
-            bail!("{config:?}: the loss is {value}");
-        }
-        if step > 0 {
-            times.push(start.elapsed().as_secs_f64());
-        }
-    }
-    Ok(times)
 }
 
 fn python_steps(
@@ -220,29 +170,52 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
     println!("|---|---|---|---|---|---|");
     let mut report = Vec::new();
     let mut summary = Vec::new();
+    let registry = Registry::builtin();
+    let shape = StepShape {
+        batch: args.batch,
+        window: args.window,
+        vocab: args.vocab,
+    };
     for model in &args.models {
-        let c = config(model, args.vocab)?.with_hidden_size(args.hidden);
-        let flops = train_flops_per_sequence(&c, args.window) * args.batch as f64;
+        let entry = registry.get(model)?;
+        let sizing = Sizing {
+            hidden_size: Some(args.hidden),
+            ..Sizing::default()
+        };
+        // The FLOP count and the fused/stock comparison apply to the LSTM stacks; any other
+        // registered architecture is timed as it is.
+        let stack: Option<LstmStackConfig> =
+            serde_json::from_value(entry.model_config(args.vocab, args.window, &sizing)?).ok();
+        let flops = stack
+            .as_ref()
+            .map(|c| train_flops_per_sequence(c, args.window) * args.batch as f64);
         let mut rows: Vec<Measured> = Vec::new();
-        let mut layers = vec![("burn fused", LstmImpl::Fused)];
-        if !args.skip_stock {
-            layers.push(("burn stock", LstmImpl::Stock));
+        let mut layers = vec![("burn fused", Some(LstmImpl::Fused))];
+        if stack.is_none() {
+            layers = vec![("burn", None)];
+        } else if !args.skip_stock {
+            layers.push(("burn stock", Some(LstmImpl::Stock)));
         }
-        for (name, imp) in layers {
-            let times = burn_steps(&c.clone().with_lstm_impl(Some(imp)), &args, &device)?;
+        for (name, lstm_impl) in layers {
+            let sizing = Sizing {
+                lstm_impl,
+                ..sizing.clone()
+            };
+            let times = entry.time_steps(&shape, &sizing, args.steps, &device)?;
             rows.push(Measured {
                 name: name.into(),
                 seconds: median(&times),
             });
         }
-        if let Some((torch, tf)) = &envs {
+        let paper_model = ["lstm1", "lstm2", "lstm3"].contains(&entry.name());
+        if let Some((torch, tf)) = envs.as_ref().filter(|_| paper_model) {
             let mut frameworks = vec![("torch", torch)];
             if !args.skip_keras {
                 frameworks.push(("keras", tf));
             }
             for (framework, python) in frameworks {
                 let (times, version) =
-                    python_steps(python, &script, framework, model, &args, threads)?;
+                    python_steps(python, &script, framework, entry.name(), &args, threads)?;
                 rows.push(Measured {
                     name: format!("{framework} ({version})"),
                     seconds: median(&times),
@@ -250,31 +223,31 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
             }
         }
         for r in &rows {
-            let gflops = flops / r.seconds / 1e9;
+            let gflops = flops.map_or(f64::NAN, |f| f / r.seconds / 1e9);
             println!(
-                "| {model} | {} | {:.3} | {:.1} | {:.1} | {:.0}% |",
+                "| {model} | {} | {:.3} | {:.1} | {} | {} |",
                 r.name,
                 r.seconds,
                 args.batch as f64 / r.seconds,
-                gflops,
-                100.0 * gflops / peak
+                flops.map_or("n/a".into(), |_| format!("{gflops:.1}")),
+                flops.map_or("n/a".into(), |_| format!("{:.0}%", 100.0 * gflops / peak))
             );
             report.push(json!({
                 "model": model,
                 "implementation": r.name,
                 "seconds_per_step": r.seconds,
                 "sequences_per_second": args.batch as f64 / r.seconds,
-                "gflops": gflops,
-                "fraction_of_peak": gflops / peak,
+                "gflops": flops.map(|_| gflops),
+                "fraction_of_peak": flops.map(|_| gflops / peak),
             }));
         }
         let fused = rows[0].seconds;
         let ratios: Vec<String> = rows[1..]
             .iter()
-            .map(|r| {
+            .map(|r| -> String {
                 let short = r.name.split(' ').next().unwrap_or(&r.name).to_string();
                 let short = if short == "burn" {
-                    "stock".into()
+                    "stock".to_string()
                 } else {
                     short
                 };

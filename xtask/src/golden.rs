@@ -52,6 +52,6 @@ pub fn run(root: &Path) -> Result<()> {
 fn write_json(path: &Path, value: &Value) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    emopiano_tokenizer::vocab::write_atomically(path, text.as_bytes())
+    emopiano_common::fs::write_atomically(path, text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }

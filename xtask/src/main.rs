@@ -7,7 +7,6 @@ mod bench_transcribe;
 mod fetch_dataset;
 mod golden;
 mod python;
-mod reproduce_table1;
 mod train_transcriber;
 
 use std::path::{Path, PathBuf};
@@ -42,36 +41,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// The paper's grid: 3 models × 4 emotions × 2 epoch budgets, Table 1, and one melody per emotion.
-    ReproduceTable1 {
-        /// primary-cues (embedded, default), eerola, emopia or folder.
-        #[arg(long, default_value = "primary-cues")]
-        dataset: emopiano_corpus::DatasetKind,
-        /// The dataset's folder.
-        #[arg(long)]
-        path: Option<PathBuf>,
-        /// A profile of the grid file: paper (the paper's sizes and epochs) or smoke (tiny).
-        #[arg(long, default_value = "paper")]
-        profile: String,
-        /// The grid file.
-        #[arg(long, default_value = "experiments/table1.json")]
-        grid: PathBuf,
-        /// Output folder (default `experiments/table1/<dataset>-<profile>`).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Seeds weights, shuffling, dropout and the melodies' seed windows.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// The paper's whole pipeline: render every piece to wav (in its own program, e.g. the
-        /// design matrix's Timbre for primary-cues), transcribe the audio back to MIDI, and
-        /// train on the transcriptions.
-        #[arg(long)]
-        from_audio: bool,
-        /// SoundFont for --from-audio and the melodies' wavs (default: one found at the usual
-        /// system paths, else the built-in synthesizer; `builtin` forces the latter).
-        #[arg(long)]
-        soundfont: Option<PathBuf>,
-    },
+    /// The paper's grid: 3 models × 4 emotions × 2 epoch budgets, Table 1, and one melody per
+    /// emotion (`emopiano reproduce`, run from the workspace root).
+    ReproduceTable1(emopiano::reproduce::Args),
     /// Train the transcription detector on audio rendered from MIDI (never with the benchmark's
     /// SoundFont) and write its weights to crates/audio/weights/detector.bin.
     TrainTranscriber {
@@ -135,10 +107,11 @@ enum Bench {
         #[arg(long)]
         skip_basic_pitch: bool,
     },
-    /// Sequences per second of a training step of LSTM1/2/3 at the paper's sizes: the fused LSTM
-    /// layer against Burn's stock layer, PyTorch and Keras/TensorFlow on the same CPU threads.
+    /// Sequences per second of a training step of registered architectures at the paper's sizes:
+    /// for LSTM1/2/3 the fused LSTM layer against Burn's stock layer, PyTorch and
+    /// Keras/TensorFlow on the same CPU threads.
     Train {
-        /// Models to measure.
+        /// Registered architectures to measure.
         #[arg(long, value_delimiter = ',', default_value = "lstm1,lstm2,lstm3")]
         models: Vec<String>,
         /// Measured steps per run (after one warm-up step); the median is reported.
@@ -176,7 +149,7 @@ enum Bench {
     /// Tokens per second of stateful generation against the paper's re-feeding of the whole
     /// window for every token, on the same model.
     Generate {
-        /// Model to generate with.
+        /// Registered architecture to generate with.
         #[arg(long, default_value = "lstm2")]
         model: String,
         /// Tokens to generate in each mode.
@@ -241,32 +214,23 @@ fn main() -> Result<()> {
             });
             fetch_dataset::run(dataset, &dest, base_url, force)
         }
-        Command::ReproduceTable1 {
-            dataset,
-            path,
-            profile,
-            grid,
-            out,
-            seed,
-            from_audio,
-            soundfont,
-        } => reproduce_table1::run(reproduce_table1::Args {
-            dataset,
-            path: path.map(|p| {
-                if p.is_absolute() {
+        Command::ReproduceTable1(mut args) => {
+            // Paths the user typed are relative to where they typed them; the grid and the
+            // default output folder are the workspace's.
+            let here = std::env::current_dir()?;
+            args.path = args.path.map(|p| here.join(p));
+            args.out = args.out.map(|p| here.join(p));
+            args.grid = args.grid.map(|p| here.join(p));
+            args.soundfont = args.soundfont.map(|p| {
+                if p.as_os_str() == "builtin" {
                     p
                 } else {
-                    std::env::current_dir().unwrap_or_default().join(p)
+                    here.join(p)
                 }
-            }),
-            profile,
-            grid: root.join(grid),
-            out: out.map(|o| root.join(o)),
-            seed,
-            from_audio,
-            soundfont,
-            root: root.clone(),
-        }),
+            });
+            std::env::set_current_dir(&root)?;
+            emopiano::reproduce::run(args, &emopiano_trainer::Registry::builtin())
+        }
         Command::Bench {
             bench:
                 Bench::Train {

@@ -27,7 +27,8 @@ use emopiano_audio::metrics::{Tolerance, score};
 use emopiano_audio::notes::{Note, notes_from_midi};
 use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_notes};
 use emopiano_audio::resample::resample;
-use emopiano_audio::transcribe::ANALYSIS_RATE;
+use emopiano_audio::spectrum::ANALYSIS_RATE;
+use emopiano_common::rng::{Rng, SplitMix64};
 use serde_json::json;
 
 /// What to train.
@@ -115,27 +116,6 @@ impl Net {
     }
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
-}
-
 const PIANOS: [u8; 4] = [0, 1, 2, 3];
 
 /// Sustained programs and the lowest key of their generated melodies (which climb up to about
@@ -164,9 +144,9 @@ struct Source {
     wind: bool,
 }
 
-fn wind_program(rng: &mut Rng) -> (u8, std::ops::RangeInclusive<u8>) {
+fn wind_program(rng: &mut SplitMix64) -> (u8, std::ops::RangeInclusive<u8>) {
     // Trumpet, horn and flute (the Eerola timbres) twice as often as the others.
-    let i = rng.below(WINDS.len() + 3);
+    let i = rng.index(WINDS.len() + 3);
     WINDS[[0, 3, 9]
         .get(i.wrapping_sub(WINDS.len()))
         .copied()
@@ -187,13 +167,13 @@ fn excerpt(notes: &[Note], seconds: f64) -> Vec<Note> {
         .collect()
 }
 
-fn sources(args: &Args, rng: &mut Rng) -> Result<Vec<Source>> {
+fn sources(args: &Args, rng: &mut SplitMix64) -> Result<Vec<Source>> {
     let mut out = Vec::new();
     for i in 0..args.generated {
-        let wind = rng.below(5) < 2;
+        let wind = rng.index(5) < 2;
         let (kind, program, low) = if wind {
             let (program, range) = wind_program(rng);
-            let low = range.start() + rng.below((range.end() - range.start()) as usize + 1) as u8;
+            let low = range.start() + rng.index((range.end() - range.start()) as usize + 1) as u8;
             (
                 // Chords too: the embedded corpus accompanies its wind melodies with chords.
                 rng.pick(&[Kind::Melody, Kind::Melody, Kind::Fast, Kind::Chords]),
@@ -202,9 +182,9 @@ fn sources(args: &Args, rng: &mut Rng) -> Result<Vec<Source>> {
             )
         } else {
             let kind = rng.pick(&[Kind::Melody, Kind::Chords, Kind::Arpeggio, Kind::Fast]);
-            (kind, rng.pick(&PIANOS), 24 + rng.below(68) as u8)
+            (kind, rng.pick(&PIANOS), 24 + rng.index(68) as u8)
         };
-        let bpm = 55.0 + rng.below(100) as f64;
+        let bpm = 55.0 + rng.index(100) as f64;
         let notes = clip(kind, 0, low, bpm, args.seconds, 10_000 + i as u64);
         out.push(Source {
             name: format!("gen-{i}-{kind:?}-{low}-{bpm}"),
@@ -246,7 +226,7 @@ fn sources(args: &Args, rng: &mut Rng) -> Result<Vec<Source>> {
                 continue;
             };
             let notes = notes_from_midi(&bytes).with_context(|| f.display().to_string())?;
-            let wind = rng.below(4) != 0;
+            let wind = rng.index(4) != 0;
             out.push(Source {
                 name: format!("eerola-{}", f.file_stem().unwrap_or_default().display()),
                 notes: excerpt(&notes, args.seconds),
@@ -273,8 +253,8 @@ struct Example {
     frame: Vec<u8>,
 }
 
-fn render(source: &Source, soundfont: &Instrument, rng: &mut Rng) -> Example {
-    let builtin = rng.below(4) == 0;
+fn render(source: &Source, soundfont: &Instrument, rng: &mut SplitMix64) -> Example {
+    let builtin = rng.index(4) == 0;
     let program = source.program;
     let instrument = if builtin {
         &Instrument::Builtin
@@ -292,17 +272,17 @@ fn render(source: &Source, soundfont: &Instrument, rng: &mut Rng) -> Example {
     let samples = render_notes(&notes, instrument, &opts);
     let mut samples = resample(&samples, SAMPLE_RATE, ANALYSIS_RATE);
     // A little noise on some clips: recordings are never silent between notes.
-    if rng.below(3) == 0 {
-        let level = 10f32.powf(-2.5 - 1.5 * rng.unit());
+    if rng.index(3) == 0 {
+        let level = 10f32.powf(-2.5 - 1.5 * rng.unit_f32());
         for s in &mut samples {
-            *s += level * (rng.unit() * 2.0 - 1.0);
+            *s += level * (rng.unit_f32() * 2.0 - 1.0);
         }
     }
     let mut features = Features::new(&samples);
     let (a, b, c) = (
-        (rng.unit() - 0.5) * 0.2,
-        (rng.unit() - 0.5) * 0.1,
-        rng.unit() * 6.0,
+        (rng.unit_f32() - 0.5) * 0.2,
+        (rng.unit_f32() - 0.5) * 0.1,
+        rng.unit_f32() * 6.0,
     );
     features.tilt(|x| a * (x - 0.5) + b * (c + 6.0 * x).sin());
     let (onset, frame) = targets(&notes, features.frames);
@@ -379,7 +359,7 @@ pub fn run(args: &Args) -> Result<()> {
         bail!("FluidR3 is the benchmark's SoundFont: train on another one");
     }
     let started = Instant::now();
-    let mut rng = Rng(args.seed);
+    let mut rng = SplitMix64::new(args.seed);
     let soundfont = if builtin_only {
         Instrument::Builtin
     } else {
@@ -387,25 +367,11 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let sources = sources(args, &mut rng)?;
     // Rendering on every core: each clip gets its own seeded generator.
-    let seeds: Vec<u64> = sources.iter().map(|_| rng.next()).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut examples: Vec<Option<Example>> = (0..sources.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let per = sources.len().div_ceil(threads).max(1);
-        for ((src, seed), slot) in sources
-            .chunks(per)
-            .zip(seeds.chunks(per))
-            .zip(examples.chunks_mut(per))
-        {
-            let soundfont = &soundfont;
-            scope.spawn(move || {
-                for ((s, &seed), out) in src.iter().zip(seed).zip(slot) {
-                    *out = Some(render(s, soundfont, &mut Rng(seed)));
-                }
-            });
-        }
-    });
-    let examples: Vec<Example> = examples.into_iter().flatten().collect();
+    let seeds: Vec<u64> = sources.iter().map(|_| rng.next_u64()).collect();
+    let jobs: Vec<(&Source, u64)> = sources.iter().zip(seeds).collect();
+    let examples = emopiano_common::parallel::map_ordered(&jobs, |&(s, seed)| {
+        render(s, &soundfont, &mut SplitMix64::new(seed))
+    })?;
     // Hold out every 16th clip (the last one when there are fewer than 16).
     let every = if examples.len() >= 16 {
         16
@@ -456,7 +422,7 @@ pub fn run(args: &Args) -> Result<()> {
     for epoch in 1..=args.epochs {
         // Fisher–Yates with the seeded generator.
         for i in (1..train_rows.len()).rev() {
-            let j = rng.below(i + 1);
+            let j = rng.index(i + 1);
             train_rows.swap(i, j);
         }
         let t0 = Instant::now();

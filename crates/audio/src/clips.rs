@@ -2,6 +2,8 @@
 //! several registers and tempos, chords, arpeggios and fast passages, on piano and on the Eerola
 //! stimuli's wind timbres (trumpet 56, French horn 60, flute 73).
 
+use emopiano_common::rng::{Lcg, Rng};
+
 use crate::notes::{Note, sort_notes};
 
 /// One clip: a name, the notes, and whether it is monophonic.
@@ -30,29 +32,12 @@ pub enum Kind {
     Fast,
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
 const MAJOR: [i32; 7] = [0, 2, 4, 5, 7, 9, 11];
 const MINOR: [i32; 7] = [0, 2, 3, 5, 7, 8, 10];
 
 /// A clip of about `seconds` seconds.
 pub fn clip(kind: Kind, program: u8, low: u8, bpm: f64, seconds: f64, seed: u64) -> Vec<Note> {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xE11);
+    let mut rng = Lcg::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xE11);
     let beat = 60.0 / bpm;
     let scale = if rng.below(2) == 0 { MAJOR } else { MINOR };
     let tonic = low as i32 + rng.below(5) as i32;

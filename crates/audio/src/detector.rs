@@ -20,8 +20,10 @@
 
 use ndarray::{Array1, Array2, ArrayView2, Axis as NdAxis};
 
+use emopiano_common::parallel::map_ordered;
+
 use crate::notes::Note;
-use crate::transcribe::{ANALYSIS_RATE, Axis, HOP, KEYS, magnitudes};
+use crate::spectrum::{ANALYSIS_RATE, Axis, BINS_PER_SEMITONE, HOP, KEYS, magnitudes};
 
 /// STFT window of the detector's spectrogram, samples at [`ANALYSIS_RATE`] (93 ms).
 pub const WINDOW: usize = 2048;
@@ -32,7 +34,6 @@ const BELOW: usize = 24;
 const ABOVE: usize = 48;
 /// Fine bins either side of the key's centre bin.
 const FINE: usize = 4;
-const BINS_PER_SEMITONE: usize = 3;
 /// Values per context frame.
 const PER_FRAME: usize = BELOW + ABOVE + 1 + 2 * FINE + 1;
 /// Values in one row.
@@ -349,34 +350,19 @@ impl Detector {
         let mut onset = vec![0.0f32; features.frames * KEY_COUNT];
         let mut frame = vec![0.0f32; features.frames * KEY_COUNT];
         const CHUNK: usize = 2048;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunks: Vec<&[(usize, usize)]> = cells.chunks(CHUNK).collect();
-        let results: Vec<Array2<f32>> = std::thread::scope(|scope| {
-            let per = chunks.len().div_ceil(threads.max(1)).max(1);
-            let handles: Vec<_> = chunks
-                .chunks(per)
-                .map(|group| {
-                    scope.spawn(move || {
-                        group
-                            .iter()
-                            .map(|chunk| {
-                                let mut rows = Array2::<f32>::zeros((chunk.len(), INPUTS));
-                                for (mut r, &(f, k)) in rows.axis_iter_mut(NdAxis(0)).zip(*chunk) {
-                                    if let Some(s) = r.as_slice_mut() {
-                                        features.row(f, k, s);
-                                    }
-                                }
-                                self.logits(rows.view())
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
+        let results = map_ordered(&chunks, |chunk| {
+            let mut rows = Array2::<f32>::zeros((chunk.len(), INPUTS));
+            for (mut r, &(f, k)) in rows.axis_iter_mut(NdAxis(0)).zip(*chunk) {
+                if let Some(s) = r.as_slice_mut() {
+                    features.row(f, k, s);
+                }
+            }
+            self.logits(rows.view())
+        })
+        // A panic in a worker is a bug here, never bad input: raise it rather than decode
+        // from a partial set of rows.
+        .unwrap_or_else(|e| panic!("note detector: {e}"));
         let sigmoid = |x: f32| 1.0 / (1.0 + (-x).exp());
         for (chunk, out) in chunks.iter().zip(&results) {
             for (&(f, k), o) in chunk.iter().zip(out.axis_iter(NdAxis(0))) {

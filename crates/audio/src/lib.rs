@@ -31,9 +31,11 @@ use std::path::{Path, PathBuf};
 pub mod clips;
 pub mod detector;
 pub mod metrics;
+pub mod nmf;
 pub mod notes;
 pub mod render;
 pub mod resample;
+pub mod spectrum;
 pub mod synth;
 pub mod transcribe;
 pub mod wav;
@@ -70,19 +72,10 @@ pub enum AudioError {
     Midi(String),
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an
-/// existing file is replaced whole or not at all.
+/// [`emopiano_common::fs::write_atomically`] with this crate's error, which names the file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AudioError> {
-    let io = |source| AudioError::Io {
+    emopiano_common::fs::write_atomically(path, bytes).map_err(|source| AudioError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
     })
 }

@@ -1,8 +1,9 @@
 //! Notes in seconds: what a renderer plays, what a transcriber finds, what the metric compares.
 //! Read from and written to MIDI with midly.
 
-use midly::num::{u4, u7, u15, u24, u28};
-use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+use emopiano_common::midi::{Track, encode};
+use midly::num::{u4, u7, u24};
+use midly::{Format, MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
 
 use crate::AudioError;
 
@@ -197,31 +198,10 @@ pub fn notes_to_midi(notes: &[Note]) -> Vec<u8> {
         ));
     }
     events.sort_by_key(|&(t, order, _)| (t, order));
-    let mut track = vec![TrackEvent {
-        delta: u28::new(0),
-        kind: TrackEventKind::Meta(MetaMessage::Tempo(u24::new(500_000))),
-    }];
-    let mut last = 0u64;
-    for (t, _, kind) in events {
-        track.push(TrackEvent {
-            delta: u28::new((t - last).min(u28::max_value().as_int() as u64) as u32),
-            kind,
-        });
-        last = t;
-    }
-    track.push(TrackEvent {
-        delta: u28::new(0),
-        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
-    });
-    let smf = Smf {
-        header: Header::new(
-            Format::SingleTrack,
-            Timing::Metrical(u15::new(TICKS_PER_QUARTER)),
-        ),
-        tracks: vec![track],
-    };
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = smf.write_std(&mut out);
-    out
+    let mut track: Track = vec![(
+        0,
+        TrackEventKind::Meta(MetaMessage::Tempo(u24::new(500_000))),
+    )];
+    track.extend(events.into_iter().map(|(t, _, kind)| (t, kind)));
+    encode(Format::SingleTrack, TICKS_PER_QUARTER, vec![track])
 }

@@ -19,6 +19,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, RmsPropConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use clap::Parser;
+use emopiano_common::rng::{Lcg, Rng};
 use emopiano_model::{
     LstmStack, LstmStackConfig, SequenceModel, backend_name, reference_device, select_device,
 };
@@ -96,13 +97,8 @@ fn main() -> Result<()> {
     let on_target = model.clone().fork(&target);
 
     let (b, t, v) = (args.batch, args.window, args.vocab);
-    let mut state = 12345u64;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) as usize % v
-    };
+    let mut rng = Lcg::new(12345);
+    let mut next = || rng.index(v);
     let tokens: Vec<f32> = (0..b * t).map(|_| next() as f32 / v as f32).collect();
     let labels: Vec<i64> = (0..b).map(|_| next() as i64).collect();
     let inputs = TensorData::new(tokens, [b, t, 1]);

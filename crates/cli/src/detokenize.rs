@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use emopiano_tokenizer::vocab::write_atomically;
+use emopiano_common::fs::write_atomically;
 use emopiano_tokenizer::{ChordVoicing, DecodeOptions, TokenizerKind};
 use serde_json::Value;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use emopiano_model::{Lstm2, LstmStackConfig};
-use emopiano_trainer::{TrainConfig, train};
+use emopiano_trainer::{Progress, TrainConfig, TrainOptions, train};
 use midly::{MidiMessage, Smf, TrackEventKind};
 
 const WINDOW: usize = 8;
@@ -35,8 +35,12 @@ fn trained_run(name: &str) -> PathBuf {
     let model = LstmStackConfig::lstm2(8)
         .with_hidden_size(12)
         .with_window(WINDOW);
-    train::<Lstm2>(&dir, &tokens, &config, &model, false, true).unwrap();
+    train::<Lstm2>(&dir, &tokens, &config, &model, &quiet()).unwrap();
     dir
+}
+
+fn quiet() -> TrainOptions {
+    TrainOptions::default().with_progress(Progress::Quiet)
 }
 
 /// Distinct note-on ticks: one per generated token.
@@ -52,10 +56,9 @@ fn onsets(path: &Path) -> usize {
                 message: MidiMessage::NoteOn { vel, .. },
                 ..
             } = ev.kind
+                && vel.as_int() > 0
             {
-                if vel.as_int() > 0 {
-                    ticks.insert(now);
-                }
+                ticks.insert(now);
             }
         }
     }

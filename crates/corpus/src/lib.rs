@@ -86,36 +86,15 @@ impl Corpus {
             })
             .collect();
         let (fresh, reused) = (stale.len(), jobs.len() - stale.len());
-        // Pieces are independent: one worker per core, each taking every n-th piece.
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(stale.len().max(1));
         let options = emopiano_audio::transcribe::TranscribeOptions::default();
-        let mut results: Vec<(usize, Result<(), CorpusError>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|w| {
-                    let mine: Vec<_> = stale.iter().skip(w).step_by(workers).copied().collect();
-                    let options = &options;
-                    scope.spawn(move || {
-                        mine.into_iter()
-                            .map(|(i, wav, midi)| (*i, transcribe_one(wav, midi, options)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        results.sort_by_key(|(i, _)| *i);
-        if results.len() != stale.len() {
-            return Err(CorpusError::Missing {
-                path: cache.to_path_buf(),
-                what: "a transcription worker stopped unexpectedly".into(),
-            });
-        }
-        for (_, result) in results {
+        let results = emopiano_common::parallel::map_ordered(&stale, |(_, wav, midi)| {
+            transcribe_one(wav, midi, &options)
+        })
+        .map_err(|e| CorpusError::Missing {
+            path: cache.to_path_buf(),
+            what: e.to_string(),
+        })?;
+        for result in results {
             result?;
         }
         for (i, _, midi) in jobs {

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use emopiano_common::rng::{Lcg, Rng};
 use emopiano_tokenizer::midi_out::{Layout, Note as MidiNote, write_notes};
-use emopiano_tokenizer::rng::Lcg;
 
 use crate::{Corpus, CorpusError, Emotion, Piece, Source};
 

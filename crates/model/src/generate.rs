@@ -97,3 +97,79 @@ pub fn generate<M: SequenceModel>(
     }
     Ok(out)
 }
+
+/// A loaded model of any architecture, for code that picks the architecture by name at run time
+/// (a run folder, a benchmark): generation without the model's type.
+pub trait Generator {
+    /// Tokens in the model's vocabulary.
+    fn vocab_size(&self) -> usize;
+    /// Next-token logits `[windows.len()][vocab]` after each window (token indices, all of
+    /// one length), from a zero state: what the model's weights compute, for scoring and for
+    /// comparing two sets of weights exactly.
+    fn logits(&self, windows: &[Vec<usize>]) -> Result<Vec<Vec<f32>>, ModelError>;
+    /// [`generate`] with this model.
+    fn generate(
+        &self,
+        primer: &[usize],
+        length: usize,
+        mode: GenerationMode,
+        sampler: &mut Sampler,
+    ) -> Result<Vec<usize>, ModelError>;
+}
+
+/// A model in validation mode on its device: the [`Generator`] of any [`SequenceModel`].
+pub struct Loaded<M> {
+    model: M,
+    device: Device,
+}
+
+impl<M: SequenceModel> Loaded<M> {
+    /// `model` in validation mode (dropout off, batch norm's running statistics), on `device`.
+    pub fn new(model: M, device: &Device) -> Self {
+        Self {
+            model: model.valid(),
+            device: device.clone(),
+        }
+    }
+}
+
+impl<M: SequenceModel> Generator for Loaded<M> {
+    fn vocab_size(&self) -> usize {
+        self.model.vocab_size()
+    }
+    fn logits(&self, windows: &[Vec<usize>]) -> Result<Vec<Vec<f32>>, ModelError> {
+        let vocab = self.model.vocab_size();
+        let Some(len) = windows.first().map(Vec::len) else {
+            return Ok(Vec::new());
+        };
+        if windows
+            .iter()
+            .any(|w| w.len() != len || w.iter().any(|&i| i >= vocab))
+            || len == 0
+        {
+            return Err(ModelError::Input(format!(
+                "windows must share one positive length and index a vocabulary of {vocab}"
+            )));
+        }
+        let inputs: Vec<f32> = windows
+            .iter()
+            .flatten()
+            .map(|&i| feature(i, vocab))
+            .collect();
+        let x = Tensor::<3>::from_data(
+            TensorData::new(inputs, [windows.len(), len, 1]),
+            &self.device,
+        );
+        let flat = to_vec(self.model.forward(x))?;
+        Ok(flat.chunks(vocab.max(1)).map(<[f32]>::to_vec).collect())
+    }
+    fn generate(
+        &self,
+        primer: &[usize],
+        length: usize,
+        mode: GenerationMode,
+        sampler: &mut Sampler,
+    ) -> Result<Vec<usize>, ModelError> {
+        generate(&self.model, &self.device, primer, length, mode, sampler)
+    }
+}

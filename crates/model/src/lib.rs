@@ -9,7 +9,8 @@
 //!   weights, batch norm momentum 0.99 / epsilon 1e-3 (Burn's convention: `momentum = 0.01`).
 //! - [`SequenceModel`] is what every architecture implements: a forward over a window and one
 //!   step that carries state for generation.
-//! - [`Architecture`] registers a model under a name; [`visit_architecture`] finds one by name.
+//! - [`Architecture`] gives a model a name and a configuration sized by [`Sizing`]; the
+//!   trainer's registry makes it selectable by that name.
 //! - [`sampling`] holds the seeded sampler, [`generate`] the generation loops.
 //!
 //! Inputs are windows of token features `index / vocab_size`, shape `[batch, window, 1]`;
@@ -17,11 +18,14 @@
 //!
 //! ## Adding an architecture
 //!
+//! Implement [`SequenceModel`] for the module and [`Architecture`] for a marker type (a name and
+//! a configuration sized from the run's window and the grid's [`Sizing`]):
+//!
 //! ```
 //! use burn::module::Module;
 //! use burn::nn::{Linear, LinearConfig};
 //! use burn::tensor::{Device, Tensor};
-//! use emopiano_model::{Architecture, ModelError, SequenceModel};
+//! use emopiano_model::{Architecture, ModelError, SequenceModel, Sizing};
 //!
 //! /// A (deliberately silly) model that reads only the newest token.
 //! #[derive(Module, Debug)]
@@ -44,13 +48,13 @@
 //!     }
 //! }
 //!
-//! /// Registration: a name, a default configuration and a constructor.
+//! /// Registration: a name, a configuration for a vocabulary, window and sizing, a constructor.
 //! pub struct LastTokenArch;
 //! impl Architecture for LastTokenArch {
 //!     type Model = LastToken;
-//!     type Config = usize; // just the vocabulary size
+//!     type Config = usize; // just the vocabulary size: no hidden layer to size
 //!     const NAME: &'static str = "last-token";
-//!     fn default_config(vocab_size: usize) -> usize {
+//!     fn config(vocab_size: usize, _window: usize, _sizing: &Sizing) -> usize {
 //!         vocab_size
 //!     }
 //!     fn init(vocab: &usize, device: &Device) -> Result<LastToken, ModelError> {
@@ -65,9 +69,11 @@
 //! # Ok::<(), ModelError>(())
 //! ```
 //!
-//! Generic code (`generate::generate::<M>`, and the trainer) takes any such model; to make it
-//! selectable by name in the command line and `cargo xtask`, add one line to
-//! [`visit_architecture`].
+//! Generic code (`generate::generate::<M>`, the trainer's `train::<A>`) takes any such model. To
+//! make it selectable by name (`emopiano train --arch`, `emopiano generate`, the grid file, the
+//! benchmarks), add it to a registry: `emopiano_trainer::Registry::builtin().with::<LastTokenArch>()`
+//! for your own program, or one line in `Registry::builtin` for everyone. The `emopiano` crate's
+//! documentation has the whole example, from the registry to a trained run and a melody.
 
 mod device;
 pub mod generate;
@@ -88,9 +94,6 @@ pub enum ModelError {
     /// A configuration that cannot be built.
     #[error("invalid model configuration: {0}")]
     Config(String),
-    /// An architecture name that is not registered.
-    #[error("unknown architecture {name:?}: expected one of {}", ARCHITECTURES.join(", "), name = .0)]
-    UnknownArchitecture(String),
     /// An operation the model does not support in its configuration.
     #[error("{0}")]
     Unsupported(String),
@@ -120,16 +123,37 @@ pub trait SequenceModel: Module + ModuleDisplay + 'static {
     fn vocab_size(&self) -> usize;
 }
 
+/// The sizes a grid profile or the command line asks of an architecture; `None` keeps the
+/// architecture's own (the paper's) value. Architectures read what applies to them.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Sizing {
+    /// Units of each recurrent layer (paper: 512).
+    #[serde(default)]
+    pub hidden_size: Option<usize>,
+    /// Units of the extra dense block, for architectures that have one (LSTM3: 256).
+    #[serde(default)]
+    pub dense_size: Option<usize>,
+    /// Which LSTM implementation runs the layers (the fused one by default).
+    #[serde(default)]
+    pub lstm_impl: Option<LstmImpl>,
+}
+
 /// A model registered under a name, with its configuration type.
 pub trait Architecture {
     /// The module.
     type Model: SequenceModel;
-    /// Its configuration, saved with every run.
+    /// Its configuration, saved with every run as `model.json`.
     type Config: Clone + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned;
-    /// The name used on the command line and in run folders.
+    /// The name used on the command line, in grid files and in run folders.
     const NAME: &'static str;
-    /// The paper's configuration for a vocabulary size.
-    fn default_config(vocab_size: usize) -> Self::Config;
+    /// The configuration for a vocabulary, the run's window (tokens per input) and `sizing`.
+    /// Every architecture must honour the sizes that apply to it: a grid's `smoke` profile relies
+    /// on it to train tiny models.
+    fn config(vocab_size: usize, window: usize, sizing: &Sizing) -> Self::Config;
+    /// The paper's configuration for a vocabulary size (window 100, default sizes).
+    fn default_config(vocab_size: usize) -> Self::Config {
+        Self::config(vocab_size, 100, &Sizing::default())
+    }
     /// Builds the model.
     fn init(config: &Self::Config, device: &Device) -> Result<Self::Model, ModelError>;
 }
@@ -147,8 +171,8 @@ macro_rules! stack_architecture {
             type Model = LstmStack;
             type Config = LstmStackConfig;
             const NAME: &'static str = $name;
-            fn default_config(vocab_size: usize) -> LstmStackConfig {
-                LstmStackConfig::$preset(vocab_size)
+            fn config(vocab_size: usize, window: usize, sizing: &Sizing) -> LstmStackConfig {
+                LstmStackConfig::$preset(vocab_size).sized(window, sizing)
             }
             fn init(config: &LstmStackConfig, device: &Device) -> Result<LstmStack, ModelError> {
                 config.init(device)
@@ -159,38 +183,3 @@ macro_rules! stack_architecture {
 stack_architecture!(Lstm1, "lstm1", lstm1);
 stack_architecture!(Lstm2, "lstm2", lstm2);
 stack_architecture!(Lstm3, "lstm3", lstm3);
-
-/// The registered architecture names.
-pub const ARCHITECTURES: [&str; 3] = [Lstm1::NAME, Lstm2::NAME, Lstm3::NAME];
-
-/// Code that works for any architecture, called with the one a name selects.
-pub trait ArchitectureVisitor {
-    /// What the visit returns.
-    type Output;
-    /// Called with the selected architecture's type.
-    fn visit<A: Architecture>(self) -> Self::Output;
-}
-
-/// Runs `visitor` with the architecture registered as `name` (case-insensitive).
-///
-/// ```
-/// use emopiano_model::{Architecture, ArchitectureVisitor, visit_architecture};
-/// struct Name;
-/// impl ArchitectureVisitor for Name {
-///     type Output = &'static str;
-///     fn visit<A: Architecture>(self) -> &'static str { A::NAME }
-/// }
-/// assert_eq!(visit_architecture("LSTM2", Name).unwrap(), "lstm2");
-/// assert!(visit_architecture("gru", Name).is_err());
-/// ```
-pub fn visit_architecture<V: ArchitectureVisitor>(
-    name: &str,
-    visitor: V,
-) -> Result<V::Output, ModelError> {
-    match name.to_ascii_lowercase().as_str() {
-        Lstm1::NAME => Ok(visitor.visit::<Lstm1>()),
-        Lstm2::NAME => Ok(visitor.visit::<Lstm2>()),
-        Lstm3::NAME => Ok(visitor.visit::<Lstm3>()),
-        _ => Err(ModelError::UnknownArchitecture(name.to_string())),
-    }
-}

@@ -1,6 +1,7 @@
 //! Choosing the next token from logits: argmax (the paper), temperature, top-k and top-p, with a
 //! seeded generator so the same seed gives the same melody.
 
+use emopiano_common::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 /// How the next token is chosen.
@@ -30,25 +31,6 @@ pub enum Sampling {
     },
 }
 
-/// SplitMix64: small, fast, and the same on every platform.
-#[derive(Clone, Debug)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// A seeded sampler.
 ///
 /// ```
@@ -69,7 +51,7 @@ impl Sampler {
     pub fn new(sampling: Sampling, seed: u64) -> Self {
         Self {
             sampling,
-            rng: SplitMix64(seed),
+            rng: SplitMix64::new(seed),
         }
     }
 
@@ -116,7 +98,7 @@ impl Sampler {
         if total.is_nan() || total <= 0.0 {
             return candidates.first().copied().unwrap_or(0);
         }
-        let mut target = self.rng.next_f64() * total;
+        let mut target = self.rng.unit_f64() * total;
         for &i in candidates {
             target -= probs[i];
             if target < 0.0 {

@@ -77,6 +77,18 @@ impl LstmStackConfig {
             .with_dense_size(Some(256))
     }
 
+    /// This configuration with the run's window and the sizes `sizing` sets (a dense size only
+    /// where there is a dense block).
+    pub fn sized(self, window: usize, sizing: &crate::Sizing) -> Self {
+        let hidden = sizing.hidden_size.unwrap_or(self.hidden_size);
+        let dense = self.dense_size.map(|d| sizing.dense_size.unwrap_or(d));
+        let lstm_impl = sizing.lstm_impl.or(self.lstm_impl);
+        self.with_window(window)
+            .with_hidden_size(hidden)
+            .with_dense_size(dense)
+            .with_lstm_impl(lstm_impl)
+    }
+
     /// Builds the model on `device`.
     pub fn init(&self, device: &Device) -> Result<LstmStack, ModelError> {
         let bad = |what: String| Err(ModelError::Config(what));

@@ -8,8 +8,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use emopiano_model::generate::{GenerationMode, generate};
 use emopiano_model::sampling::{Sampler, Sampling};
 use emopiano_model::{
-    Architecture, ArchitectureVisitor, HeadInput, Lstm1, Lstm2, Lstm3, LstmImpl, LstmStackConfig,
-    SequenceModel, select_device, visit_architecture,
+    Architecture, HeadInput, Lstm1, Lstm2, Lstm3, LstmImpl, LstmStackConfig, SequenceModel, Sizing,
+    select_device,
 };
 
 const VOCAB: usize = 11;
@@ -73,25 +73,24 @@ fn presets_follow_the_paper() {
 }
 
 #[test]
-fn architectures_are_found_by_name() {
-    struct Params;
-    impl ArchitectureVisitor for Params {
-        type Output = usize;
-        fn visit<A: Architecture>(self) -> usize {
-            A::init(&A::default_config(VOCAB), &select_device())
-                .unwrap()
-                .num_params()
-        }
-    }
-    let n1 = visit_architecture("lstm1", Params).unwrap();
-    let n2 = visit_architecture("Lstm2", Params).unwrap();
-    let n3 = visit_architecture("LSTM3", Params).unwrap();
-    assert!(n1 < n2 && n2 < n3, "{n1} {n2} {n3}");
-    assert!(
-        visit_architecture("transformer", Params)
-            .unwrap_err()
-            .to_string()
-            .contains("lstm1, lstm2, lstm3")
+fn sizing_reaches_every_preset() {
+    let sizing = Sizing {
+        hidden_size: Some(16),
+        dense_size: Some(8),
+        lstm_impl: Some(LstmImpl::Stock),
+    };
+    let p = |a: &LstmStackConfig| (a.hidden_size, a.dense_size, a.window, a.lstm_impl);
+    let stock = Some(LstmImpl::Stock);
+    assert_eq!(p(&Lstm1::config(VOCAB, 10, &sizing)), (16, None, 10, stock));
+    assert_eq!(p(&Lstm2::config(VOCAB, 10, &sizing)), (16, None, 10, stock));
+    assert_eq!(
+        p(&Lstm3::config(VOCAB, 10, &sizing)),
+        (16, Some(8), 10, stock)
+    );
+    // Nothing asked: the paper's sizes.
+    assert_eq!(
+        p(&Lstm3::config(VOCAB, 100, &Sizing::default())),
+        (512, Some(256), 100, None)
     );
 }
 

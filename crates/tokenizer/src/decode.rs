@@ -138,10 +138,11 @@ pub fn write_midi(tokens: &[String], options: &DecodeOptions) -> Result<Vec<u8>,
     let mut previous = 60u8;
     for (i, token) in tokens.iter().enumerate() {
         let keys = token_keys(token, options.chord_voicing, previous)?;
-        if let [single] = keys[..] {
-            if !token.contains('.') && !token.bytes().all(|b| b.is_ascii_digit()) {
-                previous = single;
-            }
+        if let [single] = keys[..]
+            && !token.contains('.')
+            && !token.bytes().all(|b| b.is_ascii_digit())
+        {
+            previous = single;
         }
         let start = i as u64 * step;
         let mut seen = Vec::new();

@@ -5,10 +5,10 @@
 //! one behaviour: chords, overlaps, velocity-0 note-offs, formats 0 and 1, several tracks and
 //! programs, drums, tempo and time-signature changes, odd ticks-per-beat values.
 
-use midly::num::{u4, u7, u15, u24, u28};
-use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
-
-use crate::rng::Lcg;
+use emopiano_common::midi::{Track, encode};
+use emopiano_common::rng::{Lcg, Rng};
+use midly::num::{u4, u7, u24};
+use midly::{Format, MetaMessage, MidiMessage, TrackEventKind};
 
 /// One synthetic MIDI file.
 pub struct Fixture {
@@ -52,15 +52,12 @@ impl TrackBuilder {
         self.at(on, Ev::On(channel, key, 80))
             .at(on + len, Ev::Off(channel, key))
     }
-    fn events(&self) -> Vec<TrackEvent<'static>> {
+    fn events(&self) -> Track<'static> {
         let mut sorted = self.events.clone();
         // At one tick, releases first, then everything else in insertion order.
         sorted.sort_by_key(|(t, seq, ev)| (*t, !matches!(ev, Ev::Off(..) | Ev::OnZero(..)), *seq));
-        let mut now = 0;
         let mut out = Vec::new();
         for (tick, _, ev) in sorted {
-            let delta = u28::new((tick - now) as u32);
-            now = tick;
             let midi = |ch: u8, message| TrackEventKind::Midi {
                 channel: u4::new(ch),
                 message,
@@ -98,24 +95,14 @@ impl TrackBuilder {
                 Ev::KeySig(sf, minor) => TrackEventKind::Meta(MetaMessage::KeySignature(sf, minor)),
                 Ev::Name(s) => TrackEventKind::Meta(MetaMessage::TrackName(s.as_bytes())),
             };
-            out.push(TrackEvent { delta, kind });
+            out.push((tick, kind));
         }
-        out.push(TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
-        });
         out
     }
 }
 
 fn smf(format: Format, tpq: u16, tracks: &[&TrackBuilder]) -> Vec<u8> {
-    let smf = Smf {
-        header: Header::new(format, Timing::Metrical(u15::new(tpq))),
-        tracks: tracks.iter().map(|t| t.events()).collect(),
-    };
-    let mut out = Vec::new();
-    smf.write_std(&mut out).unwrap_or_default();
-    out
+    encode(format, tpq, tracks.iter().map(|t| t.events()).collect())
 }
 
 fn conductor(tpq: u64, changes: &[(u64, u8, u8)]) -> TrackBuilder {

@@ -32,7 +32,6 @@ pub mod midi_out;
 mod music21;
 pub mod paper;
 pub mod pitch;
-pub mod rng;
 pub mod vocab;
 pub mod windows;
 

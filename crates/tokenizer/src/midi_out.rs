@@ -1,8 +1,9 @@
 //! Writing notes as a two-track Standard MIDI File (a tempo map and one instrument), the layout
 //! every file emopiano writes shares.
 
-use midly::num::{u4, u7, u15, u24, u28};
-use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+use emopiano_common::midi::{MAX_TICK, Track, encode};
+use midly::num::{u4, u7, u24};
+use midly::{Format, MetaMessage, MidiMessage, TrackEventKind};
 
 use crate::TokenizerError;
 
@@ -47,63 +48,52 @@ pub fn write_notes(notes: &[Note], layout: &Layout) -> Result<Vec<u8>, Tokenizer
         let key = u7::try_from(n.key).ok_or_else(|| bad("a MIDI key above 127"))?;
         let velocity =
             u7::try_from(n.velocity.max(1)).ok_or_else(|| bad("a velocity above 127"))?;
+        let end = n.start.saturating_add(n.length.max(1));
+        if end > MAX_TICK {
+            return Err(bad("a piece too long for MIDI's delta times"));
+        }
         events.push((n.start, true, key.as_int(), velocity.as_int()));
-        events.push((n.start + n.length.max(1), false, key.as_int(), 0));
+        events.push((end, false, key.as_int(), 0));
     }
     events.sort_by_key(|&(tick, on, key, _)| (tick, on, key));
 
     let tempo = (60_000_000.0 / layout.bpm).round().clamp(1.0, 16_777_215.0) as u32;
-    let meta = |m| TrackEvent {
-        delta: u28::new(0),
-        kind: TrackEventKind::Meta(m),
-    };
-    let conductor = vec![
-        meta(MetaMessage::Tempo(u24::new(tempo))),
-        meta(MetaMessage::TimeSignature(4, 2, 24, 8)),
-        meta(MetaMessage::EndOfTrack),
+    let conductor: Track = vec![
+        (0, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(tempo)))),
+        (
+            0,
+            TrackEventKind::Meta(MetaMessage::TimeSignature(4, 2, 24, 8)),
+        ),
     ];
     let channel = u4::new(0);
     let program = u7::try_from(layout.program).ok_or_else(|| bad("a program above 127"))?;
-    let mut track = vec![
-        meta(MetaMessage::TrackName(layout.name.as_bytes())),
-        TrackEvent {
-            delta: u28::new(0),
-            kind: TrackEventKind::Midi {
+    let mut track: Track = vec![
+        (
+            0,
+            TrackEventKind::Meta(MetaMessage::TrackName(layout.name.as_bytes())),
+        ),
+        (
+            0,
+            TrackEventKind::Midi {
                 channel,
                 message: MidiMessage::ProgramChange { program },
             },
-        },
+        ),
     ];
-    let mut now = 0u64;
     for (tick, on, key, velocity) in events {
-        let delta = u32::try_from(tick - now)
-            .ok()
-            .and_then(u28::try_from)
-            .ok_or_else(|| bad("a gap too long for one MIDI delta time"))?;
-        now = tick;
         let (key, vel) = (u7::new(key), u7::new(velocity));
         let message = if on {
             MidiMessage::NoteOn { key, vel }
         } else {
             MidiMessage::NoteOff { key, vel }
         };
-        track.push(TrackEvent {
-            delta,
-            kind: TrackEventKind::Midi { channel, message },
-        });
+        track.push((tick, TrackEventKind::Midi { channel, message }));
     }
-    track.push(meta(MetaMessage::EndOfTrack));
-
-    let smf = Smf {
-        header: Header::new(
-            Format::Parallel,
-            Timing::Metrical(u15::new(layout.ticks_per_quarter)),
-        ),
-        tracks: vec![conductor, track],
-    };
-    let mut out = Vec::new();
-    smf.write_std(&mut out)?;
-    Ok(out)
+    Ok(encode(
+        Format::Parallel,
+        layout.ticks_per_quarter,
+        vec![conductor, track],
+    ))
 }
 
 /// music21's instrument name for a General MIDI program, a track name it reads back as the same

@@ -100,7 +100,7 @@ impl Vocabulary {
     /// Writes the vocabulary as JSON, atomically (temporary file, then rename).
     pub fn save(&self, path: &Path) -> Result<(), TokenizerError> {
         let json = serde_json::to_vec_pretty(self)?;
-        write_atomically(path, &json)
+        Ok(emopiano_common::fs::write_atomically(path, &json)?)
     }
 
     /// Reads a vocabulary written by [`Vocabulary::save`] and checks it is sorted and unique.
@@ -115,21 +115,6 @@ impl Vocabulary {
         }
         Ok(v)
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a crash
-/// never leaves a half-written file where a complete one was.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TokenizerError> {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! No input makes the tokenizer panic: every fixture, truncated at every length and with bytes
 //! overwritten at seeded random places, gives tokens or an error.
 
-use emopiano_tokenizer::rng::Lcg;
+use emopiano_common::rng::{Lcg, Rng};
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind, fixtures};
 
 #[test]

@@ -4,15 +4,29 @@
 //! learner: RMSprop with Keras' settings (lr 0.001, rho 0.9, epsilon 1e-7, no momentum),
 //! categorical cross-entropy, loss and accuracy per epoch, the TUI dashboard on a terminal and a
 //! line per epoch elsewhere, a seed that makes a run repeatable, checkpoints of the best training
-//! loss (what the paper's Table 1 reports) and of the last epoch, and `resume`.
+//! loss (what the paper's Table 1 reports) and of the last epoch, Ctrl-C that stops after a
+//! checkpoint, and resume that gives the same result as a run that never stopped.
 //!
 //! Every run writes one self-describing folder (see [`run::RunDir`]): `config.json`, `model.json`,
-//! `vocab.json`, `metrics.csv` (epoch, train loss, accuracy, seconds), `model-best.bpk`,
-//! `model-last.bpk`, and burn-train's own `artifacts/` (logs and checkpoints, used by resume).
+//! `vocab.json`, `tokens.json`, `metrics.csv` (epoch, train loss, accuracy; written last, so it
+//! marks a finished run), `timing.csv` (seconds per epoch), `model-best.bpk`, `model-last.bpk`,
+//! and burn-train's own `artifacts/` (logs and checkpoints, used by resume).
+//!
+//! [`Registry`] names the architectures; [`Run`] opens a finished folder for generation.
 
+mod checkpoint;
 pub mod data;
+pub mod inference;
+pub mod registry;
 mod renderer;
 pub mod run;
 pub mod step;
+mod stop;
 
-pub use run::{EpochMetrics, RunDir, RunSummary, TrainConfig, TrainError, load_model, train};
+pub use inference::{GenerateOptions, Primer, Run, Weights};
+pub use registry::{Entry, Registry, StepShape};
+pub use run::{
+    EpochMetrics, Progress, RunDir, RunSummary, TrainConfig, TrainError, TrainOptions, load_model,
+    train,
+};
+pub use stop::StopSignal;

@@ -15,6 +15,8 @@ use burn::train::renderer::{
 };
 use burn::train::{Interrupter, renderer::default_renderer};
 
+use crate::stop::StopSignal;
+
 /// Seconds of each finished epoch, shared with the caller.
 pub type EpochTimes = Arc<Mutex<Vec<(usize, f64)>>>;
 
@@ -27,20 +29,30 @@ pub struct Timed {
     total_epochs: usize,
     /// Print a line per epoch (when the inner renderer is not the TUI).
     lines: bool,
+    /// Stops the learner.
+    interrupter: Interrupter,
+    /// A stop asked from outside (Ctrl-C), or after `stop_after` (tests).
+    stop: StopSignal,
+    stop_after: Option<usize>,
 }
 
 impl Timed {
     /// The TUI when stdout is a terminal and `quiet` is false, silent otherwise; plus a line per
     /// epoch when not on the TUI.
+    ///
+    /// When `stop` is raised (or epoch `stop_after` has ended), the learner is stopped as the
+    /// next epoch starts, so the last finished epoch has its checkpoint.
     pub fn new(
         label: String,
         interrupter: Interrupter,
         checkpoint: Option<usize>,
         quiet: bool,
+        stop: StopSignal,
+        stop_after: Option<usize>,
     ) -> (Self, EpochTimes) {
         let tty = std::io::stdout().is_terminal() && !quiet;
         let inner: Box<dyn MetricsRenderer> = if tty {
-            default_renderer(interrupter, checkpoint)
+            default_renderer(interrupter.clone(), checkpoint)
         } else {
             Box::new(Silent)
         };
@@ -52,6 +64,9 @@ impl Timed {
             label,
             total_epochs: 0,
             lines: !tty && !quiet,
+            interrupter,
+            stop,
+            stop_after,
         };
         (timed, times)
     }
@@ -109,9 +124,16 @@ impl TrainingProgressLogger for Timed {
                 self.label, self.total_epochs
             );
         }
+        if self.stop_after == Some(epoch) {
+            self.stop.request();
+        }
         self.inner.update_epoch(epoch)
     }
     fn start_split(&mut self, split: &str, total_items: usize) {
+        // The previous epoch's checkpoint is written before the next training split starts.
+        if split == "train" && self.stop.is_requested() {
+            self.interrupter.stop(Some("stop requested"));
+        }
         self.inner.start_split(split, total_items)
     }
     fn update_split(&mut self, items_processed: usize) {

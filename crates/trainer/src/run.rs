@@ -1,25 +1,24 @@
 //! One training run and its folder.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use burn::config::Config;
-use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::module::Module;
 use burn::optim::RmsPropConfig;
-use burn::train::checkpoint::{
-    ComposedCheckpointingStrategy, KeepLastNCheckpoints, MetricCheckpointingStrategy,
-};
-use burn::train::metric::store::{Aggregate, Direction, Split};
 use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
+use emopiano_common::fs::write_atomically;
 use emopiano_model::{Architecture, ModelError, SequenceModel, training_device};
-use emopiano_tokenizer::vocab::write_atomically;
 use emopiano_tokenizer::{TokenizerError, Vocabulary, make_windows};
 
-use crate::data::{WindowBatcher, WindowDataset};
+use crate::checkpoint::{KeepBestAndLast, LOSS};
+use crate::data::{EpochLoader, WindowBatch, WindowBatcher, WindowDataset};
 use crate::renderer::Timed;
 use crate::step::Trainable;
+use crate::stop::StopSignal;
 
 /// What can go wrong in a run.
 #[derive(Debug, thiserror::Error)]
@@ -41,13 +40,35 @@ pub enum TrainError {
     /// The learner stopped with an error.
     #[error("training failed: {0}")]
     Training(String),
-    /// `resume` on a run with no checkpoint, or a run folder of another configuration.
+    /// `resume` on a run folder of another configuration.
     #[error("cannot resume {path}: {message}")]
     Resume {
         /// The run folder.
         path: PathBuf,
         /// Why.
         message: String,
+    },
+    /// A new run into a folder that already holds one.
+    #[error("{path} already holds a run (config.json): resume it, or train into another folder")]
+    Exists {
+        /// The run folder.
+        path: PathBuf,
+    },
+    /// Stopped on request; every epoch up to `epoch` is checkpointed.
+    #[error("{path}: stopped after epoch {epoch}; resume continues from there")]
+    Interrupted {
+        /// The run folder.
+        path: PathBuf,
+        /// The last checkpointed epoch (0: none yet).
+        epoch: usize,
+    },
+    /// A name the registry does not know.
+    #[error("unknown architecture {name:?}: expected one of {known}")]
+    UnknownArchitecture {
+        /// The name asked for.
+        name: String,
+        /// The registered names, comma-separated.
+        known: String,
     },
 }
 
@@ -106,9 +127,13 @@ impl RunDir {
     pub fn vocab(&self) -> PathBuf {
         self.0.join("vocab.json")
     }
-    /// Per-epoch metrics.
+    /// Per-epoch metrics; written last, so its presence marks a finished run.
     pub fn metrics(&self) -> PathBuf {
         self.0.join("metrics.csv")
+    }
+    /// Wall seconds per epoch.
+    pub fn timing(&self) -> PathBuf {
+        self.0.join("timing.csv")
     }
     /// Weights at the lowest training loss.
     pub fn best(&self) -> PathBuf {
@@ -128,7 +153,8 @@ impl RunDir {
     }
 }
 
-/// One epoch of `metrics.csv`.
+/// One epoch of `metrics.csv`: what the model did, nothing about the machine (wall times go to
+/// `timing.csv`), so that a resumed run writes the same bytes as an uninterrupted one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpochMetrics {
     /// 1-based.
@@ -137,8 +163,6 @@ pub struct EpochMetrics {
     pub loss: f64,
     /// Training accuracy in [0, 1].
     pub accuracy: f64,
-    /// Wall time of the epoch (0 when unknown, e.g. epochs before a resume).
-    pub seconds: f64,
 }
 
 /// What a run produced.
@@ -148,71 +172,147 @@ pub struct RunSummary {
     pub dir: RunDir,
     /// Every epoch so far.
     pub epochs: Vec<EpochMetrics>,
+    /// Wall seconds of each epoch, in the order of `epochs` (0 where unknown).
+    pub seconds: Vec<f64>,
 }
 
 impl RunSummary {
-    /// The epoch with the lowest training loss.
+    /// The epoch with the lowest training loss (the earliest of equal ones).
     pub fn best(&self) -> Option<&EpochMetrics> {
-        self.epochs.iter().min_by(|a, b| a.loss.total_cmp(&b.loss))
+        self.epochs
+            .iter()
+            .reduce(|best, m| if m.loss < best.loss { m } else { best })
+    }
+
+    /// The lowest training loss within the first `epochs` epochs (the paper's Table 1 figure at
+    /// that budget), infinity when there are none.
+    pub fn lowest_loss(&self, epochs: usize) -> f64 {
+        self.epochs
+            .iter()
+            .take(epochs)
+            .map(|m| m.loss)
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// Mean wall seconds per epoch over the epochs timed.
+    pub fn seconds_per_epoch(&self) -> f64 {
+        let timed: Vec<f64> = self.seconds.iter().copied().filter(|s| *s > 0.0).collect();
+        timed.iter().sum::<f64>() / timed.len().max(1) as f64
+    }
+
+    /// Reads a finished run's `metrics.csv` and `timing.csv`.
+    pub fn read(dir: &Path) -> Result<Self, TrainError> {
+        let run = RunDir(dir.to_path_buf());
+        let epochs = read_metrics(&run.metrics())?;
+        let times = read_timing(&run.timing());
+        let seconds = epochs
+            .iter()
+            .map(|m| times.get(&m.epoch).copied().unwrap_or(0.0))
+            .collect();
+        Ok(Self {
+            dir: run,
+            epochs,
+            seconds,
+        })
     }
 }
 
-/// Trains architecture `A` on `tokens` (one emotion's corpus, concatenated) into `dir`.
+/// How [`train`] shows progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Progress {
+    /// burn-train's TUI dashboard on a terminal, a line per epoch elsewhere.
+    #[default]
+    Auto,
+    /// Nothing (tests, or a caller that prints its own).
+    Quiet,
+}
+
+/// How [`train`] runs, beside what it trains ([`TrainConfig`]).
+#[derive(Clone, Debug, Default)]
+pub struct TrainOptions {
+    /// Continue the run in the folder: a finished run is returned as it is, an interrupted one
+    /// continues from its last checkpoint up to `TrainConfig::epochs`, a folder without a
+    /// checkpoint starts over. The folder's `config.json` (but for `epochs`), `model.json` and
+    /// vocabulary must match. Without `resume`, a folder that already holds a run is refused.
+    pub resume: bool,
+    /// What is shown while training.
+    pub progress: Progress,
+    /// Raised to stop after the epoch in progress (see [`StopSignal::ctrl_c`]).
+    pub stop: StopSignal,
+    /// Stop as if `stop` were raised when this epoch ends (tests of interruption and resume).
+    pub stop_after_epoch: Option<usize>,
+}
+
+impl TrainOptions {
+    /// Options that continue an interrupted run in place.
+    pub fn resuming() -> Self {
+        Self {
+            resume: true,
+            ..Self::default()
+        }
+    }
+
+    /// These options with `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
+    }
+}
+
+/// Trains architecture `A` on `tokens` (one corpus, concatenated) into `dir`.
 ///
-/// With `resume`, continues a run in `dir` from its last checkpoint up to `config.epochs`;
-/// the saved configuration must match. `quiet` shows nothing (tests).
+/// Everything random (weights, the order of the windows, dropout) follows from `config.seed` and,
+/// per epoch, from the epoch's number: a run stopped and resumed with [`TrainOptions::resume`]
+/// writes the same `metrics.csv` and weights as one that never stopped.
 pub fn train<A: Architecture>(
     dir: &Path,
     tokens: &[String],
     config: &TrainConfig,
     model_config: &A::Config,
-    resume: bool,
-    quiet: bool,
+    options: &TrainOptions,
 ) -> Result<RunSummary, TrainError> {
     let run = RunDir(dir.to_path_buf());
+    if options.stop.is_requested() {
+        return Err(TrainError::Interrupted {
+            path: dir.into(),
+            epoch: last_checkpoint(&run).unwrap_or(0),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(|e| file_error(dir)(e.to_string()))?;
     let vocab = Vocabulary::from_tokens(tokens);
+    let model_json =
+        serde_json::to_value(model_config).map_err(|e| file_error(dir)(e.to_string()))?;
     let mut start_epoch = None;
-    if resume {
-        let saved = TrainConfig::load(run.config()).map_err(|e| TrainError::Resume {
-            path: dir.into(),
-            message: e.to_string(),
-        })?;
-        if (TrainConfig {
-            epochs: config.epochs,
-            ..saved.clone()
-        }) != *config
+    if run.config().exists() {
+        if !options.resume {
+            return Err(TrainError::Exists { path: dir.into() });
+        }
+        check_same_run(&run, config, &model_json, &vocab)?;
+        if let Ok(done) = RunSummary::read(dir)
+            && done.epochs.len() == config.epochs
+            && run.best().exists()
+            && run.last().exists()
         {
-            return Err(TrainError::Resume {
-                path: dir.into(),
-                message: "its config.json differs from this run's".into(),
-            });
+            return Ok(done);
         }
-        let saved_vocab = Vocabulary::load(&run.vocab())?;
-        if saved_vocab != vocab {
-            return Err(TrainError::Resume {
-                path: dir.into(),
-                message: "its vocabulary differs from this corpus's".into(),
-            });
-        }
-        start_epoch = Some(last_checkpoint(&run).ok_or_else(|| TrainError::Resume {
-            path: dir.into(),
-            message: "no checkpoint in artifacts/checkpoint".into(),
-        })?);
+        start_epoch = usable_checkpoint::<A>(&run, model_config);
     }
     write_json(
         &run.config(),
         &serde_json::to_value(config).map_err(|e| file_error(dir)(e.to_string()))?,
     )?;
-    write_json(
-        &run.model_config(),
-        &serde_json::to_value(model_config).map_err(|e| file_error(dir)(e.to_string()))?,
-    )?;
+    write_json(&run.model_config(), &model_json)?;
     vocab.save(&run.vocab())?;
     write_json(
         &run.tokens(),
         &serde_json::to_value(tokens).map_err(|e| file_error(dir)(e.to_string()))?,
     )?;
+    if start_epoch.is_none() {
+        // A fresh start: nothing of an earlier attempt may leak into this one's logs.
+        let _ = std::fs::remove_dir_all(run.artifacts());
+        let _ = std::fs::remove_file(run.metrics());
+        let _ = std::fs::remove_file(run.timing());
+    }
 
     let windows = Arc::new(make_windows(
         &vocab.encode(tokens)?,
@@ -232,10 +332,14 @@ pub fn train<A: Architecture>(
         ))));
     }
 
-    let train_loader = DataLoaderBuilder::new(WindowBatcher)
-        .batch_size(config.batch_size)
-        .shuffle(config.seed)
-        .build(WindowDataset::new(windows.clone()));
+    let first_epoch = start_epoch.map_or(1, |e| e + 1);
+    let train_loader: Arc<dyn DataLoader<WindowBatch>> = Arc::new(EpochLoader::new(
+        windows.clone(),
+        config.batch_size,
+        config.seed,
+        first_epoch,
+        &device,
+    ));
     // The paper has no validation split (held-out loss is the evaluation issue's); the learner
     // needs a validation loader, so it gets one batch of training windows, a cheap monitor.
     let monitor: Vec<usize> = (0..windows.len().min(config.batch_size)).collect();
@@ -249,15 +353,11 @@ pub fn train<A: Architecture>(
         .with_epsilon(config.epsilon as f32)
         .init();
     let learner = Learner::new(model, optimizer, config.learning_rate);
-    let strategy = ComposedCheckpointingStrategy::builder()
-        .add(KeepLastNCheckpoints::new(1))
-        .add(MetricCheckpointingStrategy::new(
-            &LossMetric::new(),
-            Aggregate::Mean,
-            Direction::Lowest,
-            Split::Train,
-        ))
-        .build();
+    let previous_best = start_epoch.and_then(|last| {
+        (1..=last)
+            .filter_map(|e| epoch_loss(&run, e).map(|l| (l, e)))
+            .reduce(|best, x| if x.0 < best.0 { x } else { best })
+    });
     let label = if config.label.is_empty() {
         config.architecture.clone()
     } else {
@@ -269,33 +369,52 @@ pub fn train<A: Architecture>(
         .metric_train_numeric(AccuracyMetric::new())
         .metric_valid_numeric(LossMetric::new())
         .with_default_checkpointers()
-        .with_checkpointing_strategy(strategy)
+        .with_checkpointing_strategy(KeepBestAndLast::new(previous_best, start_epoch))
         .with_application_logger(None);
     if let Some(epoch) = start_epoch {
         training = training.checkpoint(epoch);
     }
-    let (renderer, times) = Timed::new(label, training.interrupter(), start_epoch, quiet);
+    let (renderer, times) = Timed::new(
+        label,
+        training.interrupter(),
+        start_epoch,
+        options.progress == Progress::Quiet,
+        options.stop.clone(),
+        options.stop_after_epoch,
+    );
     let result = training.renderer(Box::new(renderer)).launch(learner);
     if let Some(error) = result.error {
         return Err(TrainError::Training(error.to_string()));
     }
+    let mut timing = read_timing(&run.timing());
+    timing.retain(|&e, _| e < first_epoch);
+    if let Ok(times) = times.lock() {
+        // Milliseconds, as timing.csv holds them, so a summary equals what a reader gets back.
+        timing.extend(
+            times
+                .iter()
+                .map(|&(e, t)| (e, (t * 1000.0).round() / 1000.0)),
+        );
+    }
+    let finished = last_checkpoint(&run).unwrap_or(0);
+    if result.interrupted.is_some() && finished < config.epochs {
+        timing.retain(|&e, _| e <= finished);
+        write_timing(&run.timing(), &timing)?;
+        return Err(TrainError::Interrupted {
+            path: dir.into(),
+            epoch: finished,
+        });
+    }
 
-    let times = times.lock().map(|t| t.clone()).unwrap_or_default();
-    let previous = if start_epoch.is_some() {
-        read_metrics(&run.metrics()).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let epochs = collect_metrics(&run, config.epochs, &previous, &times)?;
-    write_metrics(&run.metrics(), &epochs)?;
-    result
-        .model
-        .model
-        .clone()
-        .save_file(run.last())
-        .map_err(|e| file_error(&run.last())(e.to_string()))?;
+    let epochs = collect_metrics(&run, config.epochs)?;
+    write_timing(&run.timing(), &timing)?;
+    save_atomically(result.model.model.clone(), &run.last())?;
     let summary = RunSummary {
         dir: run.clone(),
+        seconds: epochs
+            .iter()
+            .map(|m| timing.get(&m.epoch).copied().unwrap_or(0.0))
+            .collect(),
         epochs,
     };
     if let Some(best) = summary.best() {
@@ -303,21 +422,80 @@ pub fn train<A: Architecture>(
             .artifacts()
             .join("checkpoint")
             .join(format!("model-{}.bpk", best.epoch));
-        if checkpoint.exists() {
-            // Checkpoints hold the learner's wrapper (`model.` prefixes): unwrap to the bare model.
-            let wrapped = Trainable {
-                model: A::init(model_config, &emopiano_model::select_device())?,
-            };
-            let best = wrapped
-                .try_load_file(&checkpoint)
-                .map_err(|e| file_error(&checkpoint)(format!("{e:?}")))?;
-            save_atomically(best.model, &run.best())?;
-        } else {
-            // The last epoch is the best and its checkpoint is the final model.
-            copy_atomically(&run.last(), &run.best())?;
-        }
+        // Checkpoints hold the learner's wrapper (`model.` prefixes): unwrap to the bare model.
+        let wrapped = Trainable {
+            model: A::init(model_config, &emopiano_model::select_device())?,
+        };
+        let best = wrapped
+            .try_load_file(&checkpoint)
+            .map_err(|e| file_error(&checkpoint)(format!("{e:?}")))?;
+        save_atomically(best.model, &run.best())?;
     }
+    // Last: a folder with metrics.csv is a finished run.
+    write_metrics(&run.metrics(), &summary.epochs)?;
     Ok(summary)
+}
+
+/// Refuses to resume a folder trained with other settings, naming the first that differs.
+fn check_same_run(
+    run: &RunDir,
+    config: &TrainConfig,
+    model_json: &serde_json::Value,
+    vocab: &Vocabulary,
+) -> Result<(), TrainError> {
+    let refuse = |message: String| TrainError::Resume {
+        path: run.0.clone(),
+        message,
+    };
+    let saved = read_json(&run.config())?;
+    let wanted = serde_json::to_value(config).map_err(|e| refuse(e.to_string()))?;
+    if let Some(field) = differing_field(&saved, &wanted, &["epochs"]) {
+        return Err(refuse(format!(
+            "config.json has {field} = {}, this run asks for {}",
+            saved.get(&field).unwrap_or(&serde_json::Value::Null),
+            wanted.get(&field).unwrap_or(&serde_json::Value::Null)
+        )));
+    }
+    let saved_model = read_json(&run.model_config())?;
+    if let Some(field) = differing_field(&saved_model, model_json, &[]) {
+        return Err(refuse(format!(
+            "model.json has {field} = {}, this run asks for {}",
+            saved_model.get(&field).unwrap_or(&serde_json::Value::Null),
+            model_json.get(&field).unwrap_or(&serde_json::Value::Null)
+        )));
+    }
+    let saved_vocab = Vocabulary::load(&run.vocab())?;
+    if saved_vocab != *vocab {
+        return Err(refuse(format!(
+            "its vocabulary ({} tokens) differs from this corpus's ({} tokens)",
+            saved_vocab.len(),
+            vocab.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The first top-level field (outside `ignore`) whose value differs between two JSON objects;
+/// `"(the whole file)"` when they are not both objects and differ.
+pub fn differing_field(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    ignore: &[&str],
+) -> Option<String> {
+    match (a.as_object(), b.as_object()) {
+        (Some(x), Some(y)) => x
+            .keys()
+            .chain(y.keys())
+            .filter(|k| !ignore.contains(&k.as_str()))
+            .find(|k| x.get(*k) != y.get(*k))
+            .cloned(),
+        _ => (a != b).then(|| "(the whole file)".to_string()),
+    }
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, TrainError> {
+    let text = std::fs::read_to_string(path).map_err(|e| file_error(path)(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| file_error(path)(e.to_string()))
 }
 
 /// Loads the weights at `weights` into architecture `A` built from the run's `model.json`.
@@ -337,10 +515,30 @@ pub fn load_model<A: Architecture>(
         .map_err(|e| file_error(weights)(format!("{e:?}")))
 }
 
-/// The highest epoch with a model checkpoint.
-fn last_checkpoint(run: &RunDir) -> Option<usize> {
-    std::fs::read_dir(run.artifacts().join("checkpoint"))
-        .ok()?
+/// The newest checkpoint a resume can start from: its model, optimizer and scheduler files
+/// are there and the model loads (a process killed while writing one leaves it unreadable, and
+/// the one before is used instead).
+fn usable_checkpoint<A: Architecture>(run: &RunDir, model_config: &A::Config) -> Option<usize> {
+    let dir = run.artifacts().join("checkpoint");
+    let mut epochs = checkpoints(run);
+    epochs.sort_unstable_by(|a, b| b.cmp(a));
+    epochs.into_iter().find(|e| {
+        let present = ["model", "optim", "scheduler"]
+            .iter()
+            .all(|kind| dir.join(format!("{kind}-{e}.bpk")).is_file());
+        present
+            && A::init(model_config, &emopiano_model::select_device())
+                .map(|model| Trainable { model })
+                .is_ok_and(|m| m.try_load_file(dir.join(format!("model-{e}.bpk"))).is_ok())
+    })
+}
+
+/// The epochs with a model checkpoint.
+fn checkpoints(run: &RunDir) -> Vec<usize> {
+    let Ok(entries) = std::fs::read_dir(run.artifacts().join("checkpoint")) else {
+        return Vec::new();
+    };
+    entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -349,7 +547,12 @@ fn last_checkpoint(run: &RunDir) -> Option<usize> {
                 .parse::<usize>()
                 .ok()
         })
-        .max()
+        .collect()
+}
+
+/// The highest epoch with a model checkpoint.
+fn last_checkpoint(run: &RunDir) -> Option<usize> {
+    checkpoints(run).into_iter().max()
 }
 
 /// The epoch value of a burn-train metric log: its last line, `<value>,final`.
@@ -359,37 +562,24 @@ fn final_value(path: &Path) -> Option<f64> {
     line.split(',').next()?.trim().parse().ok()
 }
 
-fn collect_metrics(
-    run: &RunDir,
-    epochs: usize,
-    previous: &[EpochMetrics],
-    times: &[(usize, f64)],
-) -> Result<Vec<EpochMetrics>, TrainError> {
+/// The mean training loss of `epoch` as burn-train logged it.
+fn epoch_loss(run: &RunDir, epoch: usize) -> Option<f64> {
+    let dir = run.artifacts().join("train").join(format!("epoch-{epoch}"));
+    final_value(&dir.join(format!("{LOSS}.log")))
+}
+
+fn collect_metrics(run: &RunDir, epochs: usize) -> Result<Vec<EpochMetrics>, TrainError> {
     let mut out = Vec::new();
     for epoch in 1..=epochs {
         let dir = run.artifacts().join("train").join(format!("epoch-{epoch}"));
-        let loss = final_value(&dir.join("Loss.log"));
+        let loss = epoch_loss(run, epoch);
         let accuracy = final_value(&dir.join("Accuracy.log"));
-        let seconds = times
-            .iter()
-            .find(|(e, _)| *e == epoch)
-            .map(|(_, s)| *s)
-            .or_else(|| {
-                previous
-                    .iter()
-                    .find(|m| m.epoch == epoch)
-                    .map(|m| m.seconds)
-            })
-            .unwrap_or(0.0);
-        // Milliseconds, as written to metrics.csv, so a summary equals what a reader gets back.
-        let seconds = (seconds * 1000.0).round() / 1000.0;
         match (loss, accuracy) {
             // burn-train logs accuracy in percent.
             (Some(loss), Some(acc)) => out.push(EpochMetrics {
                 epoch,
                 loss,
                 accuracy: acc / 100.0,
-                seconds,
             }),
             _ => {
                 return Err(file_error(&dir)(format!(
@@ -403,12 +593,9 @@ fn collect_metrics(
 
 /// Writes `metrics.csv`.
 pub fn write_metrics(path: &Path, epochs: &[EpochMetrics]) -> Result<(), TrainError> {
-    let mut csv = String::from("epoch,train_loss,accuracy,seconds\n");
+    let mut csv = String::from("epoch,train_loss,accuracy\n");
     for m in epochs {
-        csv.push_str(&format!(
-            "{},{},{},{:.3}\n",
-            m.epoch, m.loss, m.accuracy, m.seconds
-        ));
+        csv.push_str(&format!("{},{},{}\n", m.epoch, m.loss, m.accuracy));
     }
     write_atomically(path, csv.as_bytes()).map_err(|e| file_error(path)(e.to_string()))
 }
@@ -431,8 +618,28 @@ pub fn read_metrics(path: &Path) -> Result<Vec<EpochMetrics>, TrainError> {
                 epoch: num(0)? as usize,
                 loss: num(1)?,
                 accuracy: num(2)?,
-                seconds: num(3)?,
             })
+        })
+        .collect()
+}
+
+/// Writes `timing.csv`: wall seconds per epoch.
+fn write_timing(path: &Path, seconds: &BTreeMap<usize, f64>) -> Result<(), TrainError> {
+    let mut csv = String::from("epoch,seconds\n");
+    for (epoch, s) in seconds {
+        csv.push_str(&format!("{epoch},{s:.3}\n"));
+    }
+    write_atomically(path, csv.as_bytes()).map_err(|e| file_error(path)(e.to_string()))
+}
+
+/// Reads `timing.csv` (empty when absent or unreadable: times are informative only).
+fn read_timing(path: &Path) -> BTreeMap<usize, f64> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let (e, s) = line.split_once(',')?;
+            Some((e.trim().parse().ok()?, s.trim().parse().ok()?))
         })
         .collect()
 }
@@ -446,14 +653,15 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), TrainError> 
 
 /// Saves weights through a temporary file and a rename.
 fn save_atomically<M: Module>(model: M, path: &Path) -> Result<(), TrainError> {
-    let tmp = path.with_extension("bpk.tmp");
+    let tmp = emopiano_common::fs::temporary_path(path);
     model
         .save_file(&tmp)
         .map_err(|e| file_error(path)(e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| file_error(path)(e.to_string()))
-}
-
-fn copy_atomically(from: &Path, to: &Path) -> Result<(), TrainError> {
-    let bytes = std::fs::read(from).map_err(|e| file_error(from)(e.to_string()))?;
-    write_atomically(to, &bytes).map_err(|e| file_error(to)(e.to_string()))
+    // Burn adds its extension to a path without one; the temporary name has none of its own.
+    let written = if tmp.exists() {
+        tmp.clone()
+    } else {
+        tmp.with_extension("bpk")
+    };
+    std::fs::rename(&written, path).map_err(|e| file_error(path)(e.to_string()))
 }

@@ -6,15 +6,15 @@ mod common;
 
 use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
-use common::{WINDOW, config, corpus, scratch, tiny};
+use common::{WINDOW, config, corpus, quiet, resuming, scratch, tiny};
 use emopiano_model::{Lstm1, LstmStackConfig, SequenceModel, select_device};
 use emopiano_trainer::run::read_metrics;
-use emopiano_trainer::{RunDir, load_model, train};
+use emopiano_trainer::{RunDir, RunSummary, TrainError, load_model, train};
 
 #[test]
 fn a_tiny_run_learns_and_writes_a_self_describing_folder() {
     let dir = scratch("folder");
-    let summary = train::<Lstm1>(&dir, &corpus(), &config(25), &tiny(), false, true).unwrap();
+    let summary = train::<Lstm1>(&dir, &corpus(), &config(25), &tiny(), &quiet()).unwrap();
     assert_eq!(summary.epochs.len(), 25);
     let first = summary.epochs[0].loss;
     let best = summary.best().unwrap().loss;
@@ -29,37 +29,74 @@ fn a_tiny_run_learns_and_writes_a_self_describing_folder() {
         run.best(),
         run.last(),
         run.tokens(),
+        run.timing(),
     ] {
         assert!(file.exists(), "{} missing", file.display());
     }
     let metrics = read_metrics(&run.metrics()).unwrap();
     assert_eq!(metrics, summary.epochs);
-    assert!(
-        metrics
-            .iter()
-            .all(|m| m.seconds > 0.0 && (0.0..=1.0).contains(&m.accuracy))
-    );
+    assert!(metrics.iter().all(|m| (0.0..=1.0).contains(&m.accuracy)));
+    assert!(summary.seconds.len() == 25 && summary.seconds.iter().all(|s| *s > 0.0));
+    assert_eq!(RunSummary::read(&dir).unwrap().seconds, summary.seconds);
+    // Only the best and the last epochs' checkpoints are kept.
+    let kept = std::fs::read_dir(run.artifacts().join("checkpoint"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().starts_with("model-"))
+        })
+        .count();
+    let best_is_last = summary.best().unwrap().epoch == 25;
+    assert_eq!(kept, if best_is_last { 1 } else { 2 });
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn resume_continues_at_the_next_epoch() {
     let dir = scratch("resume");
-    let first = train::<Lstm1>(&dir, &corpus(), &config(2), &tiny(), false, true).unwrap();
-    let resumed = train::<Lstm1>(&dir, &corpus(), &config(4), &tiny(), true, true).unwrap();
+    let first = train::<Lstm1>(&dir, &corpus(), &config(2), &tiny(), &quiet()).unwrap();
+    let resumed = train::<Lstm1>(&dir, &corpus(), &config(4), &tiny(), &resuming()).unwrap();
     assert_eq!(resumed.epochs.len(), 4);
     assert_eq!(resumed.epochs[..2], first.epochs[..]);
-    assert!(resumed.epochs[2].seconds > 0.0 && resumed.epochs[3].seconds > 0.0);
+    assert!(resumed.seconds[2] > 0.0 && resumed.seconds[3] > 0.0);
+    // A finished run is returned as it is.
+    let again = train::<Lstm1>(&dir, &corpus(), &config(4), &tiny(), &resuming()).unwrap();
+    assert_eq!(again.epochs, resumed.epochs);
     // Another corpus cannot resume this run.
     let other: Vec<String> = corpus()
         .into_iter()
         .map(|t| if t == "C4" { "C5".into() } else { t })
         .collect();
+    let err = train::<Lstm1>(&dir, &other, &config(5), &tiny(), &resuming()).unwrap_err();
+    assert!(err.to_string().contains("vocabulary"), "{err}");
+    // Nor other settings: the message names the field.
+    let err = train::<Lstm1>(
+        &dir,
+        &corpus(),
+        &config(5).with_batch_size(8),
+        &tiny(),
+        &resuming(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("batch_size = 16"), "{err}");
+    let err = train::<Lstm1>(
+        &dir,
+        &corpus(),
+        &config(5),
+        &tiny().with_hidden_size(20),
+        &resuming(),
+    )
+    .unwrap_err();
     assert!(
-        train::<Lstm1>(&dir, &other, &config(5), &tiny(), true, true)
-            .unwrap_err()
-            .to_string()
-            .contains("vocabulary")
+        err.to_string().contains("model.json has hidden_size = 24"),
+        "{err}"
+    );
+    // Without resume, the folder's run is not overwritten.
+    let err = train::<Lstm1>(&dir, &corpus(), &config(4), &tiny(), &quiet()).unwrap_err();
+    assert!(matches!(err, TrainError::Exists { .. }), "{err}");
+    assert_eq!(
+        read_metrics(&RunDir(dir.clone()).metrics()).unwrap(),
+        resumed.epochs
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -67,7 +104,7 @@ fn resume_continues_at_the_next_epoch() {
 #[test]
 fn saved_weights_load_back_to_the_same_logits() {
     let dir = scratch("load");
-    train::<Lstm1>(&dir, &corpus(), &config(2), &tiny(), false, true).unwrap();
+    train::<Lstm1>(&dir, &corpus(), &config(2), &tiny(), &quiet()).unwrap();
     let device = select_device();
     let run = RunDir(dir.clone());
     let a = load_model::<Lstm1>(&dir, &run.last(), &device)
@@ -98,8 +135,7 @@ fn a_model_sized_for_another_vocabulary_is_refused() {
         &LstmStackConfig::lstm1(10)
             .with_hidden_size(24)
             .with_window(WINDOW),
-        false,
-        true,
+        &quiet(),
     )
     .unwrap_err();
     assert!(

@@ -25,7 +25,10 @@
 //! seq.into_data().assert_approx_eq::<f32>(&expected.into_data(), Default::default());
 //! ```
 
+mod args;
 mod extension;
+#[cfg(any(feature = "ndarray", feature = "flex"))]
+mod host;
 #[allow(unsafe_code)] // raw-pointer GEMM calls, each with its bounds argued in a SAFETY comment
 pub mod kernel;
 pub mod ops;
@@ -38,7 +41,8 @@ use burn::nn::{Lstm, LstmState};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData, s};
 
-pub use extension::{FusedLstmBackend, LstmArgs, LstmKernels, fused_lstm};
+pub use args::LstmArgs;
+pub use extension::{FusedLstmBackend, LstmKernels, fused_lstm};
 
 /// Which implementation runs an LSTM layer. Both compute the same function with the same
 /// parameters; only speed differs.

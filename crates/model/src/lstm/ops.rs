@@ -9,7 +9,7 @@ use burn::backend::TensorMetadata;
 use burn::backend::tensor::FloatTensor;
 use burn::tensor::{Shape, Slice};
 
-use super::extension::LstmArgs;
+use super::args::LstmArgs;
 
 /// What [`forward`] keeps for [`backward`]; per-step tensors are `[batch, …]`.
 #[derive(Clone, Debug)]
@@ -211,7 +211,7 @@ mod tests {
     use burn::tensor::TensorData;
 
     use super::*;
-    use crate::lstm::extension::{host_backward, host_forward};
+    use crate::lstm::host::{host_backward, host_forward};
 
     fn noise(n: usize, seed: u64) -> Vec<f32> {
         let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -234,7 +234,7 @@ mod tests {
 
     fn host(t: FloatTensor<NdArray>) -> (Vec<usize>, Vec<f32>) {
         let shape = t.shape().to_vec();
-        let data = super::super::extension::tests_support::read::<NdArray>(t);
+        let data = super::super::host::tests_support::read::<NdArray>(t);
         (shape, data)
     }
 

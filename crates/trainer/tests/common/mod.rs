@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use emopiano_model::LstmStackConfig;
-use emopiano_trainer::TrainConfig;
+use emopiano_trainer::{Progress, TrainConfig, TrainOptions};
 
 pub const WINDOW: usize = 8;
 
@@ -36,4 +36,14 @@ pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("emopiano-train-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
+}
+
+/// A new run, shown nowhere.
+pub fn quiet() -> TrainOptions {
+    TrainOptions::default().with_progress(Progress::Quiet)
+}
+
+/// Continue a run, shown nowhere.
+pub fn resuming() -> TrainOptions {
+    TrainOptions::resuming().with_progress(Progress::Quiet)
 }

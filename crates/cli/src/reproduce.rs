@@ -1,0 +1,86 @@
+//! `emopiano reproduce` (and `cargo xtask reproduce-table1`): the paper's Table 1 grid.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use emopiano_corpus::DatasetKind;
+use emopiano_experiment::{ExperimentError, GridSource, ReproduceOptions, reproduce};
+use emopiano_trainer::{Registry, StopSignal};
+
+/// Arguments of `emopiano reproduce`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Args {
+    /// primary-cues (embedded, default), eerola, emopia or folder.
+    #[arg(long, default_value = "primary-cues")]
+    pub dataset: DatasetKind,
+    /// The dataset's folder.
+    #[arg(long)]
+    pub path: Option<PathBuf>,
+    /// A profile of the grid file: paper (the paper's sizes and epochs), smoke (tiny, seconds)
+    /// or epoch (one paper-size epoch, to time a machine).
+    #[arg(long, default_value = "paper")]
+    pub profile: String,
+    /// The grid file (default: experiments/table1.json when it exists here, else the built-in
+    /// copy of it).
+    #[arg(long)]
+    pub grid: Option<PathBuf>,
+    /// Output folder (default `experiments/table1/<dataset>-<profile>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seeds weights, shuffling, dropout and the melodies' seed windows.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The paper's whole pipeline: render every piece to wav (in its own program, e.g. the
+    /// design matrix's Timbre for primary-cues), transcribe the audio back to MIDI, and
+    /// train on the transcriptions.
+    #[arg(long)]
+    pub from_audio: bool,
+    /// SoundFont for --from-audio and the melodies' wavs (default: one found at the usual
+    /// system paths, else the built-in synthesizer; `builtin` forces the latter).
+    #[arg(long)]
+    pub soundfont: Option<PathBuf>,
+    /// Continue the experiment in the output folder: finished cells are kept, an interrupted
+    /// one continues from its last checkpoint; a folder of another grid, profile, dataset or
+    /// seed is refused.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+impl Args {
+    /// The pipeline's options.
+    pub fn options(&self, registry: &Registry) -> Result<ReproduceOptions> {
+        Ok(ReproduceOptions {
+            dataset: self.dataset,
+            path: self.path.clone(),
+            profile: self.profile.clone(),
+            grid: self
+                .grid
+                .clone()
+                .map_or(GridSource::Default, GridSource::File),
+            out: self.out.clone(),
+            seed: self.seed,
+            from_audio: self.from_audio,
+            soundfont: self.soundfont.clone(),
+            resume: self.resume,
+            registry: registry.clone(),
+            stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,
+            ..ReproduceOptions::default()
+        })
+    }
+}
+
+/// Runs the grid; on Ctrl-C prints the command that continues and exits with status 130.
+pub fn run(args: Args, registry: &Registry) -> Result<()> {
+    match reproduce(&args.options(registry)?) {
+        Ok(_) => Ok(()),
+        Err(ExperimentError::Interrupted { path }) => {
+            eprintln!(
+                "stopped; every finished epoch is kept in {}. Continue with:\n  {}",
+                path.display(),
+                crate::resume_command()
+            );
+            std::process::exit(130);
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,128 @@
+//! `emopiano train`: one model on one emotion's corpus, into a run folder.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use emopiano_corpus::Emotion;
+use emopiano_experiment::tokens_per_emotion;
+use emopiano_model::Sizing;
+use emopiano_tokenizer::TokenizerKind;
+use emopiano_trainer::{Registry, StopSignal, TrainConfig, TrainError, TrainOptions};
+
+use crate::data::DatasetArgs;
+
+/// Arguments of `emopiano train`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    dataset: DatasetArgs,
+    /// The emotion whose pieces make the corpus: happy, peaceful, sad or scary.
+    #[arg(long)]
+    emotion: Emotion,
+    /// A registered architecture (lstm1, lstm2, lstm3, or one a program registered).
+    #[arg(long, default_value = "lstm2")]
+    arch: String,
+    /// Epochs (paper: 100 and 200).
+    #[arg(long, default_value_t = 100)]
+    epochs: usize,
+    /// Units per LSTM layer (default: the architecture's, 512 for the paper's).
+    #[arg(long)]
+    hidden: Option<usize>,
+    /// Units of a dense block, for architectures that have one (LSTM3: 256).
+    #[arg(long)]
+    dense: Option<usize>,
+    /// Tokens per window (paper: 100).
+    #[arg(long, default_value_t = 100)]
+    window: usize,
+    /// Windows per batch (paper: 64).
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    /// RMSprop's learning rate (paper, Keras' default: 0.001).
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Seeds weights, shuffling and dropout: same seed, same run.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// The run folder to write.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Continue the run in --out (from its last checkpoint, up to --epochs) instead of refusing
+    /// a folder that holds one.
+    #[arg(long)]
+    resume: bool,
+}
+
+pub fn run(args: Args, registry: &Registry) -> Result<()> {
+    let entry = registry.get(&args.arch)?;
+    let mut corpus = args.dataset.load()?;
+    let cache = corpus.root.join("transcriptions");
+    corpus
+        .transcribe_audio(&cache)
+        .with_context(|| format!("transcribing the wav pieces into {}", cache.display()))?;
+    corpus.require_symbolic()?;
+    let say = |line: String| eprintln!("{line}");
+    let mut tokens =
+        tokens_per_emotion(&corpus, &[args.emotion], TokenizerKind::NotesChords, &say)?;
+    let tokens = tokens.remove(&args.emotion).unwrap_or_default();
+    if tokens.len() <= args.window {
+        bail!(
+            "{} pieces of the {} dataset give {} tokens, fewer than one window of {}",
+            args.emotion,
+            args.dataset.dataset,
+            tokens.len(),
+            args.window
+        );
+    }
+    let config = TrainConfig::new(entry.name().to_string())
+        .with_epochs(args.epochs)
+        .with_window(args.window)
+        .with_batch_size(args.batch)
+        .with_learning_rate(args.lr)
+        .with_seed(args.seed)
+        .with_label(format!("{}-{}", entry.name(), args.emotion));
+    let sizing = Sizing {
+        hidden_size: args.hidden,
+        dense_size: args.dense,
+        lstm_impl: None,
+    };
+    let options = TrainOptions {
+        resume: args.resume,
+        stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,
+        ..TrainOptions::default()
+    };
+    println!(
+        "training {} on {} ({} tokens) for {} epochs into {}",
+        entry.name(),
+        args.emotion,
+        tokens.len(),
+        args.epochs,
+        args.out.display()
+    );
+    let summary = match entry.train(&args.out, &tokens, &config, &sizing, &options) {
+        Ok(summary) => summary,
+        Err(TrainError::Interrupted { epoch, .. }) => {
+            eprintln!(
+                "stopped after epoch {epoch}; continue with:\n  {}",
+                crate::resume_command()
+            );
+            std::process::exit(130);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let best = summary
+        .best()
+        .context("the run finished without a single epoch")?;
+    println!(
+        "{}: {} epochs ({:.2} s/epoch), lowest training loss {:.4} at epoch {}",
+        args.out.display(),
+        summary.epochs.len(),
+        summary.seconds_per_epoch(),
+        best.loss,
+        best.epoch
+    );
+    println!(
+        "generate with: emopiano generate --run {} --out melody.mid",
+        args.out.display()
+    );
+    Ok(())
+}

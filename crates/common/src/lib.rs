@@ -1,0 +1,19 @@
+//! # emopiano-common
+//!
+//! The few helpers every other emopiano crate needs, written once:
+//!
+//! - [`fs::write_atomically`]: a file is replaced whole or not at all (run folders, tables,
+//!   figures, MIDI, wav);
+//! - [`rng`]: the project's seeded generators (an LCG for fixtures and generated corpora,
+//!   SplitMix64 for sampling and training data), the same sequence on every platform;
+//! - [`parallel::map_ordered`]: a fan-out over the cores whose results come back in input order,
+//!   and an error (never a silently shorter list) when a worker panics;
+//! - [`midi::encode`]: events at absolute ticks to a Standard MIDI File, the one writer under
+//!   every MIDI file emopiano writes (decoded tokens, the embedded corpus, transcriptions).
+//!
+//! One dependency (midly), no Burn.
+
+pub mod fs;
+pub mod midi;
+pub mod parallel;
+pub mod rng;

@@ -1,0 +1,65 @@
+//! Writing a Standard MIDI File from events at absolute ticks.
+
+use midly::num::{u15, u28};
+use midly::{Format, Header, MetaMessage, Smf, Timing, TrackEvent, TrackEventKind};
+
+/// The latest tick a file can hold here: every delta time then fits MIDI's 28 bits.
+pub const MAX_TICK: u64 = (1 << 28) - 1;
+
+/// One track's events at absolute ticks, in the order they are to be written (callers sort;
+/// ticks must not decrease). An end-of-track event is appended.
+pub type Track<'a> = Vec<(u64, TrackEventKind<'a>)>;
+
+/// Encodes `tracks` as a file of `format` with `ticks_per_quarter` (clamped to 1..=32767).
+/// Ticks past [`MAX_TICK`] are written at [`MAX_TICK`]; a caller that must not move a note
+/// refuses such input first.
+///
+/// ```
+/// use midly::num::{u4, u7};
+/// use midly::{Format, MidiMessage, Smf, TrackEventKind};
+/// let note = |on: bool| TrackEventKind::Midi {
+///     channel: u4::new(0),
+///     message: if on {
+///         MidiMessage::NoteOn { key: u7::new(60), vel: u7::new(90) }
+///     } else {
+///         MidiMessage::NoteOff { key: u7::new(60), vel: u7::new(0) }
+///     },
+/// };
+/// let bytes = emopiano_common::midi::encode(Format::SingleTrack, 480, vec![vec![(0, note(true)), (480, note(false))]]);
+/// let smf = Smf::parse(&bytes).unwrap();
+/// assert_eq!(smf.tracks[0].len(), 3); // on, off, end of track
+/// assert_eq!(smf.tracks[0][1].delta.as_int(), 480);
+/// ```
+pub fn encode(format: Format, ticks_per_quarter: u16, tracks: Vec<Track<'_>>) -> Vec<u8> {
+    let tracks = tracks
+        .into_iter()
+        .map(|events| {
+            let mut now = 0u64;
+            let mut track: Vec<TrackEvent<'_>> = events
+                .into_iter()
+                .map(|(tick, kind)| {
+                    let tick = tick.clamp(now, MAX_TICK);
+                    let delta = u28::new((tick - now) as u32);
+                    now = tick;
+                    TrackEvent { delta, kind }
+                })
+                .collect();
+            track.push(TrackEvent {
+                delta: u28::new(0),
+                kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+            });
+            track
+        })
+        .collect();
+    let smf = Smf {
+        header: Header::new(
+            format,
+            Timing::Metrical(u15::new(ticks_per_quarter.clamp(1, 0x7fff))),
+        ),
+        tracks,
+    };
+    let mut out = Vec::new();
+    // Writing to memory cannot fail, and every value above is in range.
+    let _ = smf.write_std(&mut out);
+    out
+}

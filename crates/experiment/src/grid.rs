@@ -1,0 +1,140 @@
+//! The grid file (`experiments/table1.json`): architectures, emotions, profiles and the paper's
+//! own Table 1 figures.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use emopiano_corpus::Emotion;
+use emopiano_model::{LstmImpl, Sizing};
+use serde::{Deserialize, Serialize};
+
+use crate::ExperimentError;
+
+/// The grid shipped with emopiano (a copy of `experiments/table1.json`).
+pub const BUILTIN: &str = include_str!("../../../experiments/table1.json");
+
+/// A grid: what `reproduce` trains.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Grid {
+    /// Registered architecture names, in the table's column order.
+    pub architectures: Vec<String>,
+    /// Emotions, in the table's row order.
+    pub emotions: Vec<String>,
+    /// Named settings (`paper`, `smoke`, …).
+    pub profiles: BTreeMap<String, Profile>,
+    /// The paper's lowest losses per emotion, one per budget in ascending order.
+    #[serde(default)]
+    pub paper_table1: BTreeMap<String, Vec<f64>>,
+}
+
+/// One profile of a grid.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Profile {
+    /// Epoch budgets: Table 1 reports the lowest loss within each; one run of the largest is
+    /// trained per cell.
+    pub epochs: Vec<usize>,
+    /// Units per LSTM layer.
+    pub hidden_size: usize,
+    /// Units of LSTM3's dense block.
+    pub dense_size: usize,
+    /// Tokens per window.
+    pub window: usize,
+    /// Windows per batch.
+    pub batch_size: usize,
+    /// Tokens per generated melody.
+    pub melody_length: usize,
+    /// `"Fused"` (the default) or `"Stock"`: which LSTM layer implementation trains.
+    #[serde(default)]
+    pub lstm: Option<LstmImpl>,
+}
+
+impl Profile {
+    /// The budgets, ascending and without repeats.
+    pub fn budgets(&self) -> Vec<usize> {
+        let mut e = self.epochs.clone();
+        e.sort_unstable();
+        e.dedup();
+        e
+    }
+
+    /// What the profile asks of every architecture.
+    pub fn sizing(&self) -> Sizing {
+        Sizing {
+            hidden_size: Some(self.hidden_size),
+            dense_size: Some(self.dense_size),
+            lstm_impl: self.lstm,
+        }
+    }
+}
+
+impl Grid {
+    /// Parses a grid; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ExperimentError> {
+        let grid: Grid = serde_json::from_str(text).map_err(|e| ExperimentError::Grid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        grid.emotions().map_err(|message| ExperimentError::Grid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(grid)
+    }
+
+    /// Reads a grid file.
+    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+        Self::parse(&text, path)
+    }
+
+    /// The grid shipped with emopiano.
+    pub fn builtin() -> Self {
+        // The embedded file is checked by a test; a broken copy cannot be built into a release.
+        Self::parse(BUILTIN, &PathBuf::from("(built-in grid)")).unwrap_or_else(|e| {
+            panic!("the embedded grid experiments/table1.json does not parse: {e}")
+        })
+    }
+
+    /// The profile named `name`.
+    pub fn profile(&self, name: &str, path: &Path) -> Result<&Profile, ExperimentError> {
+        let profile = self
+            .profiles
+            .get(name)
+            .ok_or_else(|| ExperimentError::Grid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "no profile {name:?} (it has {})",
+                    self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            })?;
+        if profile.budgets().is_empty() {
+            return Err(ExperimentError::Grid {
+                path: path.to_path_buf(),
+                message: format!("profile {name} lists no epochs"),
+            });
+        }
+        Ok(profile)
+    }
+
+    /// The emotions, parsed.
+    pub fn emotions(&self) -> Result<Vec<Emotion>, String> {
+        self.emotions
+            .iter()
+            .map(|e| e.parse::<Emotion>().map_err(|err| err.to_string()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_grid_is_the_repositorys_and_parses() {
+        let grid = Grid::builtin();
+        assert_eq!(grid.architectures, ["lstm1", "lstm2", "lstm3"]);
+        let paper = grid.profile("paper", Path::new("x")).map(Profile::budgets);
+        assert_eq!(paper.ok(), Some(vec![100, 200]));
+        assert!(grid.profile("nope", Path::new("x")).is_err());
+    }
+}

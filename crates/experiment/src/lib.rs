@@ -1,0 +1,35 @@
+//! # emopiano-experiment
+//!
+//! The paper's experiment as a library, called by `emopiano reproduce` and `cargo xtask
+//! reproduce-table1` alike: the grid file and its profiles ([`grid`]), each emotion's corpus
+//! tokenized, every cell of {architectures} × {emotions} trained into `runs/<arch>-<emotion>/`,
+//! Table 1 and Figs 3–10 ([`table`]), one melody per emotion, and the audio round trip
+//! ([`audio`]).
+//!
+//! An experiment folder records what made it (`experiment.json`, see [`manifest`]): with
+//! [`ReproduceOptions::resume`] finished cells are kept, an interrupted cell continues from its
+//! last checkpoint, and a folder of another grid, profile, dataset or seed is refused. Stopped
+//! and resumed, it writes the same Table 1 as a run that never stopped.
+//!
+//! ```no_run
+//! use emopiano_experiment::{ReproduceOptions, reproduce};
+//! let outcome = reproduce(&ReproduceOptions {
+//!     profile: "smoke".into(),
+//!     out: Some("target/table1-smoke".into()),
+//!     ..ReproduceOptions::default()
+//! })?;
+//! print!("{}", outcome.table);
+//! # Ok::<(), emopiano_experiment::ExperimentError>(())
+//! ```
+
+pub mod audio;
+mod error;
+pub mod grid;
+pub mod manifest;
+mod reproduce;
+pub mod table;
+
+pub use error::ExperimentError;
+pub use reproduce::{
+    GridSource, InterruptAt, Outcome, ReproduceOptions, cell_config, reproduce, tokens_per_emotion,
+};

@@ -1,0 +1,140 @@
+//! `experiment.json`: what an experiment folder was made with, so that `resume` refuses to mix
+//! the cells of two different experiments.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ExperimentError;
+use crate::grid::Profile;
+
+/// The settings that decide an experiment's results.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    /// The grid's profile name.
+    pub profile: String,
+    /// The profile's settings and the grid's architectures and emotions.
+    pub grid: Value,
+    /// The dataset kind.
+    pub dataset: String,
+    /// The dataset's folder as given (`null`: the kind's default or the embedded corpus).
+    pub dataset_path: Option<String>,
+    /// Seeds weights, shuffling, dropout and the melodies.
+    pub seed: u64,
+    /// Trained on transcriptions of rendered audio.
+    pub from_audio: bool,
+    /// The tokenization.
+    pub tokenization: String,
+}
+
+impl Manifest {
+    /// The grid part of a manifest.
+    pub fn grid_value(architectures: &[String], emotions: &[String], profile: &Profile) -> Value {
+        serde_json::json!({
+            "architectures": architectures,
+            "emotions": emotions,
+            "settings": profile,
+        })
+    }
+
+    /// Reads `path` (`None` when it does not exist).
+    pub fn read(path: &Path) -> Result<Option<Self>, ExperimentError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| ExperimentError::File {
+                path: path.to_path_buf(),
+                message: format!("not an experiment manifest: {e}"),
+            })
+    }
+
+    /// Writes `path` atomically.
+    pub fn write(&self, path: &Path) -> Result<(), ExperimentError> {
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| ExperimentError::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        text.push('\n');
+        emopiano_common::fs::write_atomically(path, text.as_bytes())
+            .map_err(ExperimentError::io(path))
+    }
+
+    /// The first setting in which `self` (a folder's) and `wanted` (this run's) differ, as
+    /// `(field, saved, wanted)`; inside the grid, the field is named `grid.settings.window` etc.
+    pub fn difference(&self, wanted: &Manifest) -> Option<(String, String, String)> {
+        let (a, b) = (
+            serde_json::to_value(self).ok()?,
+            serde_json::to_value(wanted).ok()?,
+        );
+        // The names a user chose first (a profile's settings differ because its name does).
+        const ORDER: [&str; 7] = [
+            "profile",
+            "dataset",
+            "dataset_path",
+            "seed",
+            "from_audio",
+            "tokenization",
+            "grid",
+        ];
+        ORDER.iter().find_map(|k| {
+            first_difference(
+                a.get(*k).unwrap_or(&Value::Null),
+                b.get(*k).unwrap_or(&Value::Null),
+                k,
+            )
+        })
+    }
+}
+
+fn first_difference(a: &Value, b: &Value, prefix: &str) -> Option<(String, String, String)> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x.keys().chain(y.keys()).find_map(|k| {
+            let (va, vb) = (
+                x.get(k).unwrap_or(&Value::Null),
+                y.get(k).unwrap_or(&Value::Null),
+            );
+            let name = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            first_difference(va, vb, &name)
+        }),
+        _ if a != b => Some((prefix.to_string(), a.to_string(), b.to_string())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(seed: u64, window: usize) -> Manifest {
+        Manifest {
+            profile: "smoke".into(),
+            grid: serde_json::json!({"settings": {"window": window}}),
+            dataset: "primary-cues".into(),
+            dataset_path: None,
+            seed,
+            from_audio: false,
+            tokenization: "notes-chords".into(),
+        }
+    }
+
+    #[test]
+    fn names_the_first_setting_that_differs() {
+        assert_eq!(manifest(1, 100).difference(&manifest(1, 100)), None);
+        assert_eq!(
+            manifest(1, 100).difference(&manifest(2, 100)),
+            Some(("seed".into(), "1".into(), "2".into()))
+        );
+        assert_eq!(
+            manifest(1, 100).difference(&manifest(1, 50)).map(|d| d.0),
+            Some("grid.settings.window".into())
+        );
+    }
+}

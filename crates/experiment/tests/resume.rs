@@ -1,0 +1,129 @@
+//! The smoke grid stopped inside a cell and resumed writes the same Table 1, metrics and melodies
+//! as a run that never stopped; a folder of other settings is refused, naming the setting.
+//!
+//! Alone in its test binary: the backend's random generator is process-wide, and a test training
+//! beside it would draw from it too.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use emopiano_experiment::{ExperimentError, InterruptAt, ReproduceOptions, reproduce};
+use emopiano_trainer::{Progress, Run, Weights};
+
+/// The logits of both sets of weights of every run on its first windows (a `.bpk` file also holds
+/// Burn's random parameter ids, so weights are compared by what they compute, exactly).
+fn logits(out: &Path) -> Vec<(String, Vec<Vec<f32>>)> {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    runs.sort();
+    let mut all = Vec::new();
+    for dir in runs {
+        let run = Run::open(&dir).unwrap();
+        let tokens = run.vocab().encode(&run.training_tokens().unwrap()).unwrap();
+        let w = run.config().window;
+        let windows: Vec<Vec<usize>> = (0..8).map(|i| tokens[i..i + w].to_vec()).collect();
+        for which in [Weights::Best, Weights::Last] {
+            let name = format!("{} {which:?}", dir.display());
+            all.push((name, run.model(which).unwrap().logits(&windows).unwrap()));
+        }
+    }
+    all
+}
+
+fn options(out: &Path) -> ReproduceOptions {
+    ReproduceOptions {
+        profile: "smoke".into(),
+        out: Some(out.to_path_buf()),
+        soundfont: Some("builtin".into()),
+        progress: Progress::Quiet,
+        ..ReproduceOptions::default()
+    }
+}
+
+/// Every file whose bytes must not depend on the interruption.
+fn results(out: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = vec![out.join("table1.csv"), out.join("table1.md")];
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    runs.sort();
+    for run in runs {
+        files.push(run.join("metrics.csv"));
+    }
+    for emotion in ["happy", "peaceful", "sad", "scary"] {
+        files.push(out.join("melodies").join(format!("{emotion}.mid")));
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            (f.strip_prefix(out).unwrap().to_path_buf(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn a_grid_stopped_inside_a_cell_and_resumed_equals_one_that_never_stopped() {
+    let root = std::env::temp_dir().join(format!("emopiano-grid-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (whole, parts) = (root.join("whole"), root.join("parts"));
+
+    let uninterrupted = reproduce(&options(&whole)).unwrap();
+    assert_eq!(uninterrupted.results.len(), 12);
+
+    // Stop the fifth cell (lstm2 on peaceful) after its second of four epochs.
+    let stopped = reproduce(&ReproduceOptions {
+        interrupt_at: Some(InterruptAt { cell: 4, epoch: 2 }),
+        ..options(&parts)
+    });
+    assert!(
+        matches!(stopped, Err(ExperimentError::Interrupted { .. })),
+        "{stopped:?}"
+    );
+    assert!(!parts.join("table1.csv").exists());
+    // Starting over in the stopped folder without resume would lose its work: refused.
+    let again = reproduce(&options(&parts)).unwrap_err();
+    assert!(matches!(again, ExperimentError::Exists { .. }), "{again}");
+
+    let resumed = reproduce(&ReproduceOptions {
+        resume: true,
+        ..options(&parts)
+    })
+    .unwrap();
+    assert_eq!(resumed.table, uninterrupted.table);
+    let (a, b) = (results(&whole), results(&parts));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{} differs after stop and resume", name.display());
+    }
+    for ((name, x), (_, y)) in logits(&whole).iter().zip(&logits(&parts)) {
+        assert!(x == y, "the weights of {name} differ after stop and resume");
+    }
+
+    // A folder of another seed or profile cannot be resumed, and the message names the setting.
+    let seed = reproduce(&ReproduceOptions {
+        resume: true,
+        seed: 7,
+        ..options(&parts)
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&seed, ExperimentError::Mismatch { field, .. } if field == "seed"),
+        "{seed}"
+    );
+    assert!(seed.to_string().contains("seed = 42"), "{seed}");
+    let profile = reproduce(&ReproduceOptions {
+        resume: true,
+        profile: "epoch".into(),
+        ..options(&parts)
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&profile, ExperimentError::Mismatch { field, .. } if field == "profile"),
+        "{profile}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -1,0 +1,273 @@
+//! A finished run folder, opened for generation.
+
+use std::path::{Path, PathBuf};
+
+use burn::config::Config;
+use emopiano_common::rng::{Lcg, Rng};
+use emopiano_model::generate::{GenerationMode, Generator};
+use emopiano_model::sampling::{Sampler, Sampling};
+use emopiano_model::select_device;
+use emopiano_tokenizer::Vocabulary;
+
+use crate::registry::{Entry, Registry};
+use crate::run::{RunDir, RunSummary, TrainConfig, TrainError, read_metrics};
+
+/// Which weights of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Weights {
+    /// At the lowest training loss (the paper's Table 1 model).
+    #[default]
+    Best,
+    /// After the last epoch.
+    Last,
+}
+
+/// What generation starts from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Primer {
+    /// A window of the run's training tokens, chosen by the seed (the reference code's
+    /// random seed pattern).
+    #[default]
+    Training,
+    /// The last window of these tokens (all must be in the run's vocabulary).
+    Tokens(Vec<String>),
+}
+
+/// How to generate a melody from a [`Run`].
+#[derive(Clone, Debug)]
+pub struct GenerateOptions {
+    /// New tokens (paper: 500).
+    pub length: usize,
+    /// How the next token is chosen (paper: argmax).
+    pub sampling: Sampling,
+    /// Seeds the primer's choice and the sampler: same seed, same melody.
+    pub seed: u64,
+    /// Stateful (one step per token) or the paper's sliding window.
+    pub mode: GenerationMode,
+    /// Which weights.
+    pub weights: Weights,
+    /// What the melody continues.
+    pub primer: Primer,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self {
+            length: 500,
+            sampling: Sampling::Argmax,
+            seed: 0,
+            mode: GenerationMode::Stateful,
+            weights: Weights::Best,
+            primer: Primer::Training,
+        }
+    }
+}
+
+/// A run folder written by the trainer: its configuration, vocabulary and architecture.
+///
+/// ```no_run
+/// use emopiano_trainer::{GenerateOptions, Run};
+/// let run = Run::best_of("experiments/table1/primary-cues-paper".as_ref(), "happy")?;
+/// let tokens = run.generate(&GenerateOptions { length: 100, ..Default::default() })?;
+/// println!("{} from {}: {tokens:?}", run.config().architecture, run.dir().display());
+/// # Ok::<(), emopiano_trainer::TrainError>(())
+/// ```
+#[derive(Debug)]
+pub struct Run {
+    dir: RunDir,
+    config: TrainConfig,
+    vocab: Vocabulary,
+    entry: Entry,
+}
+
+impl Run {
+    /// Opens the run in `dir` with the built-in architectures.
+    pub fn open(dir: &Path) -> Result<Self, TrainError> {
+        Self::open_with(dir, &Registry::builtin())
+    }
+
+    /// Opens the run in `dir`, its architecture looked up in `registry`.
+    pub fn open_with(dir: &Path, registry: &Registry) -> Result<Self, TrainError> {
+        let run = RunDir(dir.to_path_buf());
+        if !run.config().exists() {
+            return Err(TrainError::File {
+                path: dir.to_path_buf(),
+                message: "not a run folder (no config.json)".into(),
+            });
+        }
+        let config = TrainConfig::load(run.config()).map_err(|e| TrainError::File {
+            path: run.config(),
+            message: e.to_string(),
+        })?;
+        let vocab = Vocabulary::load(&run.vocab()).map_err(|e| TrainError::File {
+            path: run.vocab(),
+            message: e.to_string(),
+        })?;
+        let entry = *registry.get(&config.architecture)?;
+        Ok(Self {
+            dir: run,
+            config,
+            vocab,
+            entry,
+        })
+    }
+
+    /// The finished run of `emotion` with the lowest training loss among an experiment's
+    /// `runs/<architecture>-<emotion>/` folders.
+    pub fn best_of(experiment: &Path, emotion: &str) -> Result<Self, TrainError> {
+        Self::best_of_with(experiment, emotion, &Registry::builtin())
+    }
+
+    /// [`Run::best_of`] with architectures from `registry`.
+    pub fn best_of_with(
+        experiment: &Path,
+        emotion: &str,
+        registry: &Registry,
+    ) -> Result<Self, TrainError> {
+        let runs = experiment.join("runs");
+        let entries = std::fs::read_dir(&runs).map_err(|e| TrainError::File {
+            path: runs.clone(),
+            message: format!("not an experiment folder: {e}"),
+        })?;
+        let suffix = format!("-{}", emotion.to_ascii_lowercase());
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(&suffix))
+            })
+            .collect();
+        // Sorted, so that equal losses always pick the same run.
+        paths.sort();
+        let mut best: Option<(f64, PathBuf)> = None;
+        for path in paths {
+            let Ok(metrics) = read_metrics(&RunDir(path.clone()).metrics()) else {
+                continue;
+            };
+            let lowest = metrics.iter().map(|m| m.loss).fold(f64::INFINITY, f64::min);
+            if best.as_ref().is_none_or(|(b, _)| lowest < *b) {
+                best = Some((lowest, path));
+            }
+        }
+        let (_, path) = best.ok_or_else(|| TrainError::File {
+            path: runs,
+            message: format!("no finished run for emotion {emotion:?}"),
+        })?;
+        Self::open_with(&path, registry)
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir.0
+    }
+
+    /// The folder's files.
+    pub fn files(&self) -> &RunDir {
+        &self.dir
+    }
+
+    /// The training settings (`config.json`).
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The vocabulary (`vocab.json`), with its tokenization.
+    pub fn vocab(&self) -> &Vocabulary {
+        &self.vocab
+    }
+
+    /// The architecture.
+    pub fn architecture(&self) -> &Entry {
+        &self.entry
+    }
+
+    /// `metrics.csv` and `timing.csv`.
+    pub fn summary(&self) -> Result<RunSummary, TrainError> {
+        RunSummary::read(self.dir())
+    }
+
+    /// The path of a set of weights.
+    pub fn weights(&self, which: Weights) -> PathBuf {
+        match which {
+            Weights::Best => self.dir.best(),
+            Weights::Last => self.dir.last(),
+        }
+    }
+
+    /// The tokens the model was trained on (`tokens.json`).
+    pub fn training_tokens(&self) -> Result<Vec<String>, TrainError> {
+        let path = self.dir.tokens();
+        let text = std::fs::read_to_string(&path).map_err(|e| TrainError::File {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|e| TrainError::File {
+            path,
+            message: e.to_string(),
+        })
+    }
+
+    /// The primer's token indices: a training window chosen by `seed`, or the last window of
+    /// given tokens.
+    pub fn primer(&self, primer: &Primer, seed: u64) -> Result<Vec<usize>, TrainError> {
+        let window = self.config.window;
+        match primer {
+            Primer::Training => {
+                let indices = self.vocab.encode(&self.training_tokens()?)?;
+                if indices.len() <= window {
+                    return Err(TrainError::File {
+                        path: self.dir.tokens(),
+                        message: format!(
+                            "{} tokens are fewer than one window of {window}",
+                            indices.len()
+                        ),
+                    });
+                }
+                let start = Lcg::new(seed).below((indices.len() - window) as u64) as usize;
+                Ok(indices[start..start + window].to_vec())
+            }
+            Primer::Tokens(tokens) => {
+                if tokens.is_empty() {
+                    return Err(TrainError::Model(emopiano_model::ModelError::Input(
+                        "the primer has no tokens".into(),
+                    )));
+                }
+                let start = tokens.len().saturating_sub(window);
+                Ok(self.vocab.encode(&tokens[start..])?)
+            }
+        }
+    }
+
+    /// The weights `which`, ready to generate or score.
+    pub fn model(&self, which: Weights) -> Result<Box<dyn Generator>, TrainError> {
+        let weights = self.weights(which);
+        if !weights.exists() {
+            return Err(TrainError::File {
+                path: weights,
+                message: "no weights (is this a finished run?)".into(),
+            });
+        }
+        let model = self.entry.open(self.dir(), &weights, &select_device())?;
+        if model.vocab_size() != self.vocab.len() {
+            return Err(TrainError::File {
+                path: weights,
+                message: format!(
+                    "the model has {} outputs but the run's vocabulary has {} tokens",
+                    model.vocab_size(),
+                    self.vocab.len()
+                ),
+            });
+        }
+        Ok(model)
+    }
+
+    /// New tokens after the primer, decoded with the run's vocabulary.
+    pub fn generate(&self, options: &GenerateOptions) -> Result<Vec<String>, TrainError> {
+        let model = self.model(options.weights)?;
+        let primer = self.primer(&options.primer, options.seed)?;
+        let mut sampler = Sampler::new(options.sampling, options.seed);
+        let indices = model.generate(&primer, options.length, options.mode, &mut sampler)?;
+        Ok(self.vocab.decode(&indices)?)
+    }
+}
