@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use emopiano_model::generate::GenerationMode;
 use emopiano_model::sampling::{Sampler, Sampling};
-use emopiano_model::{LstmImpl, LstmStackConfig, Sizing};
+use emopiano_model::{LstmImpl, Sizing};
 use emopiano_trainer::Registry;
 use serde_json::json;
 
@@ -30,13 +30,8 @@ pub fn run(args: &Args) -> Result<()> {
         ..Sizing::default()
     };
     // Fused against stock applies to the LSTM stacks; another architecture runs as it is.
-    let stack = serde_json::from_value::<LstmStackConfig>(entry.model_config(
-        args.vocab,
-        args.window,
-        &sizing,
-    )?)
-    .is_ok();
-    let layers: Vec<(&str, Option<LstmImpl>)> = if stack {
+    let stack = crate::bench_train::lstm_stack(entry, args.vocab, args.window, &sizing)?;
+    let layers: Vec<(&str, Option<LstmImpl>)> = if stack.is_some() {
         vec![
             ("fused", Some(LstmImpl::Fused)),
             ("stock", Some(LstmImpl::Stock)),

@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use emopiano_model::lstm::kernel::matmul_peak_gflops;
 use emopiano_model::{LstmImpl, LstmStackConfig, Sizing};
-use emopiano_trainer::{Registry, StepShape};
+use emopiano_trainer::{Entry, Registry, StepShape};
 use serde_json::{Value, json};
 
 use crate::python::venv_with;
@@ -32,6 +32,17 @@ pub struct Args {
     pub skip_keras: bool,
     pub torch_device: String,
     pub out: PathBuf,
+}
+
+/// The architecture's configuration as an LSTM stack, when it is one: the fused/stock comparison
+/// and the FLOP count apply to those; any other architecture is timed as it is.
+pub(crate) fn lstm_stack(
+    entry: &Entry,
+    vocab: usize,
+    window: usize,
+    sizing: &Sizing,
+) -> Result<Option<LstmStackConfig>> {
+    Ok(serde_json::from_value(entry.model_config(vocab, window, sizing)?).ok())
 }
 
 /// Multiply-adds of one forward pass per sequence, ×2 FLOP, ×3 for forward + backward.
@@ -182,10 +193,7 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
             hidden_size: Some(args.hidden),
             ..Sizing::default()
         };
-        // The FLOP count and the fused/stock comparison apply to the LSTM stacks; any other
-        // registered architecture is timed as it is.
-        let stack: Option<LstmStackConfig> =
-            serde_json::from_value(entry.model_config(args.vocab, args.window, &sizing)?).ok();
+        let stack = lstm_stack(entry, args.vocab, args.window, &sizing)?;
         let flops = stack
             .as_ref()
             .map(|c| train_flops_per_sequence(c, args.window) * args.batch as f64);

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use emopiano_trainer::run::first_difference;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -85,27 +86,9 @@ impl Manifest {
                 a.get(*k).unwrap_or(&Value::Null),
                 b.get(*k).unwrap_or(&Value::Null),
                 k,
+                &[],
             )
         })
-    }
-}
-
-fn first_difference(a: &Value, b: &Value, prefix: &str) -> Option<(String, String, String)> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => x.keys().chain(y.keys()).find_map(|k| {
-            let (va, vb) = (
-                x.get(k).unwrap_or(&Value::Null),
-                y.get(k).unwrap_or(&Value::Null),
-            );
-            let name = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            first_difference(va, vb, &name)
-        }),
-        _ if a != b => Some((prefix.to_string(), a.to_string(), b.to_string())),
-        _ => None,
     }
 }
 

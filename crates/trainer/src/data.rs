@@ -143,8 +143,8 @@ impl EpochLoader {
 impl DataLoader<WindowBatch> for EpochLoader {
     fn iter<'a>(&'a self) -> Box<dyn DataLoaderIterator<WindowBatch> + 'a> {
         let epoch = self.next_epoch.fetch_add(1, Ordering::SeqCst);
-        // Dropout draws from the device's generator: seed it for this epoch (a different
-        // stream from the shuffle's).
+        // Dropout draws from the device's generator: seed it for this epoch, from the first
+        // draw of the epoch's stream (mixed with a constant).
         let mut stream = SplitMix64::stream(self.seed, epoch as u64);
         let order = self.order(epoch);
         self.device.seed(stream.next_u64() ^ 0x00d7_0f0a);

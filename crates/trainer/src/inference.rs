@@ -10,7 +10,7 @@ use emopiano_model::select_device;
 use emopiano_tokenizer::Vocabulary;
 
 use crate::registry::{Entry, Registry};
-use crate::run::{RunDir, RunSummary, TrainConfig, TrainError, read_metrics};
+use crate::run::{RunDir, RunSummary, TrainConfig, TrainError};
 
 /// Which weights of a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -142,10 +142,10 @@ impl Run {
         paths.sort();
         let mut best: Option<(f64, PathBuf)> = None;
         for path in paths {
-            let Ok(metrics) = read_metrics(&RunDir(path.clone()).metrics()) else {
+            let Ok(summary) = RunSummary::read(&path) else {
                 continue;
             };
-            let lowest = metrics.iter().map(|m| m.loss).fold(f64::INFINITY, f64::min);
+            let lowest = summary.lowest_loss(usize::MAX);
             if best.as_ref().is_none_or(|(b, _)| lowest < *b) {
                 best = Some((lowest, path));
             }

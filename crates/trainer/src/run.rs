@@ -204,16 +204,21 @@ impl RunSummary {
     pub fn read(dir: &Path) -> Result<Self, TrainError> {
         let run = RunDir(dir.to_path_buf());
         let epochs = read_metrics(&run.metrics())?;
-        let times = read_timing(&run.timing());
+        let timing = read_timing(&run.timing());
+        Ok(Self::new(run, epochs, &timing))
+    }
+
+    /// A summary of `epochs` with their wall seconds from `timing` (0 where absent).
+    fn new(dir: RunDir, epochs: Vec<EpochMetrics>, timing: &BTreeMap<usize, f64>) -> Self {
         let seconds = epochs
             .iter()
-            .map(|m| times.get(&m.epoch).copied().unwrap_or(0.0))
+            .map(|m| timing.get(&m.epoch).copied().unwrap_or(0.0))
             .collect();
-        Ok(Self {
-            dir: run,
+        Self {
+            dir,
             epochs,
             seconds,
-        })
+        }
     }
 }
 
@@ -409,14 +414,7 @@ pub fn train<A: Architecture>(
     let epochs = collect_metrics(&run, config.epochs)?;
     write_timing(&run.timing(), &timing)?;
     save_atomically(result.model.model.clone(), &run.last())?;
-    let summary = RunSummary {
-        dir: run.clone(),
-        seconds: epochs
-            .iter()
-            .map(|m| timing.get(&m.epoch).copied().unwrap_or(0.0))
-            .collect(),
-        epochs,
-    };
+    let summary = RunSummary::new(run.clone(), epochs, &timing);
     if let Some(best) = summary.best() {
         let checkpoint = run
             .artifacts()
@@ -447,22 +445,26 @@ fn check_same_run(
         path: run.0.clone(),
         message,
     };
-    let saved = read_json(&run.config())?;
     let wanted = serde_json::to_value(config).map_err(|e| refuse(e.to_string()))?;
-    if let Some(field) = differing_field(&saved, &wanted, &["epochs"]) {
-        return Err(refuse(format!(
-            "config.json has {field} = {}, this run asks for {}",
-            saved.get(&field).unwrap_or(&serde_json::Value::Null),
-            wanted.get(&field).unwrap_or(&serde_json::Value::Null)
-        )));
-    }
-    let saved_model = read_json(&run.model_config())?;
-    if let Some(field) = differing_field(&saved_model, model_json, &[]) {
-        return Err(refuse(format!(
-            "model.json has {field} = {}, this run asks for {}",
-            saved_model.get(&field).unwrap_or(&serde_json::Value::Null),
-            model_json.get(&field).unwrap_or(&serde_json::Value::Null)
-        )));
+    let files = [
+        (run.config(), wanted, &["epochs"][..]),
+        (run.model_config(), model_json.clone(), &[][..]),
+    ];
+    for (path, wanted, ignore) in files {
+        let saved = read_json(&path)?;
+        if let Some((field, saved, wanted)) = first_difference(&saved, &wanted, "", ignore) {
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into());
+            let field = if field.is_empty() {
+                "(the whole file)".into()
+            } else {
+                field
+            };
+            return Err(refuse(format!(
+                "{name} has {field} = {saved}, this run asks for {wanted}"
+            )));
+        }
     }
     let saved_vocab = Vocabulary::load(&run.vocab())?;
     if saved_vocab != *vocab {
@@ -475,21 +477,44 @@ fn check_same_run(
     Ok(())
 }
 
-/// The first top-level field (outside `ignore`) whose value differs between two JSON objects;
-/// `"(the whole file)"` when they are not both objects and differ.
-pub fn differing_field(
+/// The first setting in which two JSON documents differ, as `(field, a's value, b's value)`:
+/// objects are compared key by key (their fields named `outer.inner`), top-level keys in `ignore`
+/// are skipped, and `prefix` names the documents themselves (empty for whole files).
+///
+/// ```
+/// use emopiano_trainer::run::first_difference;
+/// let a = serde_json::json!({"seed": 1, "grid": {"window": 100}, "epochs": 4});
+/// let b = serde_json::json!({"seed": 1, "grid": {"window": 50}, "epochs": 8});
+/// let d = first_difference(&a, &b, "", &["epochs"]);
+/// assert_eq!(d, Some(("grid.window".into(), "100".into(), "50".into())));
+/// ```
+pub fn first_difference(
     a: &serde_json::Value,
     b: &serde_json::Value,
+    prefix: &str,
     ignore: &[&str],
-) -> Option<String> {
-    match (a.as_object(), b.as_object()) {
-        (Some(x), Some(y)) => x
+) -> Option<(String, String, String)> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x
             .keys()
             .chain(y.keys())
             .filter(|k| !ignore.contains(&k.as_str()))
-            .find(|k| x.get(*k) != y.get(*k))
-            .cloned(),
-        _ => (a != b).then(|| "(the whole file)".to_string()),
+            .find_map(|k| {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                first_difference(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    &name,
+                    &[],
+                )
+            }),
+        _ if a != b => Some((prefix.to_string(), a.to_string(), b.to_string())),
+        _ => None,
     }
 }
 
@@ -657,11 +682,5 @@ fn save_atomically<M: Module>(model: M, path: &Path) -> Result<(), TrainError> {
     model
         .save_file(&tmp)
         .map_err(|e| file_error(path)(e.to_string()))?;
-    // Burn adds its extension to a path without one; the temporary name has none of its own.
-    let written = if tmp.exists() {
-        tmp.clone()
-    } else {
-        tmp.with_extension("bpk")
-    };
-    std::fs::rename(&written, path).map_err(|e| file_error(path)(e.to_string()))
+    std::fs::rename(&tmp, path).map_err(|e| file_error(path)(e.to_string()))
 }
