@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use emopiano_model::lstm::KernelPath;
 use emopiano_model::lstm::kernel::matmul_peak_gflops;
 use emopiano_model::{LstmImpl, LstmStackConfig, Sizing};
 use emopiano_trainer::{Entry, Registry, StepShape};
@@ -123,6 +124,19 @@ fn median(v: &[f64]) -> f64 {
     }
 }
 
+/// The processor's model name (`/proc/cpuinfo` on Linux).
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
 struct Measured {
     name: String,
     seconds: f64,
@@ -140,6 +154,18 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
         args.steps,
         emopiano_model::backend_name()
     );
+    let cpu = cpu_model();
+    let kernels = KernelPath::active();
+    println!(
+        "CPU: {cpu}; fused LSTM kernels: element-wise {} (supported: {}), matrix products gemm {}",
+        kernels.name(),
+        KernelPath::supported()
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        KernelPath::gemm_kernels()
+    );
     let rust_peak = matmul_peak_gflops(2048, 5);
     let script = root.join("xtask").join("python").join("train_bench.py");
     let mut envs = None;
@@ -152,13 +178,7 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
             "torch",
             "torch",
         )?;
-        let tf = venv_with(
-            root,
-            "EMOPIANO_TF_VENV",
-            "xtask-venv-tensorflow",
-            "tensorflow-cpu",
-            "tensorflow",
-        )?;
+        let tf = crate::golden::tensorflow(root)?;
         // numpy (with its OpenBLAS) comes with TensorFlow; PyTorch's wheel does not need it.
         let out = Command::new(&tf)
             .arg(&script)
@@ -277,6 +297,8 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
         "steps": args.steps,
         "threads": threads,
         "backend": emopiano_model::backend_name(),
+        "cpu": cpu,
+        "kernels": {"element_wise": kernels.name(), "gemm": KernelPath::gemm_kernels()},
         "matmul_peak_gflops": {"gemm": rust_peak, "numpy": numpy_peak, "peak": peak},
         "rows": report,
         "ratios": summary,

@@ -1,5 +1,6 @@
-//! `cargo xtask golden`: regenerates the golden files the tokenizer tests compare against, by
-//! running music21 on the synthetic fixtures and on every pitch-class set.
+//! `cargo xtask golden`: regenerates the golden files the tests compare against: the tokenizer's,
+//! by running music21 on the synthetic fixtures and on every pitch-class set, and with
+//! `--keras` the model crate's parameter counts from Keras' `count_params()`.
 
 use std::path::Path;
 
@@ -8,6 +9,56 @@ use emopiano_tokenizer::fixtures;
 use serde_json::{Value, json};
 
 use crate::python::music21_json;
+
+/// The cached TensorFlow environment (`target/xtask-venv-tensorflow` or `$EMOPIANO_TF_VENV`),
+/// shared with `bench train` and `bench keras-parity`.
+pub fn tensorflow(root: &Path) -> Result<std::path::PathBuf> {
+    crate::python::venv_with(
+        root,
+        "EMOPIANO_TF_VENV",
+        "xtask-venv-tensorflow",
+        "tensorflow-cpu",
+        "tensorflow",
+    )
+}
+
+/// Runs `xtask/python/keras_reference.py` with `args` and parses the JSON it prints.
+pub fn keras_json(root: &Path, args: &[String]) -> Result<Value> {
+    let python = tensorflow(root)?;
+    let script = root.join("xtask").join("python").join("keras_reference.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .args(args)
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "{} {} failed: {}",
+            script.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("parsing the output of {}", script.display()))
+}
+
+/// Keras' parameter counts of LSTM1/2/3 under both head readings.
+pub fn keras(root: &Path) -> Result<()> {
+    let counts = keras_json(root, &["count".to_string()])?;
+    let path = root.join("crates/model/tests/golden/keras_parameter_counts.json");
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    write_json(&path, &counts)?;
+    println!(
+        "wrote {} Keras parameter counts ({}) to {}",
+        counts["models"].as_array().map_or(0, Vec::len),
+        counts["version"],
+        path.display()
+    );
+    Ok(())
+}
 
 pub fn run(root: &Path) -> Result<()> {
     let golden_dir = root.join("crates/tokenizer/tests/golden");

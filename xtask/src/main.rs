@@ -1,6 +1,7 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 
 mod bench_generate;
+mod bench_keras_parity;
 mod bench_tokenize;
 mod bench_train;
 mod bench_transcribe;
@@ -25,7 +26,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Regenerate the tokenizer's golden files with music21 (creates a Python venv on first use).
-    Golden,
+    Golden {
+        /// Instead: the model crate's Keras parameter counts (creates a TensorFlow venv).
+        #[arg(long)]
+        keras: bool,
+    },
     /// Download a public dataset, verify its checksums and unpack it into `datasets/<name>/data`.
     FetchDataset {
         /// Which dataset.
@@ -146,6 +151,43 @@ enum Bench {
         #[arg(long, default_value = "target/bench/train.json")]
         out: PathBuf,
     },
+    /// One grid cell trained in Keras/TensorFlow and in emopiano on the identical token stream,
+    /// under both readings of the paper's Flatten: the loss curves side by side.
+    KerasParity {
+        /// The dataset (the paper's: eerola).
+        #[arg(long, default_value = "eerola")]
+        dataset: emopiano_corpus::DatasetKind,
+        /// Its folder.
+        #[arg(long, default_value = "../shared/data/eerola")]
+        path: PathBuf,
+        /// The emotion whose corpus trains.
+        #[arg(long, default_value = "peaceful")]
+        emotion: emopiano_corpus::Emotion,
+        /// The architecture (lstm1, lstm2, lstm3).
+        #[arg(long, default_value = "lstm1")]
+        model: String,
+        /// Epochs (the paper's budgets: 100, 200).
+        #[arg(long, default_value_t = 200)]
+        epochs: usize,
+        /// Readings of the Flatten to compare.
+        #[arg(long, value_delimiter = ',', default_value = "all-steps,last-step")]
+        heads: Vec<emopiano_model::HeadInput>,
+        /// Seeds both frameworks.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// TensorFlow's threads (emopiano uses rayon's pool).
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Where the windows, both runs and the JSON report go. emopiano's runs there are
+        /// resumed: a rerun with the same settings reads them instead of training again.
+        #[arg(long, default_value = "target/bench/keras-parity")]
+        out: PathBuf,
+        /// An experiment folder (e.g. experiments/table1/eerola-paper) whose cell for this model
+        /// and emotion trained one of the readings with the same settings (seed, epochs): that
+        /// run stands for emopiano's side of its reading.
+        #[arg(long)]
+        reuse: Option<PathBuf>,
+    },
     /// Tokens per second of stateful generation against the paper's re-feeding of the whole
     /// window for every token, on the same model.
     Generate {
@@ -200,7 +242,8 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let root = root();
     match cli.command {
-        Command::Golden => golden::run(&root),
+        Command::Golden { keras: false } => golden::run(&root),
+        Command::Golden { keras: true } => golden::keras(&root),
         Command::FetchDataset {
             dataset,
             dest,
@@ -231,6 +274,35 @@ fn main() -> Result<()> {
             std::env::set_current_dir(&root)?;
             emopiano::reproduce::run(args, &emopiano_trainer::Registry::builtin())
         }
+        Command::Bench {
+            bench:
+                Bench::KerasParity {
+                    dataset,
+                    path,
+                    emotion,
+                    model,
+                    epochs,
+                    heads,
+                    seed,
+                    threads,
+                    out,
+                    reuse,
+                },
+        } => bench_keras_parity::run(
+            &root,
+            &bench_keras_parity::Args {
+                dataset,
+                path: Some(root.join(path)),
+                emotion,
+                model,
+                epochs,
+                heads,
+                seed,
+                threads,
+                out: root.join(out),
+                reuse: reuse.map(|r| root.join(r)),
+            },
+        ),
         Command::Bench {
             bench:
                 Bench::Train {

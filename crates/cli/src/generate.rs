@@ -40,9 +40,10 @@ pub struct Args {
     /// Cumulative probability kept by top-p sampling.
     #[arg(long, default_value_t = 0.9)]
     top_p: f32,
-    /// stateful: one LSTM step per token (default); sliding-window: the paper's re-feeding.
-    #[arg(long, value_enum, default_value = "stateful")]
-    mode: ModeArg,
+    /// stateful: one LSTM step per token; sliding-window: the paper's re-feeding of the last
+    /// window. Default: the model's own (sliding-window for an all-steps head, else stateful).
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
     /// Start from the last window of this MIDI file's tokens instead of a training window.
     #[arg(long)]
     primer: Option<PathBuf>,
@@ -132,10 +133,10 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         length: args.length,
         sampling,
         seed: args.seed,
-        mode: match args.mode {
+        mode: args.mode.map(|mode| match mode {
             ModeArg::Stateful => GenerationMode::Stateful,
             ModeArg::SlidingWindow => GenerationMode::SlidingWindow,
-        },
+        }),
         weights: match args.weights {
             WeightsArg::Best => Weights::Best,
             WeightsArg::Last => Weights::Last,

@@ -16,8 +16,9 @@ pub struct Args {
     /// The dataset's folder.
     #[arg(long)]
     pub path: Option<PathBuf>,
-    /// A profile of the grid file: paper (the paper's sizes and epochs), smoke (tiny, seconds)
-    /// or epoch (one paper-size epoch, to time a machine).
+    /// A profile of the grid file: paper (the paper's sizes and epochs, all-steps head: the
+    /// reading that gives the paper's figures), paper-last-step (the same with the last LSTM
+    /// step only), smoke (tiny, seconds) or epoch (one paper-size epoch, to time a machine).
     #[arg(long, default_value = "paper")]
     pub profile: String,
     /// The grid file (default: experiments/table1.json when it exists here, else the built-in
@@ -44,6 +45,13 @@ pub struct Args {
     /// seed is refused.
     #[arg(long)]
     pub resume: bool,
+    /// Train only these architectures (comma-separated, e.g. lstm1); the table shows the other
+    /// cells that an earlier run in the folder finished and marks the rest missing.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Train only these emotions' cells (comma-separated), with the same rule for the others.
+    #[arg(long, value_delimiter = ',')]
+    pub only_emotions: Vec<emopiano_corpus::Emotion>,
 }
 
 impl Args {
@@ -62,6 +70,8 @@ impl Args {
             from_audio: self.from_audio,
             soundfont: self.soundfont.clone(),
             resume: self.resume,
+            only: self.only.clone(),
+            only_emotions: self.only_emotions.clone(),
             registry: registry.clone(),
             stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,
             ..ReproduceOptions::default()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use emopiano_corpus::Emotion;
 use emopiano_experiment::tokens_per_emotion;
-use emopiano_model::Sizing;
+use emopiano_model::{HeadInput, Sizing};
 use emopiano_tokenizer::TokenizerKind;
 use emopiano_trainer::{Registry, StopSignal, TrainConfig, TrainError, TrainOptions};
 
@@ -34,6 +34,11 @@ pub struct Args {
     /// Tokens per window (paper: 100).
     #[arg(long, default_value_t = 100)]
     window: usize,
+    /// What the output head reads, for the LSTM stacks: all-steps (every step of the last LSTM
+    /// flattened, the reading that gives the paper's Table 1) or last-step (its final state
+    /// only). Default: the architecture's own (last-step).
+    #[arg(long)]
+    head: Option<HeadInput>,
     /// Windows per batch (paper: 64).
     #[arg(long, default_value_t = 64)]
     batch: usize,
@@ -84,6 +89,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         hidden_size: args.hidden,
         dense_size: args.dense,
         lstm_impl: None,
+        head_input: args.head,
     };
     let options = TrainOptions {
         resume: args.resume,

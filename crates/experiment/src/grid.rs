@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use emopiano_corpus::Emotion;
-use emopiano_model::{LstmImpl, Sizing};
+use emopiano_model::{HeadInput, LstmImpl, Sizing};
 use serde::{Deserialize, Serialize};
 
 use crate::ExperimentError;
@@ -46,6 +46,31 @@ pub struct Profile {
     /// `"Fused"` (the default) or `"Stock"`: which LSTM layer implementation trains.
     #[serde(default)]
     pub lstm: Option<LstmImpl>,
+    /// What the output head reads: `"all-steps"` (the last LSTM's every step flattened, the
+    /// reading under which the paper's Table 1 figures come out) or `"last-step"` (its final
+    /// state only); absent: each architecture's own default (last-step). See
+    /// [`emopiano_model::HeadInput`].
+    #[serde(default, with = "head_name", skip_serializing_if = "Option::is_none")]
+    pub head: Option<HeadInput>,
+}
+
+/// A head reading by its name (`"all-steps"`), as grid files spell it.
+mod head_name {
+    use emopiano_model::HeadInput;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(head: &Option<HeadInput>, s: S) -> Result<S::Ok, S::Error> {
+        match head {
+            Some(h) => s.serialize_some(h.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<HeadInput>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|name| name.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 impl Profile {
@@ -63,6 +88,19 @@ impl Profile {
             hidden_size: Some(self.hidden_size),
             dense_size: Some(self.dense_size),
             lstm_impl: self.lstm,
+            head_input: self.head,
+        }
+    }
+
+    /// The reading of the paper's Flatten this profile trains, for headings.
+    pub fn head_reading(&self) -> &'static str {
+        match self.head.unwrap_or(HeadInput::LastStep) {
+            HeadInput::AllSteps => {
+                "all-steps (the last LSTM returns every step; Flatten feeds all of them to the head)"
+            }
+            HeadInput::LastStep => {
+                "last-step (the last LSTM's final state only; Flatten is a no-op)"
+            }
         }
     }
 }
@@ -136,5 +174,35 @@ mod tests {
         let paper = grid.profile("paper", Path::new("x")).map(Profile::budgets);
         assert_eq!(paper.ok(), Some(vec![100, 200]));
         assert!(grid.profile("nope", Path::new("x")).is_err());
+        let head = |name| grid.profile(name, Path::new("x")).ok().and_then(|p| p.head);
+        assert_eq!(head("paper"), Some(HeadInput::AllSteps));
+        assert_eq!(head("paper-last-step"), Some(HeadInput::LastStep));
+    }
+
+    #[test]
+    fn the_head_round_trips_through_a_grid_file() {
+        let mut grid = Grid::builtin();
+        for head in [None, Some(HeadInput::AllSteps), Some(HeadInput::LastStep)] {
+            if let Some(p) = grid.profiles.get_mut("smoke") {
+                p.head = head;
+            }
+            let text = serde_json::to_string_pretty(&grid).unwrap_or_default();
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            let written = value["profiles"]["smoke"].get("head").and_then(|h| h.as_str());
+            assert_eq!(written, head.map(HeadInput::name), "{text}");
+            let back = Grid::parse(&text, Path::new("x")).ok();
+            assert_eq!(back.as_ref(), Some(&grid));
+            let sizing = back.and_then(|g| g.profiles.get("smoke").map(Profile::sizing));
+            assert_eq!(sizing.and_then(|s| s.head_input), head);
+        }
+        let bad = BUILTIN.replacen("\"all-steps\"", "\"every-step\"", 1);
+        let err = Grid::parse(&bad, Path::new("grid.json"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("grid.json") && e.contains("every-step")),
+            "{err:?}"
+        );
     }
 }

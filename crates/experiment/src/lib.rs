@@ -10,6 +10,13 @@
 //! [`ReproduceOptions::resume`] finished cells are kept, an interrupted cell continues from its
 //! last checkpoint, and a folder of another grid, profile, dataset or seed is refused. Stopped
 //! and resumed, it writes the same Table 1 as a run that never stopped.
+//! [`ReproduceOptions::only`] trains some architectures and leaves the others' cells to a later
+//! `resume`, the table marking them `missing` meanwhile.
+//!
+//! The grid's `paper` profile reads the paper's Flatten as every step of the last LSTM
+//! (`"head": "all-steps"`), the reading under which its Table 1 magnitudes come out;
+//! `paper-last-step` is the other reading (see [`emopiano_model::HeadInput`]). Table 1's
+//! heading names the reading.
 //!
 //! ```no_run
 //! use emopiano_experiment::{ReproduceOptions, reproduce};

@@ -74,6 +74,12 @@ pub struct ReproduceOptions {
     pub stop: StopSignal,
     /// Tests: stop inside a cell.
     pub interrupt_at: Option<InterruptAt>,
+    /// Train only these architectures of the grid (empty: all of them). The others' cells
+    /// enter the table when an earlier run in the folder finished them, as `missing`
+    /// otherwise: a long grid can be filled in a column at a time.
+    pub only: Vec<String>,
+    /// Train only these emotions' cells (empty: all of them), with the same rule for the others.
+    pub only_emotions: Vec<Emotion>,
 }
 
 impl Default for ReproduceOptions {
@@ -92,6 +98,8 @@ impl Default for ReproduceOptions {
             progress: Progress::Auto,
             stop: StopSignal::new(),
             interrupt_at: None,
+            only: Vec::new(),
+            only_emotions: Vec::new(),
         }
     }
 }
@@ -161,6 +169,19 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         .iter()
         .map(|a| options.registry.get(a).copied())
         .collect::<Result<Vec<_>, TrainError>>()?;
+    if let Some(unknown) = options
+        .only
+        .iter()
+        .find(|a| !grid.architectures.contains(a))
+    {
+        return Err(ExperimentError::Grid {
+            path: grid_path,
+            message: format!(
+                "--only {unknown}: the grid's architectures are {}",
+                grid.architectures.join(", ")
+            ),
+        });
+    }
     let out = options.out_dir();
 
     let tokenizer_kind = TokenizerKind::NotesChords;
@@ -259,6 +280,15 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             let dir = out.join("runs").join(format!("{arch}-{emotion}"));
             let config = cell_config(&arch, emotion, &profile, max_epochs, options.seed);
             let finished_before = finished(&dir, max_epochs);
+            let skipped = (!options.only.is_empty() && !options.only.contains(&arch))
+                || (!options.only_emotions.is_empty() && !options.only_emotions.contains(&emotion));
+            if skipped {
+                if finished_before {
+                    let summary = RunSummary::read(&dir)?;
+                    results.insert((emotion, arch), summary);
+                }
+                continue;
+            }
             let train_options = TrainOptions {
                 resume: options.resume,
                 progress: options.progress,
@@ -297,7 +327,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         }
     }
 
-    let table = write_table(&out, &grid, &emotions, &budgets, &results)?;
+    let table = write_table(&out, &grid, &profile, &emotions, &budgets, &results)?;
     if !quiet {
         print!("{table}");
     }
@@ -310,7 +340,16 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         ))
     ));
 
-    let melodies = write_melodies(&out, &emotions, &profile, options, &instrument, &say)?;
+    let trained: Vec<Emotion> = results.keys().map(|(e, _)| *e).collect();
+    let melodies = write_melodies(
+        &out,
+        &emotions,
+        &profile,
+        options,
+        &instrument,
+        &trained,
+        &say,
+    )?;
     say(format!(
         "done in {:.1} s; results in {}",
         started.elapsed().as_secs_f64(),
@@ -378,6 +417,7 @@ fn write_melodies(
     profile: &Profile,
     options: &ReproduceOptions,
     instrument: &Instrument,
+    trained: &[Emotion],
     say: &dyn Fn(String),
 ) -> Result<Vec<PathBuf>, ExperimentError> {
     let dir = out.join("melodies");
@@ -388,6 +428,10 @@ fn write_melodies(
     std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
     let mut written = Vec::new();
     for &emotion in emotions {
+        if !trained.contains(&emotion) {
+            say(format!("{emotion}: no finished cell yet, no melody"));
+            continue;
+        }
         let run = Run::best_of_with(out, emotion.name(), &options.registry)?;
         let tokens = run.generate(&GenerateOptions {
             length: profile.melody_length,

@@ -9,22 +9,27 @@ use emopiano_plot::{LinePlot, Series};
 use emopiano_trainer::RunSummary;
 
 use crate::ExperimentError;
-use crate::grid::Grid;
+use crate::grid::{Grid, Profile};
 
 /// Every trained cell's summary, by emotion and architecture name.
 pub type Results = BTreeMap<(Emotion, String), RunSummary>;
 
 /// Writes `table1.md` and `table1.csv` into `out`: per emotion and budget, the lowest training
 /// loss of each architecture within the budget's first epochs, the best of them and the paper's
-/// figure. Returns the Markdown.
+/// figure; a cell without a finished run reads `missing` (empty in the CSV). Returns the
+/// Markdown.
 pub fn write_table(
     out: &Path,
     grid: &Grid,
+    profile: &Profile,
     emotions: &[Emotion],
     budgets: &[usize],
     results: &Results,
 ) -> Result<String, ExperimentError> {
-    let mut md = String::from("# Table 1: lowest training loss per emotion\n\n");
+    let mut md = format!(
+        "# Table 1: lowest training loss per emotion\n\nHead: {}.\n\n",
+        profile.head_reading()
+    );
     let mut header = String::from("| emotion | epochs | best model | lowest loss | paper |");
     let mut rule = String::from("|---|---|---|---|---|");
     for arch in &grid.architectures {
@@ -38,21 +43,24 @@ pub fn write_table(
     );
     for &emotion in emotions {
         for (k, &epochs) in budgets.iter().enumerate() {
-            let per: Vec<(String, f64)> = grid
+            let per: Vec<Option<f64>> = grid
                 .architectures
                 .iter()
-                .filter_map(|a| {
+                .map(|a| {
                     results
                         .get(&(emotion, a.clone()))
-                        .map(|s| (a.clone(), s.lowest_loss(epochs)))
+                        .map(|s| s.lowest_loss(epochs))
                 })
                 .collect();
-            let Some((best_arch, best)) = per
+            let best = grid
+                .architectures
                 .iter()
-                .reduce(|best, x| if x.1 < best.1 { x } else { best })
-                .cloned()
-            else {
-                continue;
+                .zip(&per)
+                .filter_map(|(a, l)| l.map(|l| (a.as_str(), l)))
+                .reduce(|best, x| if x.1 < best.1 { x } else { best });
+            let (best_arch, best_md, best_csv) = match best {
+                Some((a, l)) => (a, format!("{l:.4}"), l.to_string()),
+                None => ("missing", "missing".into(), String::new()),
             };
             // The paper reports two budgets; its figures line up with ours in order.
             let paper = grid
@@ -60,17 +68,23 @@ pub fn write_table(
                 .get(emotion.name())
                 .and_then(|p| p.get(k))
                 .map_or(String::new(), |v| v.to_string());
-            let cells: Vec<String> = per.iter().map(|(_, l)| format!("{l:.4}")).collect();
+            let cell = |l: &Option<f64>, missing: &str, f: fn(f64) -> String| {
+                l.map_or(missing.to_string(), f)
+            };
+            let md_cells: Vec<String> = per
+                .iter()
+                .map(|l| cell(l, "missing", |l| format!("{l:.4}")))
+                .collect();
+            let csv_cells: Vec<String> =
+                per.iter().map(|l| cell(l, "", |l| l.to_string())).collect();
             md.push_str(&format!(
-                "| {emotion} | {epochs} | {best_arch} | {best:.4} | {paper} | {} |\n",
-                cells.join(" | ")
+                "| {emotion} | {epochs} | {best_arch} | {best_md} | {paper} | {} |\n",
+                md_cells.join(" | ")
             ));
+            let best_arch = if best.is_some() { best_arch } else { "" };
             csv.push_str(&format!(
-                "{emotion},{epochs},{best_arch},{best},{paper},{}\n",
-                per.iter()
-                    .map(|(_, l)| l.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
+                "{emotion},{epochs},{best_arch},{best_csv},{paper},{}\n",
+                csv_cells.join(",")
             ));
         }
     }
@@ -119,4 +133,57 @@ pub fn write_figures(
         }
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emopiano_trainer::{EpochMetrics, RunDir};
+
+    fn summary(losses: &[f64]) -> RunSummary {
+        RunSummary {
+            dir: RunDir("unused".into()),
+            epochs: losses
+                .iter()
+                .enumerate()
+                .map(|(i, &loss)| EpochMetrics {
+                    epoch: i + 1,
+                    loss,
+                    accuracy: 0.5,
+                })
+                .collect(),
+            seconds: vec![1.0; losses.len()],
+        }
+    }
+
+    #[test]
+    fn missing_cells_are_marked_and_the_head_is_named() {
+        let grid = Grid::builtin();
+        let profile = grid.profiles["paper"].clone();
+        let out = std::env::temp_dir().join(format!("emopiano-table-{}", std::process::id()));
+        std::fs::create_dir_all(&out).unwrap_or_default();
+        let mut results = Results::new();
+        results.insert(
+            (Emotion::Happy, "lstm1".into()),
+            summary(&[3.0, 0.5, 0.25, 0.4]),
+        );
+        let md = write_table(&out, &grid, &profile, &[Emotion::Happy], &[2, 4], &results)
+            .unwrap_or_default();
+        assert!(md.contains("Head: all-steps"), "{md}");
+        assert!(
+            md.contains("| happy | 2 | lstm1 | 0.5000 | 0.0118 | 0.5000 | missing | missing |"),
+            "{md}"
+        );
+        assert!(md.contains("| happy | 4 | lstm1 | 0.2500 |"), "{md}");
+        let csv = std::fs::read_to_string(out.join("table1.csv")).unwrap_or_default();
+        assert!(csv.contains("happy,4,lstm1,0.25,0.0007,0.25,,\n"), "{csv}");
+        // A row without any finished cell.
+        let md =
+            write_table(&out, &grid, &profile, &[Emotion::Sad], &[2], &results).unwrap_or_default();
+        assert!(
+            md.contains("| sad | 2 | missing | missing | 0.0127 | missing | missing | missing |"),
+            "{md}"
+        );
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }

@@ -107,6 +107,8 @@ pub trait Generator {
     /// one length), from a zero state: what the model's weights compute, for scoring and for
     /// comparing two sets of weights exactly.
     fn logits(&self, windows: &[Vec<usize>]) -> Result<Vec<Vec<f32>>, ModelError>;
+    /// The mode [`SequenceModel::generation_mode`] prefers for this model.
+    fn generation_mode(&self) -> GenerationMode;
     /// [`generate`] with this model.
     fn generate(
         &self,
@@ -136,6 +138,9 @@ impl<M: SequenceModel> Loaded<M> {
 impl<M: SequenceModel> Generator for Loaded<M> {
     fn vocab_size(&self) -> usize {
         self.model.vocab_size()
+    }
+    fn generation_mode(&self) -> GenerationMode {
+        self.model.generation_mode()
     }
     fn logits(&self, windows: &[Vec<usize>]) -> Result<Vec<Vec<f32>>, ModelError> {
         let vocab = self.model.vocab_size();

@@ -83,6 +83,7 @@ mod stack;
 
 use burn::module::{Module, ModuleDisplay};
 use burn::tensor::{Device, Tensor};
+use generate::GenerationMode;
 
 pub use device::{backend_name, reference_device, select_device, training_device};
 pub use lstm::{FusedLstm, LstmImpl};
@@ -121,6 +122,13 @@ pub trait SequenceModel: Module + ModuleDisplay + 'static {
 
     /// Tokens in the vocabulary (the width of the logits).
     fn vocab_size(&self) -> usize;
+
+    /// How this model generates unless told otherwise: [`GenerationMode::Stateful`], or the
+    /// sliding window for a model whose [`Self::step`] cannot run (one that reads every step of
+    /// a fixed-length window).
+    fn generation_mode(&self) -> GenerationMode {
+        GenerationMode::Stateful
+    }
 }
 
 /// The sizes a grid profile or the command line asks of an architecture; `None` keeps the
@@ -136,6 +144,9 @@ pub struct Sizing {
     /// Which LSTM implementation runs the layers (the fused one by default).
     #[serde(default)]
     pub lstm_impl: Option<LstmImpl>,
+    /// What the output head reads (the paper's "Flatten"; see [`HeadInput`]).
+    #[serde(default)]
+    pub head_input: Option<HeadInput>,
 }
 
 /// A model registered under a name, with its configuration type.

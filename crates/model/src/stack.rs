@@ -2,7 +2,7 @@
 //! LSTM layers → BatchNorm → Dropout → [Dense → ReLU → BatchNorm → Dropout] → Dense(vocab).
 
 use burn::config::Config;
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig, Lstm,
     LstmConfig, LstmState,
@@ -13,14 +13,67 @@ use burn::tensor::{Device, Tensor};
 use crate::lstm::{self, FusedWeights, LstmImpl};
 use crate::{ModelError, SequenceModel};
 
-/// What the output head reads: the paper's "Flatten" is ambiguous.
+/// What the output head reads. The paper lists a Flatten layer after the last LSTM of all three
+/// models, which has two readings:
+///
+/// - [`HeadInput::AllSteps`]: the last LSTM returns its whole sequence (`return_sequences=True`),
+///   batch norm and dropout act on every step, Flatten turns `[batch, window, hidden]` into
+///   `[batch, window·hidden]`, and LSTM3's Dense(256) block comes after the Flatten (the paper
+///   lists it after the Flatten; before it, a Dense would act on each step and hand the output
+///   layer 25,600 features instead of 256). Under this
+///   reading the paper's Table 1 magnitudes come out (a lowest training loss near 0 within 100
+///   epochs: the 51,200-wide head memorises a few hundred windows), so the grid's `paper`
+///   profile uses it. Such a model reads a fixed-length window, so it generates with the
+///   sliding window (the paper's own loop).
+/// - [`HeadInput::LastStep`]: the last LSTM returns its final hidden state only and the Flatten
+///   is a no-op; losses stay near 1–2 after 200 epochs. The type's default (it generates
+///   statefully, one step per token) and the grid's `paper-last-step` profile.
+///
+/// Parameters as Keras' `count_params()` gives them (vocabulary 47 as in the Eerola peaceful
+/// corpus, window 100; [`LstmStackConfig::keras_parameter_count`], checked against Keras by a
+/// test). Burn's [`Module::num_params`] is 4·hidden more per LSTM layer: Burn keeps a second,
+/// redundant bias per gate, as PyTorch does.
+///
+/// | model | last step | all steps |
+/// |---|---:|---:|
+/// | LSTM1 | 1,078,831 | 3,461,167 |
+/// | LSTM2 | 3,178,031 | 5,560,367 |
+/// | LSTM3 | 3,298,351 | 16,274,479 |
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
 pub enum HeadInput {
-    /// The last LSTM's final hidden state, `[batch, hidden]` (the reference Keras code returns only
-    /// the last step, so Flatten is a no-op). The default; the only mode with stateful generation.
+    /// The last LSTM's final hidden state, `[batch, hidden]`. The default; the only mode with
+    /// stateful generation.
     LastStep,
     /// Every step of the last LSTM, flattened to `[batch, window × hidden]`.
     AllSteps,
+}
+
+impl HeadInput {
+    /// Both readings, by their names in grid files and on the command line.
+    pub const ALL: [HeadInput; 2] = [HeadInput::AllSteps, HeadInput::LastStep];
+
+    /// `"all-steps"` or `"last-step"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HeadInput::AllSteps => "all-steps",
+            HeadInput::LastStep => "last-step",
+        }
+    }
+}
+
+impl std::str::FromStr for HeadInput {
+    type Err = ModelError;
+
+    fn from_str(s: &str) -> Result<Self, ModelError> {
+        Self::ALL
+            .into_iter()
+            .find(|h| h.name() == s)
+            .ok_or_else(|| {
+                ModelError::Config(format!(
+                    "unknown head {s:?}: expected \"all-steps\" or \"last-step\""
+                ))
+            })
+    }
 }
 
 /// Configuration of an [`LstmStack`]. LSTM1, LSTM2 and LSTM3 are presets
@@ -83,10 +136,33 @@ impl LstmStackConfig {
         let hidden = sizing.hidden_size.unwrap_or(self.hidden_size);
         let dense = self.dense_size.map(|d| sizing.dense_size.unwrap_or(d));
         let lstm_impl = sizing.lstm_impl.or(self.lstm_impl);
+        let head = sizing.head_input.unwrap_or(self.head_input);
         self.with_window(window)
             .with_hidden_size(hidden)
             .with_dense_size(dense)
             .with_lstm_impl(lstm_impl)
+            .with_head_input(head)
+    }
+
+    /// What Keras' `model.count_params()` reports for the same model (batch norm's moving mean
+    /// and variance included): [`Module::num_params`] less the second bias Burn keeps per LSTM
+    /// gate.
+    pub fn keras_parameter_count(&self) -> usize {
+        let h = self.hidden_size;
+        let lstm = |d_in: usize| 4 * h * (d_in + h + 1);
+        let norm = |n: usize| 4 * n;
+        let dense = |d_in: usize, d_out: usize| d_in * d_out + d_out;
+        let features = match self.head_input {
+            HeadInput::LastStep => h,
+            HeadInput::AllSteps => h * self.window,
+        };
+        let mut n = lstm(1) + (1..self.lstm_layers).map(|_| lstm(h)).sum::<usize>() + norm(h);
+        let mut width = features;
+        if let Some(units) = self.dense_size {
+            n += dense(width, units) + norm(units);
+            width = units;
+        }
+        n + dense(width, self.vocab_size)
     }
 
     /// Builds the model on `device`.
@@ -158,30 +234,78 @@ impl LstmStackConfig {
 }
 
 /// An LSTM initialised as Keras' `LSTM(units)`: kernel glorot-uniform over the whole
-/// `[d_in, 4·units]` kernel, recurrent kernel orthogonal (per gate here), biases zero except the
+/// `[d_in, 4·units]` kernel, recurrent kernel one orthogonal `[units, 4·units]` matrix (its rows
+/// orthonormal, so each gate's `[units, units]` block has singular values near ½, not 1; a
+/// per-gate orthogonal matrix makes the recurrence twice as strong and, with the all-steps
+/// head, training diverges in its first epochs where Keras' does not), biases zero except the
 /// forget gate's, which is 1 (`unit_forget_bias=True`). Burn keeps two bias vectors per gate
-/// (input and recurrent, as PyTorch does); the recurrent one stays zero, so the sum equals Keras'.
+/// (input and recurrent, as PyTorch does); the recurrent one starts at zero, so the sum equals
+/// Keras'.
 fn keras_lstm(d_in: usize, units: usize, device: &Device) -> Lstm {
     let mut lstm = LstmConfig::new(d_in, units, true).init(device);
     let kernel = Initializer::XavierUniform { gain: 1.0 };
-    let recurrent = Initializer::Orthogonal { gain: 1.0 };
-    let mut gates: Vec<(&mut burn::nn::GateController, f64)> = vec![
-        (&mut lstm.input_gate, 0.0),
-        (&mut lstm.output_gate, 0.0),
-        (&mut lstm.cell_gate, 0.0),
+    let recurrent = orthonormal_rows(units, 4 * units, device);
+    // Keras' gate order in its kernels: input, forget, cell, output.
+    let mut gates: Vec<(&mut burn::nn::GateController, usize, f64)> = vec![
+        (&mut lstm.input_gate, 0, 0.0),
+        (&mut lstm.cell_gate, 2, 0.0),
+        (&mut lstm.output_gate, 3, 0.0),
     ];
     if let Some(forget) = lstm.forget_gate.as_mut() {
-        gates.push((forget, 1.0));
+        gates.push((forget, 1, 1.0));
     }
-    for (gate, bias) in gates {
+    for (gate, k, bias) in gates {
         gate.input_transform.weight =
             kernel.init_with([d_in, units], Some(d_in), Some(4 * units), device);
-        gate.hidden_transform.weight = recurrent.init([units, units], device);
+        let block = recurrent
+            .clone()
+            .slice([0..units, k * units..(k + 1) * units]);
+        gate.hidden_transform.weight = Param::from_tensor(block);
         gate.input_transform.bias =
             Some(Initializer::Constant { value: bias }.init([units], device));
         gate.hidden_transform.bias = Some(Initializer::Zeros.init([units], device));
     }
     lstm
+}
+
+/// A random `[rows, cols]` matrix with orthonormal rows (`rows ≤ cols`), distributed as Keras'
+/// and PyTorch's `orthogonal` initialisers draw it: Gaussian draws from the device's generator
+/// (so the seed decides them), orthonormalised by Gram-Schmidt in f64, which yields the QR
+/// factor with a positive diagonal, as their sign correction does. On the host: Burn's
+/// tensor-op QR takes over a minute on a `[2048, 512]` matrix, this about a second.
+fn orthonormal_rows(rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    let draws = Tensor::<2>::random(
+        [rows, cols],
+        burn::tensor::Distribution::Normal(0.0, 1.0),
+        device,
+    );
+    let draws: Vec<f64> = draws
+        .into_data()
+        .convert::<f64>()
+        .try_into_vec::<f64>()
+        .unwrap_or_default();
+    let mut q: Vec<Vec<f64>> = draws.chunks(cols).map(<[f64]>::to_vec).collect();
+    for j in 0..q.len() {
+        let (done, rest) = q.split_at_mut(j);
+        let v = &mut rest[0];
+        // Twice: one pass of modified Gram-Schmidt leaves errors of the order of the condition
+        // number times the rounding error; a second makes the rows orthonormal to rounding.
+        for _ in 0..2 {
+            for u in done.iter() {
+                let r: f64 = u.iter().zip(v.iter()).map(|(a, b)| a * b).sum();
+                v.iter_mut().zip(u).for_each(|(x, a)| *x -= r * a);
+            }
+        }
+        let norm = v
+            .iter()
+            .map(|x| x * x)
+            .sum::<f64>()
+            .sqrt()
+            .max(f64::MIN_POSITIVE);
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+    let values: Vec<f32> = q.into_iter().flatten().map(|x| x as f32).collect();
+    Tensor::from_data(burn::tensor::TensorData::new(values, [rows, cols]), device)
 }
 
 /// Dense → ReLU → BatchNorm → Dropout (LSTM3's extra block).
@@ -258,10 +382,10 @@ impl SequenceModel for LstmStack {
             (seq, state) = self.layer(lstm, seq, None);
         }
         if self.all_steps {
-            // Batch norm per feature over batch and time (Keras' BatchNormalization on a sequence),
-            // then flatten: [b, t, h] → [b, h, t] → norm → [b, t, h] → [b, t·h].
+            // Batch norm per feature over batch and time (Keras' BatchNormalization on a sequence
+            // normalises its last axis), then flatten: [b, t, h] → [b·t, h] → norm → [b, t·h].
             let [b, t, h] = seq.dims();
-            let normed = self.norm.forward(seq.swap_dims(1, 2)).swap_dims(1, 2);
+            let normed = self.norm.forward(seq.reshape([b * t, h]));
             let x = self.dropout.forward(normed).reshape([b, t * h]);
             let x = match &self.dense {
                 Some(dense) => dense.forward(x),
@@ -279,7 +403,8 @@ impl SequenceModel for LstmStack {
     ) -> Result<(Tensor<2>, StackState), ModelError> {
         if self.all_steps {
             return Err(ModelError::Unsupported(
-                "stateful generation needs head_input = LastStep; use the sliding-window mode"
+                "this model reads every step of its window (head_input = AllSteps): it generates \
+                 with the sliding window, not statefully"
                     .into(),
             ));
         }
@@ -332,6 +457,14 @@ impl SequenceModel for LstmStack {
     fn vocab_size(&self) -> usize {
         self.vocab_size
     }
+
+    fn generation_mode(&self) -> crate::generate::GenerationMode {
+        if self.all_steps {
+            crate::generate::GenerationMode::SlidingWindow
+        } else {
+            crate::generate::GenerationMode::Stateful
+        }
+    }
 }
 
 #[cfg(test)]
@@ -379,13 +512,20 @@ mod tests {
                     .iter()
                     .all(|w| w.abs() <= limit)
             );
-            // Orthogonal recurrent weights: WᵀW = I.
-            let w = gate.hidden_transform.weight.val();
-            let wtw = values(w.clone().transpose().matmul(w));
-            for (i, x) in wtw.iter().enumerate() {
-                let expected = if i / units == i % units { 1.0 } else { 0.0 };
-                assert!((x - expected).abs() < 1e-4, "{wtw:?}");
-            }
+        }
+        // One orthogonal [units, 4·units] recurrent kernel in Keras' gate order (i, f, c, o):
+        // K·Kᵀ = I.
+        let k = Tensor::cat(
+            [&lstm.input_gate, forget, &lstm.cell_gate, &lstm.output_gate]
+                .iter()
+                .map(|g| g.hidden_transform.weight.val())
+                .collect(),
+            1,
+        );
+        let kkt = values(k.clone().matmul(k.transpose()));
+        for (i, x) in kkt.iter().enumerate() {
+            let expected = if i / units == i % units { 1.0 } else { 0.0 };
+            assert!((x - expected).abs() < 1e-4, "{kkt:?}");
         }
     }
 

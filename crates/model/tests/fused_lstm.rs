@@ -1,12 +1,13 @@
 //! The fused LSTM computes `burn::nn::Lstm`'s function and gradients: outputs, final states and
 //! the gradients of the input, the initial state and every parameter agree within 1e-4 on random
-//! inputs, for one and two stacked layers, with and without a carried state.
+//! inputs, for one and two stacked layers, with and without a carried state, on every kernel path
+//! the processor supports.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed setup step should abort the test
 
 use burn::nn::{Lstm, LstmConfig, LstmState};
 use burn::tensor::{Device, Distribution, Tensor};
-use emopiano_model::lstm;
+use emopiano_model::lstm::{self, KernelPath, force_kernel_path};
 
 const TOL: f32 = 1e-4;
 
@@ -142,7 +143,16 @@ fn run(
 }
 
 fn check(device: &Device, layers: usize, carried: bool) {
-    let (b, t, d, h) = (3, 7, 5, 6);
+    check_sized(device, layers, carried, (3, 7, 5, 6));
+}
+
+/// `(batch, steps, input, hidden)`.
+fn check_sized(
+    device: &Device,
+    layers: usize,
+    carried: bool,
+    (b, t, d, h): (usize, usize, usize, usize),
+) {
     let stack: Vec<Lstm> = (0..layers)
         .map(|i| layer(if i == 0 { d } else { h }, h, device))
         .collect();
@@ -163,7 +173,10 @@ fn check(device: &Device, layers: usize, carried: bool) {
     let state = carried.then_some(state.as_slice());
     let stock = run(&stack, false, &x, state, &weights);
     let fused = run(&stack, true, &x, state, &weights);
-    let case = format!("{layers} layer(s), carried state: {carried}");
+    let case = format!(
+        "{layers} layer(s), carried state: {carried}, hidden {h}, kernels {}",
+        KernelPath::active().name()
+    );
     assert_close(&format!("{case}: sequence"), fused.seq, stock.seq);
     for (i, (f, s)) in fused.states.into_iter().zip(stock.states).enumerate() {
         assert_close(
@@ -236,4 +249,29 @@ fn inference_device_gives_the_same_sequence() {
     assert_close("sequence", fused, stock);
     assert_close("hidden", f.hidden, s.hidden);
     assert_close("cell", f.cell, s.cell);
+}
+
+/// Every element-wise kernel path this processor can run (AVX-512, AVX2, portable) gives the
+/// stock layer's values and gradients. 37 units: full 16- and 8-lane bodies and remainders.
+#[test]
+fn every_supported_kernel_path_matches_stock_lstm() {
+    let paths = KernelPath::supported();
+    eprintln!(
+        "kernel paths on this processor: {:?} (gemm: {})",
+        paths.iter().map(|p| p.name()).collect::<Vec<_>>(),
+        KernelPath::gemm_kernels()
+    );
+    assert!(paths.contains(&KernelPath::Portable));
+    for &path in &paths {
+        force_kernel_path(Some(path)).unwrap();
+        assert_eq!(KernelPath::active(), path);
+        for device in devices() {
+            check_sized(&device, 2, true, (3, 7, 5, 37));
+        }
+    }
+    force_kernel_path(None).unwrap();
+    assert_eq!(KernelPath::active(), paths[0]);
+    for path in KernelPath::ALL.into_iter().filter(|p| !paths.contains(p)) {
+        assert!(force_kernel_path(Some(path)).is_err(), "{path:?}");
+    }
 }

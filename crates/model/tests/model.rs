@@ -78,19 +78,34 @@ fn sizing_reaches_every_preset() {
         hidden_size: Some(16),
         dense_size: Some(8),
         lstm_impl: Some(LstmImpl::Stock),
+        head_input: Some(HeadInput::AllSteps),
     };
-    let p = |a: &LstmStackConfig| (a.hidden_size, a.dense_size, a.window, a.lstm_impl);
-    let stock = Some(LstmImpl::Stock);
-    assert_eq!(p(&Lstm1::config(VOCAB, 10, &sizing)), (16, None, 10, stock));
-    assert_eq!(p(&Lstm2::config(VOCAB, 10, &sizing)), (16, None, 10, stock));
+    let p = |a: &LstmStackConfig| {
+        (
+            a.hidden_size,
+            a.dense_size,
+            a.window,
+            a.lstm_impl,
+            a.head_input,
+        )
+    };
+    let (stock, all) = (Some(LstmImpl::Stock), HeadInput::AllSteps);
+    assert_eq!(
+        p(&Lstm1::config(VOCAB, 10, &sizing)),
+        (16, None, 10, stock, all)
+    );
+    assert_eq!(
+        p(&Lstm2::config(VOCAB, 10, &sizing)),
+        (16, None, 10, stock, all)
+    );
     assert_eq!(
         p(&Lstm3::config(VOCAB, 10, &sizing)),
-        (16, Some(8), 10, stock)
+        (16, Some(8), 10, stock, all)
     );
-    // Nothing asked: the paper's sizes.
+    // Nothing asked: the paper's sizes and the type's default head.
     assert_eq!(
         p(&Lstm3::config(VOCAB, 100, &Sizing::default())),
-        (512, Some(256), 100, None)
+        (512, Some(256), 100, None, HeadInput::LastStep)
     );
 }
 
@@ -232,4 +247,57 @@ fn generation_is_seeded_and_both_modes_agree_on_the_first_token() {
         )
         .is_err()
     );
+}
+
+/// Keras' `count_params()` of every model under both readings of the paper's Flatten, computed
+/// by Keras itself (`cargo xtask golden --keras`).
+#[test]
+fn parameter_counts_match_keras_under_both_readings() {
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("golden/keras_parameter_counts.json")).unwrap();
+    let rows = golden["models"].as_array().unwrap();
+    assert_eq!(rows.len(), 12, "3 models × 2 readings × 2 sizes");
+    let device = select_device();
+    for row in rows {
+        let n = |key: &str| row[key].as_u64().unwrap() as usize;
+        let head: HeadInput = row["head"].as_str().unwrap().parse().unwrap();
+        let sizing = Sizing {
+            hidden_size: Some(n("hidden")),
+            dense_size: Some(n("dense")),
+            head_input: Some(head),
+            ..Sizing::default()
+        };
+        let (vocab, window) = (n("vocab"), n("window"));
+        let config = match row["model"].as_str().unwrap() {
+            "lstm1" => Lstm1::config(vocab, window, &sizing),
+            "lstm2" => Lstm2::config(vocab, window, &sizing),
+            "lstm3" => Lstm3::config(vocab, window, &sizing),
+            other => panic!("unknown model {other}"),
+        };
+        assert_eq!(config.keras_parameter_count(), n("params"), "{row}");
+        // Burn's own module: the second bias Burn keeps per LSTM gate on top of Keras' count.
+        let model = config.init(&device).unwrap();
+        let extra = 4 * n("hidden") * config.lstm_layers;
+        assert_eq!(model.num_params(), n("params") + extra, "{row}");
+    }
+}
+
+#[test]
+fn head_names_parse_and_an_all_steps_model_generates_with_the_sliding_window() {
+    for head in HeadInput::ALL {
+        assert_eq!(head.name().parse::<HeadInput>().unwrap(), head);
+    }
+    let err = "flatten".parse::<HeadInput>().unwrap_err().to_string();
+    assert!(
+        err.contains("flatten") && err.contains("all-steps"),
+        "{err}"
+    );
+    let device = select_device();
+    let all = small(LstmStackConfig::lstm1(VOCAB).with_head_input(HeadInput::AllSteps))
+        .init(&device)
+        .unwrap();
+    assert_eq!(all.generation_mode(), GenerationMode::SlidingWindow);
+    assert!(all.step(Tensor::zeros([1, 1], &device), None).is_err());
+    let last = small(LstmStackConfig::lstm1(VOCAB)).init(&device).unwrap();
+    assert_eq!(last.generation_mode(), GenerationMode::Stateful);
 }

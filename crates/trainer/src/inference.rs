@@ -42,8 +42,10 @@ pub struct GenerateOptions {
     pub sampling: Sampling,
     /// Seeds the primer's choice and the sampler: same seed, same melody.
     pub seed: u64,
-    /// Stateful (one step per token) or the paper's sliding window.
-    pub mode: GenerationMode,
+    /// Stateful (one step per token) or the paper's sliding window; `None`: the model's own
+    /// ([`Generator::generation_mode`]: the sliding window for an all-steps head, stateful
+    /// otherwise).
+    pub mode: Option<GenerationMode>,
     /// Which weights.
     pub weights: Weights,
     /// What the melody continues.
@@ -56,7 +58,7 @@ impl Default for GenerateOptions {
             length: 500,
             sampling: Sampling::Argmax,
             seed: 0,
-            mode: GenerationMode::Stateful,
+            mode: None,
             weights: Weights::Best,
             primer: Primer::Training,
         }
@@ -267,7 +269,8 @@ impl Run {
         let model = self.model(options.weights)?;
         let primer = self.primer(&options.primer, options.seed)?;
         let mut sampler = Sampler::new(options.sampling, options.seed);
-        let indices = model.generate(&primer, options.length, options.mode, &mut sampler)?;
+        let mode = options.mode.unwrap_or_else(|| model.generation_mode());
+        let indices = model.generate(&primer, options.length, mode, &mut sampler)?;
         Ok(self.vocab.decode(&indices)?)
     }
 }

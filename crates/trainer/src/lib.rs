@@ -1,7 +1,8 @@
 //! # emopiano-trainer
 //!
 //! Trains any [`emopiano_model::Architecture`] on the windows of one corpus with burn-train's
-//! learner: RMSprop with Keras' settings (lr 0.001, rho 0.9, epsilon 1e-7, no momentum),
+//! learner: RMSprop as Keras 3 computes it ([`optim`]: lr 0.001, rho 0.9, epsilon 1e-7 under the
+//! square root, no momentum),
 //! categorical cross-entropy, loss and accuracy per epoch, the TUI dashboard on a terminal and a
 //! line per epoch elsewhere, a seed that makes a run repeatable, checkpoints of the best training
 //! loss (what the paper's Table 1 reports) and of the last epoch, Ctrl-C that stops after a
@@ -17,6 +18,7 @@
 mod checkpoint;
 pub mod data;
 pub mod inference;
+pub mod optim;
 pub mod registry;
 mod renderer;
 pub mod run;
@@ -24,6 +26,7 @@ pub mod step;
 mod stop;
 
 pub use inference::{GenerateOptions, Primer, Run, Weights};
+pub use optim::RmsPropUpdate;
 pub use registry::{Entry, Registry, StepShape};
 pub use run::{
     EpochMetrics, Progress, RunDir, RunSummary, TrainConfig, TrainError, TrainOptions, load_model,

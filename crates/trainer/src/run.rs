@@ -16,6 +16,7 @@ use emopiano_tokenizer::{TokenizerError, Vocabulary, make_windows};
 
 use crate::checkpoint::{KeepBestAndLast, LOSS};
 use crate::data::{EpochLoader, WindowBatch, WindowBatcher, WindowDataset};
+use crate::optim::{KerasRmsPropConfig, RmsPropUpdate};
 use crate::renderer::Timed;
 use crate::step::Trainable;
 use crate::stop::StopSignal;
@@ -99,6 +100,11 @@ pub struct TrainConfig {
     /// RMSprop epsilon (Keras: 1e-7).
     #[config(default = 1e-7)]
     pub epsilon: f64,
+    /// Where epsilon enters RMSprop's update: Keras' (under the square root, the default) or
+    /// Burn's. Run folders written before this field existed were trained with Burn's; they load
+    /// as Keras' (a resume of one continues with Keras' update).
+    #[config(default = "RmsPropUpdate::Keras")]
+    pub optimizer: RmsPropUpdate,
     /// Seeds weights, shuffling and dropout.
     #[config(default = 42)]
     pub seed: u64,
@@ -352,11 +358,17 @@ pub fn train<A: Architecture>(
         .batch_size(config.batch_size)
         .build(WindowDataset::subset(windows, monitor));
 
-    let optimizer = RmsPropConfig::new()
-        .with_alpha(config.rho as f32)
-        .with_momentum(0.0)
-        .with_epsilon(config.epsilon as f32)
-        .init();
+    let optimizer = match config.optimizer {
+        RmsPropUpdate::Keras => KerasRmsPropConfig::new()
+            .with_rho(config.rho as f32)
+            .with_epsilon(config.epsilon as f32)
+            .init(),
+        RmsPropUpdate::Burn => RmsPropConfig::new()
+            .with_alpha(config.rho as f32)
+            .with_momentum(0.0)
+            .with_epsilon(config.epsilon as f32)
+            .init(),
+    };
     let learner = Learner::new(model, optimizer, config.learning_rate);
     let previous_best = start_epoch.and_then(|last| {
         (1..=last)

@@ -144,3 +144,33 @@ fn a_model_sized_for_another_vocabulary_is_refused() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_all_steps_head_round_trips_through_the_run_folder_and_generates_with_the_sliding_window() {
+    use emopiano_model::HeadInput;
+    use emopiano_model::generate::GenerationMode;
+    use emopiano_trainer::{GenerateOptions, Run, Weights};
+    let dir = scratch("head");
+    let all_steps = tiny().with_head_input(HeadInput::AllSteps);
+    train::<Lstm1>(&dir, &corpus(), &config(2), &all_steps, &quiet()).unwrap();
+    let text = std::fs::read_to_string(RunDir(dir.clone()).model_config()).unwrap();
+    let saved: LstmStackConfig = serde_json::from_str(&text).unwrap();
+    assert_eq!(saved.head_input, HeadInput::AllSteps);
+    let run = Run::open(&dir).unwrap();
+    let model = run.model(Weights::Best).unwrap();
+    assert_eq!(model.generation_mode(), GenerationMode::SlidingWindow);
+    let options = GenerateOptions {
+        length: 5,
+        ..GenerateOptions::default()
+    };
+    assert_eq!(run.generate(&options).unwrap().len(), 5);
+    // Asked for explicitly, the stateful mode is refused with the reason.
+    let err = run
+        .generate(&GenerateOptions {
+            mode: Some(GenerationMode::Stateful),
+            ..options
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("sliding window"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -7,6 +7,8 @@
 //! `w_x [d, 4h]`, `w_h [h, 4h]`, `bias [4h]`, states `[b, h]`. Gates are ordered
 //! input, forget, output, cell (`burn::nn::Lstm`'s field order).
 
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use gemm::{Parallelism, gemm};
 use rayon::prelude::*;
 
@@ -317,7 +319,111 @@ fn cell_row(g: &mut [f32], c: &mut [f32], cel: &mut [f32], ctanh: &mut [f32], hi
     }
 }
 
-/// [`cell_row`] compiled for AVX2 + FMA (8 lanes) when the CPU has them.
+/// The instruction set of the element-wise rows, chosen at run time for the processor (the
+/// matrix products are the `gemm` crate's, which makes the same choice itself: AVX-512F, FMA or
+/// scalar kernels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelPath {
+    /// AVX-512F (16 lanes), with AVX2 and FMA.
+    Avx512,
+    /// AVX2 and FMA (8 lanes).
+    Avx2,
+    /// Whatever the compilation target allows (SSE2 on x86-64, NEON on aarch64).
+    Portable,
+}
+
+/// 0: no override; otherwise 1 + the path's index in [`KernelPath::ALL`].
+static FORCED: AtomicU8 = AtomicU8::new(0);
+
+impl KernelPath {
+    /// Fastest first.
+    pub const ALL: [KernelPath; 3] = [KernelPath::Avx512, KernelPath::Avx2, KernelPath::Portable];
+
+    /// `"avx512"`, `"avx2"` or `"portable"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelPath::Avx512 => "avx512",
+            KernelPath::Avx2 => "avx2",
+            KernelPath::Portable => "portable",
+        }
+    }
+
+    /// Whether this processor can run the path.
+    pub fn is_supported(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            match self {
+                KernelPath::Avx512 => has!("avx512f") && has!("avx2") && has!("fma"),
+                KernelPath::Avx2 => has!("avx2") && has!("fma"),
+                KernelPath::Portable => true,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == KernelPath::Portable
+        }
+    }
+
+    /// The paths this processor can run, fastest first.
+    pub fn supported() -> Vec<KernelPath> {
+        Self::ALL.into_iter().filter(|p| p.is_supported()).collect()
+    }
+
+    /// The path the kernels take: the one [`force_kernel_path`] set, else the fastest supported.
+    pub fn active() -> KernelPath {
+        match FORCED.load(Ordering::Relaxed) {
+            0 => Self::supported()
+                .first()
+                .copied()
+                .unwrap_or(KernelPath::Portable),
+            n => Self::ALL[usize::from(n - 1).min(2)],
+        }
+    }
+
+    /// The `gemm` crate's own choice of matrix kernels on this processor (it is built with its
+    /// `x86-v4` feature, so AVX-512F where present).
+    pub fn gemm_kernels() -> &'static str {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx512f") {
+                "avx512f"
+            } else if has!("fma") {
+                "fma"
+            } else {
+                "scalar"
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            "neon"
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        {
+            "scalar"
+        }
+    }
+}
+
+/// Makes the element-wise kernels take `path` (`None`: the fastest this processor supports), for
+/// tests and benchmarks that compare paths. Process-wide. Refuses a path the processor lacks.
+pub fn force_kernel_path(path: Option<KernelPath>) -> Result<(), crate::ModelError> {
+    let code = match path {
+        None => 0,
+        Some(p) if !p.is_supported() => {
+            return Err(crate::ModelError::Unsupported(format!(
+                "this processor cannot run the {} kernels",
+                p.name()
+            )));
+        }
+        Some(p) => 1 + KernelPath::ALL.iter().position(|&q| q == p).unwrap_or(2) as u8,
+    };
+    FORCED.store(code, Ordering::Relaxed);
+    Ok(())
+}
+
+/// [`cell_row`] compiled for AVX2 + FMA (8 lanes).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn cell_row_avx2(
@@ -330,19 +436,21 @@ fn cell_row_avx2(
     cell_row(g, c, cel, ctanh, hid)
 }
 
-fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+/// [`cell_row`] compiled for AVX-512F (16 lanes).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn cell_row_avx512(
+    g: &mut [f32],
+    c: &mut [f32],
+    cel: &mut [f32],
+    ctanh: &mut [f32],
+    hid: &mut [f32],
+) {
+    cell_row(g, c, cel, ctanh, hid)
 }
 
 fn cell_row_dispatch(
-    avx2: bool,
+    path: KernelPath,
     g: &mut [f32],
     c: &mut [f32],
     cel: &mut [f32],
@@ -350,11 +458,14 @@ fn cell_row_dispatch(
     hid: &mut [f32],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if avx2 {
-        // SAFETY: only called after `has_avx2()` confirmed the CPU features.
-        return unsafe { cell_row_avx2(g, c, cel, ctanh, hid) };
+    match path {
+        // SAFETY: `KernelPath::active()` only yields a path the CPU supports.
+        KernelPath::Avx512 => return unsafe { cell_row_avx512(g, c, cel, ctanh, hid) },
+        // SAFETY: as above.
+        KernelPath::Avx2 => return unsafe { cell_row_avx2(g, c, cel, ctanh, hid) },
+        KernelPath::Portable => {}
     }
-    let _ = avx2;
+    let _ = path;
     cell_row(g, c, cel, ctanh, hid)
 }
 
@@ -403,9 +514,24 @@ fn backward_row_avx2(
     backward_row(dg, g, tc, c_prev, dh_out, dh, dc)
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn backward_row_avx512(
+    dg: &mut [f32],
+    g: &[f32],
+    tc: &[f32],
+    c_prev: &[f32],
+    dh_out: &[f32],
+    dh: &[f32],
+    dc: &mut [f32],
+) {
+    backward_row(dg, g, tc, c_prev, dh_out, dh, dc)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn backward_row_dispatch(
-    avx2: bool,
+    path: KernelPath,
     dg: &mut [f32],
     g: &[f32],
     tc: &[f32],
@@ -415,11 +541,16 @@ fn backward_row_dispatch(
     dc: &mut [f32],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if avx2 {
-        // SAFETY: only called after `has_avx2()` confirmed the CPU features.
-        return unsafe { backward_row_avx2(dg, g, tc, c_prev, dh_out, dh, dc) };
+    match path {
+        // SAFETY: `KernelPath::active()` only yields a path the CPU supports.
+        KernelPath::Avx512 => {
+            return unsafe { backward_row_avx512(dg, g, tc, c_prev, dh_out, dh, dc) };
+        }
+        // SAFETY: as above.
+        KernelPath::Avx2 => return unsafe { backward_row_avx2(dg, g, tc, c_prev, dh_out, dh, dc) },
+        KernelPath::Portable => {}
     }
-    let _ = avx2;
+    let _ = path;
     backward_row(dg, g, tc, c_prev, dh_out, dh, dc)
 }
 
@@ -472,7 +603,7 @@ pub fn forward(d: Dims, i: Inputs) -> (Output, Trace) {
     let mut cells_tanh = Buffer::uninit(b * t * h);
     let mut c = i.c0.to_vec();
     let rows_per_task = rows_per_task(b, g4);
-    let avx2 = has_avx2();
+    let path = KernelPath::active();
     for step in 0..t {
         // gates[:, step] += h_{step-1} · w_h, reading h_{step-1} where it is stored.
         let h_prev = if step == 0 {
@@ -507,7 +638,7 @@ pub fn forward(d: Dims, i: Inputs) -> (Output, Trace) {
             .for_each(|((((g, hid), cel), ctanh), c)| {
                 let span = step * h..(step + 1) * h;
                 cell_row_dispatch(
-                    avx2,
+                    path,
                     &mut g[step * g4..(step + 1) * g4],
                     c,
                     &mut cel[span.clone()],
@@ -584,7 +715,7 @@ pub fn backward(
     // `t` products below (measured 105 vs 150 GFLOP/s at the paper's sizes).
     let w_h_t = transpose(i.w_h, h, g4);
     let rows_per_task = rows_per_task(b, g4);
-    let avx2 = has_avx2();
+    let path = KernelPath::active();
     for step in (0..t).rev() {
         d_gates
             .par_chunks_exact_mut(t * g4)
@@ -600,7 +731,7 @@ pub fn backward(
                     &trace.cells[at - h..at]
                 };
                 backward_row_dispatch(
-                    avx2,
+                    path,
                     &mut dg[step * g4..(step + 1) * g4],
                     &trace.gates[r * t * g4 + step * g4..][..g4],
                     &trace.cells_tanh[at..at + h],

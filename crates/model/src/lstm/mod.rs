@@ -43,6 +43,7 @@ use burn::tensor::{Device, Tensor, TensorData, s};
 
 pub use args::LstmArgs;
 pub use extension::{FusedLstmBackend, LstmKernels, fused_lstm};
+pub use kernel::{KernelPath, force_kernel_path};
 
 /// Which implementation runs an LSTM layer. Both compute the same function with the same
 /// parameters; only speed differs.

@@ -1,0 +1,246 @@
+//! `cargo xtask bench keras-parity`: one grid cell trained in Keras/TensorFlow (the paper's
+//! framework) and in emopiano on the identical token stream, under both readings of the paper's
+//! Flatten, with the two training-loss curves side by side.
+//!
+//! Initialisation and dropout masks differ between frameworks, so the check is on regimes: at
+//! every printed epoch the two losses are within a factor of 3 of each other where Keras' is
+//! above 0.01, and both are below 0.01 where Keras' is.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use emopiano_corpus::{DatasetKind, Emotion, LoadOptions, load};
+use emopiano_experiment::tokens_per_emotion;
+use emopiano_model::{HeadInput, Sizing};
+use emopiano_tokenizer::{TokenizerKind, Vocabulary};
+use emopiano_trainer::{Progress, Registry, TrainConfig, TrainOptions};
+use serde_json::json;
+
+use crate::golden::keras_json;
+
+/// What to compare.
+pub struct Args {
+    pub dataset: DatasetKind,
+    pub path: Option<PathBuf>,
+    pub emotion: Emotion,
+    pub model: String,
+    pub epochs: usize,
+    pub heads: Vec<HeadInput>,
+    pub seed: u64,
+    pub threads: usize,
+    pub out: PathBuf,
+    pub reuse: Option<PathBuf>,
+}
+
+/// The run folder of `head`: the cell of the experiment `reuse` when that experiment trained
+/// this head (a finished run there is read, not retrained; other settings are refused by the
+/// trainer's resume check), else one of the bench's own.
+fn run_dir(args: &Args, head: HeadInput) -> PathBuf {
+    if let Some(experiment) = &args.reuse {
+        let manifest =
+            emopiano_experiment::manifest::Manifest::read(&experiment.join("experiment.json"));
+        let trained = manifest.ok().flatten().and_then(|m| {
+            m.grid["settings"]["head"]
+                .as_str()
+                .and_then(|h| h.parse::<HeadInput>().ok())
+        });
+        if trained == Some(head) {
+            return experiment
+                .join("runs")
+                .join(format!("{}-{}", args.model, args.emotion));
+        }
+    }
+    args.out.join(format!("emopiano-{}", head.name()))
+}
+
+/// Keras' run of `head` on the windows `text` (written to `data`): kept beside them, keyed by
+/// the windows' digest, the model and the epochs, so that a rerun reads it instead of training
+/// Keras again.
+fn keras_run(
+    root: &Path,
+    args: &Args,
+    data: &Path,
+    text: &str,
+    head: HeadInput,
+) -> Result<serde_json::Value> {
+    use md5::{Digest, Md5};
+    let digest = format!("{:x}", Md5::digest(text.as_bytes()));
+    let cache = args.out.join(format!(
+        "keras-{}-{}-{}.json",
+        args.model,
+        head.name(),
+        args.epochs
+    ));
+    if let Ok(saved) = std::fs::read_to_string(&cache)
+        .map_err(anyhow::Error::from)
+        .and_then(|t| Ok(serde_json::from_str::<serde_json::Value>(&t)?))
+        && saved["windows_md5"] == digest.as_str()
+    {
+        println!(
+            "Keras {}: {} (from an earlier run)",
+            head.name(),
+            cache.display()
+        );
+        return Ok(saved);
+    }
+    let mut keras = keras_json(
+        root,
+        &[
+            "train".into(),
+            data.display().to_string(),
+            args.model.clone(),
+            head.name().into(),
+            args.epochs.to_string(),
+            args.threads.to_string(),
+        ],
+    )?;
+    keras["windows_md5"] = digest.into();
+    emopiano_common::fs::write_atomically(&cache, keras.to_string().as_bytes())
+        .with_context(|| format!("writing {}", cache.display()))?;
+    Ok(keras)
+}
+
+/// The epochs the table prints (those within the budget).
+const PRINTED: [usize; 8] = [1, 2, 5, 10, 20, 50, 100, 200];
+
+pub fn run(root: &Path, args: &Args) -> Result<()> {
+    let corpus = load(args.dataset, args.path.as_deref(), &LoadOptions::default())
+        .with_context(|| format!("loading the {} dataset", args.dataset))?;
+    let mut tokens = tokens_per_emotion(
+        &corpus,
+        &[args.emotion],
+        TokenizerKind::NotesChords,
+        &|line| eprintln!("{line}"),
+    )?;
+    let tokens = tokens.remove(&args.emotion).unwrap_or_default();
+    let registry = Registry::builtin();
+    let entry = registry.get(&args.model)?;
+    let config = TrainConfig::new(entry.name().to_string())
+        .with_epochs(args.epochs)
+        .with_seed(args.seed)
+        .with_label(format!("{}-{}", args.model, args.emotion));
+    let window = config.window;
+    // The windows exactly as the trainer makes them: its vocabulary, its encoding.
+    let vocab = Vocabulary::from_tokens(&tokens);
+    let indices = vocab.encode(&tokens)?;
+    if indices.len() <= window {
+        bail!(
+            "{} {} gives {} tokens, fewer than one window of {window}",
+            args.dataset,
+            args.emotion,
+            indices.len()
+        );
+    }
+    let windows: Vec<&[usize]> = (0..indices.len() - window)
+        .map(|i| &indices[i..i + window])
+        .collect();
+    let targets: Vec<usize> = (window..indices.len()).map(|i| indices[i]).collect();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let data = args.out.join("windows.json");
+    let (hidden, dense) = (512, 256);
+    let text = json!({
+        "vocab": vocab.len(), "windows": windows, "targets": targets,
+        "hidden": hidden, "dense": dense, "batch": config.batch_size, "seed": args.seed,
+    })
+    .to_string();
+    emopiano_common::fs::write_atomically(&data, text.as_bytes())
+        .with_context(|| format!("writing {}", data.display()))?;
+    println!(
+        "keras-parity: {} on {} {} ({} tokens, vocabulary {}, {} windows), {} epochs, seed {}",
+        args.model,
+        args.dataset,
+        args.emotion,
+        tokens.len(),
+        vocab.len(),
+        targets.len(),
+        args.epochs,
+        args.seed
+    );
+
+    let mut report = serde_json::Map::new();
+    let mut verdicts = Vec::new();
+    for &head in &args.heads {
+        let keras = keras_run(root, args, &data, &text, head)?;
+        let keras_losses: Vec<f64> = keras["losses"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+            .unwrap_or_default();
+        let dir = run_dir(args, head);
+        println!("emopiano {}: {}", head.name(), dir.display());
+        let sizing = Sizing {
+            hidden_size: Some(hidden),
+            dense_size: Some(dense),
+            head_input: Some(head),
+            ..Sizing::default()
+        };
+        // Resumed: a finished run of the same settings is read as it is, another is refused.
+        let options = TrainOptions {
+            progress: Progress::Quiet,
+            resume: true,
+            ..TrainOptions::default()
+        };
+        let summary = entry.train(&dir, &tokens, &config, &sizing, &options)?;
+        // Training time from the run's timing.csv (a reused run took it when it was trained).
+        let burn_seconds: f64 = summary.seconds.iter().sum();
+        let burn_losses: Vec<f64> = summary.epochs.iter().map(|m| m.loss).collect();
+
+        println!(
+            "\n{}: Keras {:.0} s ({}), emopiano {burn_seconds:.0} s",
+            head.name(),
+            keras["seconds"].as_f64().unwrap_or(f64::NAN),
+            keras["version"].as_str().unwrap_or("?")
+        );
+        println!("| epoch | Keras | emopiano | ratio |\n|---:|---:|---:|---:|");
+        let mut agree = true;
+        for &epoch in PRINTED.iter().filter(|&&e| e <= args.epochs) {
+            let (Some(&k), Some(&b)) = (keras_losses.get(epoch - 1), burn_losses.get(epoch - 1))
+            else {
+                continue;
+            };
+            let ok = if k > 0.01 {
+                b / k <= 3.0 && k / b <= 3.0
+            } else {
+                b < 0.01
+            };
+            agree &= ok;
+            println!(
+                "| {epoch} | {k:.6} | {b:.6} | {:.2}{} |",
+                b / k,
+                if ok { "" } else { " ✗" }
+            );
+        }
+        let lowest =
+            |losses: &[f64], n: usize| losses.iter().take(n).copied().fold(f64::INFINITY, f64::min);
+        for budget in [100, 200].into_iter().filter(|&b| b <= args.epochs) {
+            println!(
+                "lowest loss within {budget} epochs: Keras {:.6}, emopiano {:.6}",
+                lowest(&keras_losses, budget),
+                lowest(&burn_losses, budget)
+            );
+        }
+        verdicts.push(format!(
+            "{}: {}",
+            head.name(),
+            if agree {
+                "same regime at every printed epoch"
+            } else {
+                "DIFFERENT regime at the epochs marked ✗"
+            }
+        ));
+        report.insert(
+            head.name().to_string(),
+            json!({ "keras": keras, "emopiano": { "losses": burn_losses, "seconds": burn_seconds }, "agree": agree }),
+        );
+    }
+    println!();
+    for v in &verdicts {
+        println!("{v}");
+    }
+    let path = args.out.join("keras-parity.json");
+    let text = serde_json::to_string_pretty(&report)?;
+    emopiano_common::fs::write_atomically(&path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("report: {}", path.display());
+    Ok(())
+}
