@@ -72,23 +72,10 @@ def keras_bench(model, steps, batch, window, vocab, hidden, threads, device="cpu
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
-    keras = tf.keras
-    L = keras.layers
-    n_layers, dense = layers_of(model)
+    from keras_reference import build
+
     # The paper's Sequential model (its reference code), with its compile settings.
-    net = keras.Sequential()
-    net.add(keras.Input(shape=(window, 1)))
-    for i in range(n_layers):
-        net.add(L.LSTM(hidden, return_sequences=i + 1 < n_layers))
-    net.add(L.BatchNormalization())
-    net.add(L.Dropout(0.3))
-    if dense:
-        net.add(L.Dense(dense))
-        net.add(L.Activation("relu"))
-        net.add(L.BatchNormalization())
-        net.add(L.Dropout(0.3))
-    net.add(L.Dense(vocab))
-    net.add(L.Activation("softmax"))
+    net = build(model, "last-step", vocab, hidden, 256, window)
     net.compile(loss="categorical_crossentropy", optimizer="rmsprop")
     rng = np.random.default_rng(0)
     x = rng.random((batch, window, 1), dtype=np.float32)
@@ -98,7 +85,7 @@ def keras_bench(model, steps, batch, window, vocab, hidden, threads, device="cpu
         start = time.perf_counter()
         net.train_on_batch(x, y)
         times.append(time.perf_counter() - start)
-    return times, f"tensorflow {tf.__version__}, keras {keras.__version__}"
+    return times, f"tensorflow {tf.__version__}, keras {tf.keras.__version__}"
 
 
 def numpy_peak(threads, n=2048, repeats=5):

@@ -18,17 +18,41 @@ use serde_json::json;
 
 use crate::golden::keras_json;
 
-/// What to compare.
+/// What to compare (paths relative to the workspace root).
+#[derive(clap::Args)]
 pub struct Args {
+    /// The dataset (the paper's: eerola).
+    #[arg(long, default_value = "eerola")]
     pub dataset: DatasetKind,
-    pub path: Option<PathBuf>,
+    /// Its folder.
+    #[arg(long, default_value = "../shared/data/eerola")]
+    pub path: PathBuf,
+    /// The emotion whose corpus trains.
+    #[arg(long, default_value = "peaceful")]
     pub emotion: Emotion,
+    /// The architecture (lstm1, lstm2, lstm3).
+    #[arg(long, default_value = "lstm1")]
     pub model: String,
+    /// Epochs (the paper's budgets: 100, 200).
+    #[arg(long, default_value_t = 200)]
     pub epochs: usize,
+    /// Readings of the Flatten to compare.
+    #[arg(long, value_delimiter = ',', default_value = "all-steps,last-step")]
     pub heads: Vec<HeadInput>,
+    /// Seeds both frameworks.
+    #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// TensorFlow's threads (emopiano uses rayon's pool).
+    #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Where the windows, both frameworks' runs and the JSON report go. A rerun with the same
+    /// windows and settings reads the runs there instead of training again.
+    #[arg(long, default_value = "target/bench/keras-parity")]
     pub out: PathBuf,
+    /// An experiment folder (e.g. experiments/table1/eerola-paper) whose cell for this model
+    /// and emotion trained one of the readings with the same settings (seed, epochs): that run
+    /// stands for emopiano's side of its reading.
+    #[arg(long)]
     pub reuse: Option<PathBuf>,
 }
 
@@ -104,7 +128,15 @@ fn keras_run(
 const PRINTED: [usize; 8] = [1, 2, 5, 10, 20, 50, 100, 200];
 
 pub fn run(root: &Path, args: &Args) -> Result<()> {
-    let corpus = load(args.dataset, args.path.as_deref(), &LoadOptions::default())
+    let args = &Args {
+        path: root.join(&args.path),
+        out: root.join(&args.out),
+        reuse: args.reuse.as_ref().map(|r| root.join(r)),
+        heads: args.heads.clone(),
+        model: args.model.clone(),
+        ..*args
+    };
+    let corpus = load(args.dataset, Some(&args.path), &LoadOptions::default())
         .with_context(|| format!("loading the {} dataset", args.dataset))?;
     let mut tokens = tokens_per_emotion(
         &corpus,

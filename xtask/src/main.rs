@@ -153,41 +153,7 @@ enum Bench {
     },
     /// One grid cell trained in Keras/TensorFlow and in emopiano on the identical token stream,
     /// under both readings of the paper's Flatten: the loss curves side by side.
-    KerasParity {
-        /// The dataset (the paper's: eerola).
-        #[arg(long, default_value = "eerola")]
-        dataset: emopiano_corpus::DatasetKind,
-        /// Its folder.
-        #[arg(long, default_value = "../shared/data/eerola")]
-        path: PathBuf,
-        /// The emotion whose corpus trains.
-        #[arg(long, default_value = "peaceful")]
-        emotion: emopiano_corpus::Emotion,
-        /// The architecture (lstm1, lstm2, lstm3).
-        #[arg(long, default_value = "lstm1")]
-        model: String,
-        /// Epochs (the paper's budgets: 100, 200).
-        #[arg(long, default_value_t = 200)]
-        epochs: usize,
-        /// Readings of the Flatten to compare.
-        #[arg(long, value_delimiter = ',', default_value = "all-steps,last-step")]
-        heads: Vec<emopiano_model::HeadInput>,
-        /// Seeds both frameworks.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// TensorFlow's threads (emopiano uses rayon's pool).
-        #[arg(long, default_value_t = 2)]
-        threads: usize,
-        /// Where the windows, both runs and the JSON report go. emopiano's runs there are
-        /// resumed: a rerun with the same settings reads them instead of training again.
-        #[arg(long, default_value = "target/bench/keras-parity")]
-        out: PathBuf,
-        /// An experiment folder (e.g. experiments/table1/eerola-paper) whose cell for this model
-        /// and emotion trained one of the readings with the same settings (seed, epochs): that
-        /// run stands for emopiano's side of its reading.
-        #[arg(long)]
-        reuse: Option<PathBuf>,
-    },
+    KerasParity(bench_keras_parity::Args),
     /// Tokens per second of stateful generation against the paper's re-feeding of the whole
     /// window for every token, on the same model.
     Generate {
@@ -275,34 +241,8 @@ fn main() -> Result<()> {
             emopiano::reproduce::run(args, &emopiano_trainer::Registry::builtin())
         }
         Command::Bench {
-            bench:
-                Bench::KerasParity {
-                    dataset,
-                    path,
-                    emotion,
-                    model,
-                    epochs,
-                    heads,
-                    seed,
-                    threads,
-                    out,
-                    reuse,
-                },
-        } => bench_keras_parity::run(
-            &root,
-            &bench_keras_parity::Args {
-                dataset,
-                path: Some(root.join(path)),
-                emotion,
-                model,
-                epochs,
-                heads,
-                seed,
-                threads,
-                out: root.join(out),
-                reuse: reuse.map(|r| root.join(r)),
-            },
-        ),
+            bench: Bench::KerasParity(args),
+        } => bench_keras_parity::run(&root, &args),
         Command::Bench {
             bench:
                 Bench::Train {

@@ -188,7 +188,9 @@ mod tests {
             }
             let text = serde_json::to_string_pretty(&grid).unwrap_or_default();
             let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            let written = value["profiles"]["smoke"].get("head").and_then(|h| h.as_str());
+            let written = value["profiles"]["smoke"]
+                .get("head")
+                .and_then(|h| h.as_str());
             assert_eq!(written, head.map(HeadInput::name), "{text}");
             let back = Grid::parse(&text, Path::new("x")).ok();
             assert_eq!(back.as_ref(), Some(&grid));

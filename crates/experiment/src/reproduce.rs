@@ -20,7 +20,7 @@ use crate::ExperimentError;
 use crate::audio::{TranscriptionScore, render_corpus, score_transcriptions};
 use crate::grid::{Grid, Profile};
 use crate::manifest::Manifest;
-use crate::table::{Results, write_figures, write_table};
+use crate::table::{Results, format_loss, write_figures, write_table};
 
 /// Where the grid comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -268,6 +268,16 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         out.display()
     ));
     let total = entries.len() * emotions.len();
+    let selected = |emotion: Emotion, arch: &String| {
+        (options.only.is_empty() || options.only.contains(arch))
+            && (options.only_emotions.is_empty() || options.only_emotions.contains(&emotion))
+    };
+    // The cells this run trains, by position, for the estimate of what remains.
+    let cells: Vec<bool> = emotions
+        .iter()
+        .flat_map(|&e| grid.architectures.iter().map(move |a| (e, a)))
+        .map(|(e, a)| selected(e, a))
+        .collect();
     let started = Instant::now();
     let mut trained_here = 0usize;
     let mut results: Results = BTreeMap::new();
@@ -280,9 +290,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             let dir = out.join("runs").join(format!("{arch}-{emotion}"));
             let config = cell_config(&arch, emotion, &profile, max_epochs, options.seed);
             let finished_before = finished(&dir, max_epochs);
-            let skipped = (!options.only.is_empty() && !options.only.contains(&arch))
-                || (!options.only_emotions.is_empty() && !options.only_emotions.contains(&emotion));
-            if skipped {
+            if !selected(emotion, &arch) {
                 if finished_before {
                     let summary = RunSummary::read(&dir)?;
                     results.insert((emotion, arch), summary);
@@ -309,18 +317,21 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             let lowest = summary.best().map_or(f64::NAN, |b| b.loss);
             if finished_before {
                 say(format!(
-                    "[{}/{total}] {arch} {emotion}: finished earlier, lowest loss {lowest:.4}",
-                    cell + 1
+                    "[{}/{total}] {arch} {emotion}: finished earlier, lowest loss {}",
+                    cell + 1,
+                    format_loss(lowest)
                 ));
             } else {
                 trained_here += 1;
                 let elapsed = started.elapsed().as_secs_f64();
-                let remaining = elapsed / trained_here as f64 * (total - cell - 1) as f64;
+                let ahead = cells[cell + 1..].iter().filter(|&&c| c).count();
+                let remaining = elapsed / trained_here as f64 * ahead as f64;
                 say(format!(
-                    "[{}/{total}] {arch} {emotion}: {max_epochs} epochs in {:.1} s ({:.2} s/epoch), lowest loss {lowest:.4}; about {remaining:.0} s remaining",
+                    "[{}/{total}] {arch} {emotion}: {max_epochs} epochs in {:.1} s ({:.2} s/epoch), lowest loss {}; about {remaining:.0} s remaining",
                     cell + 1,
                     t0.elapsed().as_secs_f64(),
                     summary.seconds_per_epoch(),
+                    format_loss(lowest),
                 ));
             }
             results.insert((emotion, arch), summary);

@@ -14,6 +14,16 @@ use crate::grid::{Grid, Profile};
 /// Every trained cell's summary, by emotion and architecture name.
 pub type Results = BTreeMap<(Emotion, String), RunSummary>;
 
+/// A loss for a table or a log line: four decimals, or two significant digits below 0.001
+/// (where the paper-profile figures live: `2.5e-5`, not `0.0000`).
+pub fn format_loss(loss: f64) -> String {
+    if loss > 0.0 && loss < 1e-3 {
+        format!("{loss:.1e}")
+    } else {
+        format!("{loss:.4}")
+    }
+}
+
 /// Writes `table1.md` and `table1.csv` into `out`: per emotion and budget, the lowest training
 /// loss of each architecture within the budget's first epochs, the best of them and the paper's
 /// figure; a cell without a finished run reads `missing` (empty in the CSV). Returns the
@@ -59,7 +69,7 @@ pub fn write_table(
                 .filter_map(|(a, l)| l.map(|l| (a.as_str(), l)))
                 .reduce(|best, x| if x.1 < best.1 { x } else { best });
             let (best_arch, best_md, best_csv) = match best {
-                Some((a, l)) => (a, format!("{l:.4}"), l.to_string()),
+                Some((a, l)) => (a, format_loss(l), l.to_string()),
                 None => ("missing", "missing".into(), String::new()),
             };
             // The paper reports two budgets; its figures line up with ours in order.
@@ -73,7 +83,7 @@ pub fn write_table(
             };
             let md_cells: Vec<String> = per
                 .iter()
-                .map(|l| cell(l, "missing", |l| format!("{l:.4}")))
+                .map(|l| cell(l, "missing", format_loss))
                 .collect();
             let csv_cells: Vec<String> =
                 per.iter().map(|l| cell(l, "", |l| l.to_string())).collect();
@@ -115,6 +125,15 @@ pub fn write_figures(
             ))
             .with_x_label("epoch")
             .with_y_label("loss (categorical cross-entropy)");
+            let trained = grid
+                .architectures
+                .iter()
+                .any(|a| results.contains_key(&(emotion, a.clone())));
+            if !trained {
+                // A figure of no finished cell is left out (its number stays reserved).
+                number += 1;
+                continue;
+            }
             for arch in &grid.architectures {
                 if let Some(summary) = results.get(&(emotion, arch.clone())) {
                     let points = summary
@@ -175,6 +194,8 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| happy | 4 | lstm1 | 0.2500 |"), "{md}");
+        assert_eq!(format_loss(0.000024584), "2.5e-5");
+        assert_eq!(format_loss(0.0), "0.0000");
         let csv = std::fs::read_to_string(out.join("table1.csv")).unwrap_or_default();
         assert!(csv.contains("happy,4,lstm1,0.25,0.0007,0.25,,\n"), "{csv}");
         // A row without any finished cell.

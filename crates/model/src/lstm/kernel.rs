@@ -423,52 +423,6 @@ pub fn force_kernel_path(path: Option<KernelPath>) -> Result<(), crate::ModelErr
     Ok(())
 }
 
-/// [`cell_row`] compiled for AVX2 + FMA (8 lanes).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn cell_row_avx2(
-    g: &mut [f32],
-    c: &mut [f32],
-    cel: &mut [f32],
-    ctanh: &mut [f32],
-    hid: &mut [f32],
-) {
-    cell_row(g, c, cel, ctanh, hid)
-}
-
-/// [`cell_row`] compiled for AVX-512F (16 lanes).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn cell_row_avx512(
-    g: &mut [f32],
-    c: &mut [f32],
-    cel: &mut [f32],
-    ctanh: &mut [f32],
-    hid: &mut [f32],
-) {
-    cell_row(g, c, cel, ctanh, hid)
-}
-
-fn cell_row_dispatch(
-    path: KernelPath,
-    g: &mut [f32],
-    c: &mut [f32],
-    cel: &mut [f32],
-    ctanh: &mut [f32],
-    hid: &mut [f32],
-) {
-    #[cfg(target_arch = "x86_64")]
-    match path {
-        // SAFETY: `KernelPath::active()` only yields a path the CPU supports.
-        KernelPath::Avx512 => return unsafe { cell_row_avx512(g, c, cel, ctanh, hid) },
-        // SAFETY: as above.
-        KernelPath::Avx2 => return unsafe { cell_row_avx2(g, c, cel, ctanh, hid) },
-        KernelPath::Portable => {}
-    }
-    let _ = path;
-    cell_row(g, c, cel, ctanh, hid)
-}
-
 /// One row of one step of the backward: gate pre-activation gradients `dg [4h]` from the
 /// activations `g [4h]`, `tanh(c)`, the previous cell state and the incoming gradients; updates
 /// `dc` (to the previous step's cell) in place.
@@ -499,60 +453,56 @@ fn backward_row(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-fn backward_row_avx2(
-    dg: &mut [f32],
-    g: &[f32],
-    tc: &[f32],
-    c_prev: &[f32],
-    dh_out: &[f32],
-    dh: &[f32],
-    dc: &mut [f32],
-) {
-    backward_row(dg, g, tc, c_prev, dh_out, dh, dc)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-fn backward_row_avx512(
-    dg: &mut [f32],
-    g: &[f32],
-    tc: &[f32],
-    c_prev: &[f32],
-    dh_out: &[f32],
-    dh: &[f32],
-    dc: &mut [f32],
-) {
-    backward_row(dg, g, tc, c_prev, dh_out, dh, dc)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn backward_row_dispatch(
-    path: KernelPath,
-    dg: &mut [f32],
-    g: &[f32],
-    tc: &[f32],
-    c_prev: &[f32],
-    dh_out: &[f32],
-    dh: &[f32],
-    dc: &mut [f32],
-) {
-    #[cfg(target_arch = "x86_64")]
-    match path {
-        // SAFETY: `KernelPath::active()` only yields a path the CPU supports.
-        KernelPath::Avx512 => {
-            return unsafe { backward_row_avx512(dg, g, tc, c_prev, dh_out, dh, dc) };
+/// Defines `$name(path, args…)`: `$row` run through a copy of it compiled for the instruction
+/// set `path` names (`$row` is `#[inline(always)]`, so each `#[target_feature]` copy is
+/// vectorised with that set's lanes: 16 for AVX-512F, 8 for AVX2).
+macro_rules! dispatched {
+    (fn $name:ident => $row:ident($($arg:ident: $ty:ty),* $(,)?)) => {
+        #[allow(clippy::too_many_arguments)]
+        fn $name(path: KernelPath, $($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                fn avx2($($arg: $ty),*) {
+                    $row($($arg),*)
+                }
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                fn avx512($($arg: $ty),*) {
+                    $row($($arg),*)
+                }
+                match path {
+                    // SAFETY: `KernelPath::active()` only yields a path the CPU supports.
+                    KernelPath::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: as above.
+                    KernelPath::Avx2 => return unsafe { avx2($($arg),*) },
+                    KernelPath::Portable => {}
+                }
+            }
+            let _ = path;
+            $row($($arg),*)
         }
-        // SAFETY: as above.
-        KernelPath::Avx2 => return unsafe { backward_row_avx2(dg, g, tc, c_prev, dh_out, dh, dc) },
-        KernelPath::Portable => {}
-    }
-    let _ = path;
-    backward_row(dg, g, tc, c_prev, dh_out, dh, dc)
+    };
 }
+
+dispatched!(fn cell_row_dispatch => cell_row(
+    g: &mut [f32],
+    c: &mut [f32],
+    cel: &mut [f32],
+    ctanh: &mut [f32],
+    hid: &mut [f32],
+));
+
+dispatched!(fn backward_row_dispatch => backward_row(
+    dg: &mut [f32],
+    g: &[f32],
+    tc: &[f32],
+    c_prev: &[f32],
+    dh_out: &[f32],
+    dh: &[f32],
+    dc: &mut [f32],
+));
 
 /// Element-wise work is worth threading only above this many values per step.
 const PARALLEL_MIN: usize = 1 << 14;
