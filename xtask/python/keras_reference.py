@@ -4,7 +4,8 @@ Usage:
   keras_reference.py count               -> JSON {"version", "models": [{model, head, vocab, hidden,
                                             dense, window, params}, ...]}
   keras_reference.py train DATA.json MODEL HEAD EPOCHS THREADS
-      DATA.json: {"vocab": V, "windows": [[index, ...], ...], "targets": [index, ...],
+      DATA.json: {"vocab": V, "window": W, "inputs": [index / V, ...] (windows × W, the
+                  trainer's own features), "targets": [index, ...],
                   "hidden": H, "dense": D, "batch": B}
       -> JSON {"losses": [loss per epoch], "seconds": s, "version": "..."}
 
@@ -75,11 +76,11 @@ def train(data_path, model, head, epochs, threads):
     with open(data_path) as f:
         data = json.load(f)
     vocab = data["vocab"]
-    windows = np.array(data["windows"], dtype=np.float32)
-    x = (windows / vocab)[..., None]
+    window = data["window"]
+    x = np.array(data["inputs"], dtype=np.float32).reshape(-1, window, 1)
     y = np.eye(vocab, dtype=np.float32)[np.array(data["targets"])]
     tf.keras.utils.set_random_seed(data.get("seed", 42))
-    net = build(model, head, vocab, data["hidden"], data["dense"], windows.shape[1])
+    net = build(model, head, vocab, data["hidden"], data["dense"], window)
     net.compile(loss="categorical_crossentropy", optimizer="rmsprop")
     start = time.perf_counter()
     history = net.fit(x, y, epochs=epochs, batch_size=data["batch"], shuffle=True, verbose=0)

@@ -8,11 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use emopiano_corpus::{DatasetKind, Emotion, LoadOptions, load};
 use emopiano_experiment::tokens_per_emotion;
 use emopiano_model::{HeadInput, Sizing};
-use emopiano_tokenizer::{TokenizerKind, Vocabulary};
+use emopiano_tokenizer::{TokenizerKind, Vocabulary, make_windows};
 use emopiano_trainer::{Progress, Registry, TrainConfig, TrainOptions};
 use serde_json::json;
 
@@ -152,27 +152,17 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         .with_seed(args.seed)
         .with_label(format!("{}-{}", args.model, args.emotion));
     let window = config.window;
-    // The windows exactly as the trainer makes them: its vocabulary, its encoding.
+    // The windows exactly as the trainer makes them: its vocabulary, its encoding, its features.
     let vocab = Vocabulary::from_tokens(&tokens);
-    let indices = vocab.encode(&tokens)?;
-    if indices.len() <= window {
-        bail!(
-            "{} {} gives {} tokens, fewer than one window of {window}",
-            args.dataset,
-            args.emotion,
-            indices.len()
-        );
-    }
-    let windows: Vec<&[usize]> = (0..indices.len() - window)
-        .map(|i| &indices[i..i + window])
-        .collect();
-    let targets: Vec<usize> = (window..indices.len()).map(|i| indices[i]).collect();
+    let windows = make_windows(&vocab.encode(&tokens)?, window, vocab.len())
+        .with_context(|| format!("{} {}", args.dataset, args.emotion))?;
+    let targets = &windows.targets;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let data = args.out.join("windows.json");
     let (hidden, dense) = (512, 256);
     let text = json!({
-        "vocab": vocab.len(), "windows": windows, "targets": targets,
+        "vocab": vocab.len(), "window": window, "inputs": windows.inputs, "targets": targets,
         "hidden": hidden, "dense": dense, "batch": config.batch_size, "seed": args.seed,
     })
     .to_string();
