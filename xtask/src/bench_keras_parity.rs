@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use emopiano_corpus::{DatasetKind, Emotion, LoadOptions, load};
+use emopiano_corpus::{DatasetKind, Emotion, Holdout, LoadOptions, load};
 use emopiano_experiment::tokens_per_emotion;
 use emopiano_model::{HeadInput, Sizing};
 use emopiano_tokenizer::{TokenizerKind, Vocabulary, make_windows};
@@ -142,9 +142,15 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         &corpus,
         &[args.emotion],
         TokenizerKind::NotesChords,
+        Holdout::None,
+        args.seed,
         &|line| eprintln!("{line}"),
     )?;
-    let tokens = tokens.remove(&args.emotion).unwrap_or_default();
+    let train_data = tokens
+        .remove(&args.emotion)
+        .unwrap_or_default()
+        .train_data();
+    let tokens = train_data.tokens.clone();
     let registry = Registry::builtin();
     let entry = registry.get(&args.model)?;
     let config = TrainConfig::new(entry.name().to_string())
@@ -202,7 +208,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             resume: true,
             ..TrainOptions::default()
         };
-        let summary = entry.train(&dir, &tokens, &config, &sizing, &options)?;
+        let summary = entry.train(&dir, &train_data, &config, &sizing, &options)?;
         // Training time from the run's timing.csv (a reused run took it when it was trained).
         let burn_seconds: f64 = summary.seconds.iter().sum();
         let burn_losses: Vec<f64> = summary.epochs.iter().map(|m| m.loss).collect();

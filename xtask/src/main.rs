@@ -7,6 +7,7 @@ mod bench_train;
 mod bench_transcribe;
 mod fetch_dataset;
 mod golden;
+mod golden_metrics;
 mod python;
 mod train_transcriber;
 
@@ -30,6 +31,13 @@ enum Command {
         /// Instead: the model crate's Keras parameter counts (creates a TensorFlow venv).
         #[arg(long)]
         keras: bool,
+    },
+    /// Regenerate the evaluation crate's golden statistics with MusPy 0.5 (creates a Python venv
+    /// on first use): its fixtures, the tokenizer's, and real EMOPIA and Eerola files.
+    GoldenMetrics {
+        /// Folder with emopia/ and eerola/.
+        #[arg(long, default_value = "../shared/data")]
+        shared: PathBuf,
     },
     /// Download a public dataset, verify its checksums and unpack it into `datasets/<name>/data`.
     FetchDataset {
@@ -210,6 +218,7 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Golden { keras: false } => golden::run(&root),
         Command::Golden { keras: true } => golden::keras(&root),
+        Command::GoldenMetrics { shared } => golden_metrics::run(&root, &shared),
         Command::FetchDataset {
             dataset,
             dest,

@@ -65,8 +65,17 @@ fn run(cmd: &mut Command) -> Result<()> {
 pub fn music21_json(root: &Path, args: &[String]) -> Result<serde_json::Value> {
     let python = venv(root)?;
     let script = root.join("xtask").join("python").join("music21_tokens.py");
-    let out = Command::new(&python)
-        .arg(&script)
+    script_json(&python, &script, args)
+}
+
+/// Runs `python script args…` and parses the JSON it prints; a failure carries its stderr.
+pub fn script_json<A: AsRef<std::ffi::OsStr>>(
+    python: &Path,
+    script: &Path,
+    args: impl IntoIterator<Item = A>,
+) -> Result<serde_json::Value> {
+    let out = Command::new(python)
+        .arg(script)
         .args(args)
         .output()
         .with_context(|| format!("running {}", script.display()))?;

@@ -53,6 +53,18 @@ impl DatasetArgs {
         load(self.dataset, self.path.as_deref(), &options)
             .with_context(|| format!("loading the {} dataset", self.dataset))
     }
+
+    /// [`DatasetArgs::load`], its wav pieces transcribed (once, cached in the dataset's
+    /// `transcriptions/`): every piece then has MIDI.
+    pub fn load_symbolic(&self) -> Result<emopiano_corpus::Corpus> {
+        let mut corpus = self.load()?;
+        let cache = corpus.root.join("transcriptions");
+        corpus
+            .transcribe_audio(&cache)
+            .with_context(|| format!("transcribing the wav pieces into {}", cache.display()))?;
+        corpus.require_symbolic()?;
+        Ok(corpus)
+    }
 }
 
 /// Arguments of `emopiano data stats`.

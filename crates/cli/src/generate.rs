@@ -47,7 +47,8 @@ pub struct Args {
     /// Start from the last window of this MIDI file's tokens instead of a training window.
     #[arg(long)]
     primer: Option<PathBuf>,
-    /// Which weights: best (lowest training loss, the paper's) or last.
+    /// Which weights: best (lowest training loss, the paper's), last, or best-heldout (lowest
+    /// held-out loss, for runs trained with --holdout).
     #[arg(long, value_enum, default_value = "best")]
     weights: WeightsArg,
     /// Decode with chords near the melody and no overlapping notes.
@@ -80,6 +81,7 @@ enum ModeArg {
 enum WeightsArg {
     Best,
     Last,
+    BestHeldout,
 }
 
 pub fn run(args: Args, registry: &Registry) -> Result<()> {
@@ -140,6 +142,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         weights: match args.weights {
             WeightsArg::Best => Weights::Best,
             WeightsArg::Last => Weights::Last,
+            WeightsArg::BestHeldout => Weights::BestHeldout,
         },
         primer,
     };

@@ -100,6 +100,7 @@
 mod audio;
 mod data;
 mod detokenize;
+mod evaluate;
 mod generate;
 pub mod reproduce;
 mod tokenize;
@@ -133,6 +134,9 @@ enum Command {
     Reproduce(reproduce::Args),
     /// Generate a melody (MIDI) from a trained run.
     Generate(generate::Args),
+    /// Copy rate and MusPy statistics of MIDI melodies against an emotion's pieces: whether
+    /// they are new, and how they compare with the real ones.
+    Evaluate(evaluate::Args),
     /// Play a MIDI file into a wav (a SoundFont if one is found, else the built-in synthesizer).
     Render(audio::RenderArgs),
     /// Transcribe a wav recording to MIDI notes.
@@ -162,6 +166,7 @@ where
         Command::Reproduce(args) => reproduce::run(args, registry),
         Command::Data { command } => data::run(command),
         Command::Generate(args) => generate::run(args, registry),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Render(args) => audio::render(args),
         Command::Transcribe(args) => audio::transcribe_cmd(args),
         Command::Score(args) => audio::score_cmd(args),

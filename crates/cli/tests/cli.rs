@@ -208,21 +208,10 @@ fn data_stats_with_no_arguments_reports_the_embedded_corpus() {
 
 #[test]
 fn data_stats_on_the_papers_corpus_prints_the_papers_counts() {
-    let shared = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map_or_else(
-            || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-            std::path::PathBuf::from,
-        )
-        .join("../../../shared/data/eerola");
-    if !shared.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have {}",
-            shared.display()
-        );
-        eprintln!("skipped: {} not found", shared.display());
+    let Some(shared) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "eerola")
+    else {
         return;
-    }
+    };
     let out = emopiano(&[
         "data",
         "stats",

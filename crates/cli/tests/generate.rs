@@ -35,7 +35,7 @@ fn trained_run(name: &str) -> PathBuf {
     let model = LstmStackConfig::lstm2(8)
         .with_hidden_size(12)
         .with_window(WINDOW);
-    train::<Lstm2>(&dir, &tokens, &config, &model, &quiet()).unwrap();
+    train::<Lstm2>(&dir, &tokens.into(), &config, &model, &quiet()).unwrap();
     dir
 }
 

@@ -9,7 +9,8 @@
 //! - [`parallel::map_ordered`]: a fan-out over the cores whose results come back in input order,
 //!   and an error (never a silently shorter list) when a worker panics;
 //! - [`midi::encode`]: events at absolute ticks to a Standard MIDI File, the one writer under
-//!   every MIDI file emopiano writes (decoded tokens, the embedded corpus, transcriptions).
+//!   every MIDI file emopiano writes (decoded tokens, the embedded corpus, transcriptions);
+//! - [`testdata::shared_data`]: where the tests find `../shared/data`, or a clear failure in CI.
 //!
 //! One dependency (midly), no Burn.
 
@@ -17,3 +18,4 @@ pub mod fs;
 pub mod midi;
 pub mod parallel;
 pub mod rng;
+pub mod testdata;

@@ -11,6 +11,9 @@ pub enum CorpusError {
     /// A dataset name emopiano does not know.
     #[error("unknown dataset {0:?}: expected primary-cues, eerola, emopia or folder")]
     UnknownDataset(String),
+    /// An option that cannot apply to this corpus (e.g. a held-out share of one piece).
+    #[error("{0}")]
+    BadOption(String),
     /// A file or folder the dataset needs is not there.
     #[error("{path}: {what}")]
     Missing {

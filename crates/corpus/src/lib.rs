@@ -9,6 +9,9 @@
 //! - [`primary_cues`]: an embedded corpus of our own with the same design as the paper's, generated
 //!   in memory, used when no dataset is named.
 //!
+//! [`Corpus::partition`] splits an emotion's pieces into training and held-out pieces by piece
+//! ([`Holdout`]): EMOPIA's official lists, or a seeded share of each emotion's pieces.
+//!
 //! ```
 //! use emopiano_corpus::{DatasetKind, Emotion, LoadOptions, load};
 //! let corpus = load(DatasetKind::PrimaryCues, None, &LoadOptions::default())?;
@@ -23,6 +26,7 @@ pub mod emopia;
 mod emotion;
 mod error;
 pub mod folder;
+mod holdout;
 mod piece;
 pub mod primary_cues;
 pub mod stats;
@@ -35,6 +39,7 @@ use std::str::FromStr;
 pub use eerola::Labeling;
 pub use emotion::Emotion;
 pub use error::CorpusError;
+pub use holdout::{Holdout, Partition};
 pub use piece::{Piece, Source, Split};
 
 /// A labelled collection of pieces.

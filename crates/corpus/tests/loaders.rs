@@ -2,14 +2,13 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed setup step should abort the test
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use emopiano_corpus::stats::compute;
 use emopiano_corpus::{
-    Corpus, CorpusError, DatasetKind, Emotion, Labeling, LoadOptions, Source, Split, load,
+    Corpus, CorpusError, DatasetKind, Emotion, Holdout, Labeling, LoadOptions, Partition, Source,
+    Split, load,
 };
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 
@@ -45,7 +44,8 @@ fn midi() -> Vec<u8> {
 
 #[test]
 fn eerola_by_melody_and_by_ratings() {
-    let Some(root) = support::shared_data("eerola") else {
+    let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "eerola")
+    else {
         return;
     };
     let by_melody = emopiano_corpus::eerola::load(&root, Labeling::Melody).unwrap();
@@ -72,7 +72,8 @@ fn eerola_by_melody_and_by_ratings() {
 
 #[test]
 fn eerola_stats_reproduce_the_tokenizer_counts() {
-    let Some(root) = support::shared_data("eerola") else {
+    let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "eerola")
+    else {
         return;
     };
     let corpus = load(DatasetKind::Eerola, Some(&root), &LoadOptions::default()).unwrap();
@@ -88,7 +89,8 @@ fn eerola_stats_reproduce_the_tokenizer_counts() {
 
 #[test]
 fn emopia_quadrants_and_official_splits() {
-    let Some(root) = support::shared_data("emopia") else {
+    let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia")
+    else {
         return;
     };
     let corpus = emopiano_corpus::emopia::load(&root).unwrap();
@@ -362,5 +364,91 @@ fn emotions_and_datasets_parse_case_insensitively() {
             .unwrap_err()
             .to_string()
             .contains("maestro")
+    );
+}
+
+/// Every piece of `emotion` lands on exactly one side.
+fn assert_partition(corpus: &Corpus, emotion: Emotion, split: &Partition<'_>) {
+    let mut ids: Vec<&str> = split
+        .train
+        .iter()
+        .chain(&split.heldout)
+        .chain(&split.test)
+        .map(|p| p.id.as_str())
+        .collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "{emotion}: a piece on two sides");
+    assert_eq!(n, corpus.count(emotion), "{emotion}: pieces lost");
+}
+
+#[test]
+fn a_share_holds_out_whole_pieces_seeded_per_emotion() {
+    let corpus = load(DatasetKind::PrimaryCues, None, &LoadOptions::default()).unwrap();
+    for emotion in Emotion::ALL {
+        let split = corpus.partition(emotion, Holdout::Share(0.2), 7).unwrap();
+        assert_partition(&corpus, emotion, &split);
+        let n = corpus.count(emotion);
+        assert_eq!(split.heldout.len(), (0.2 * n as f64).round() as usize);
+        // The same seed draws the same pieces; another seed others.
+        let again = corpus.partition(emotion, Holdout::Share(0.2), 7).unwrap();
+        let ids = |s: &Partition<'_>| s.heldout.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&split), ids(&again));
+        let other = corpus.partition(emotion, Holdout::Share(0.2), 8).unwrap();
+        assert_ne!(ids(&split), ids(&other), "{emotion}");
+    }
+    let none = corpus.partition(Emotion::Sad, Holdout::None, 7).unwrap();
+    assert_eq!((none.train.len(), none.heldout.len()), (53, 0));
+    // The embedded corpus has no official split, and a share needs a number in (0, 1).
+    let err = corpus
+        .partition(Emotion::Sad, Holdout::Official, 7)
+        .unwrap_err();
+    assert!(err.to_string().contains("no official split"), "{err}");
+    for bad in ["1", "-0.1", "half"] {
+        assert!(bad.parse::<Holdout>().is_err(), "{bad}");
+    }
+    assert_eq!("0".parse::<Holdout>().unwrap(), Holdout::None);
+}
+
+#[test]
+fn emopias_official_split_holds_out_the_listed_clips_and_a_share_keeps_songs_whole() {
+    let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia")
+    else {
+        return;
+    };
+    let corpus = emopiano_corpus::emopia::load(&root).unwrap();
+    let listed = |name: &str| {
+        std::fs::read_to_string(root.join(format!("split/{name}_clip.csv")))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .count()
+    };
+    let (mut train, mut heldout, mut test) = (0, 0, 0);
+    for emotion in Emotion::ALL {
+        let split = corpus.partition(emotion, Holdout::Official, 0).unwrap();
+        assert_partition(&corpus, emotion, &split);
+        train += split.train.len();
+        heldout += split.heldout.len();
+        test += split.test.len();
+        let song_sides = |share: &Partition<'_>| {
+            let songs = |ps: &[&emopiano_corpus::Piece]| {
+                ps.iter()
+                    .map(|p| p.metadata["song"].clone())
+                    .collect::<std::collections::BTreeSet<_>>()
+            };
+            songs(&share.train)
+                .intersection(&songs(&share.heldout))
+                .count()
+        };
+        let share = corpus.partition(emotion, Holdout::Share(0.1), 3).unwrap();
+        assert_partition(&corpus, emotion, &share);
+        assert_eq!(song_sides(&share), 0, "{emotion}: a song on both sides");
+    }
+    assert_eq!(
+        (train, heldout, test),
+        (listed("train"), listed("val"), listed("test"))
     );
 }

@@ -13,6 +13,13 @@
 //! [`ReproduceOptions::only`] trains some architectures and leaves the others' cells to a later
 //! `resume`, the table marking them `missing` meanwhile.
 //!
+//! Beyond the paper's loss, [`ReproduceOptions::holdout`] holds pieces out of training (a
+//! second table of held-out loss, accuracy and perplexity, `heldout.md`), and every run ends
+//! with [`evaluate`]: for each emotion, [`ReproduceOptions::melodies`] melodies generated the
+//! paper's way (argmax) and as many with top-p sampling, their copy rate against the training
+//! pieces beside held-out real pieces', and MusPy's statistics beside the corpus'
+//! (`evaluation.md`, `evaluation.json`).
+//!
 //! The grid's `paper` profile reads the paper's Flatten as every step of the last LSTM
 //! (`"head": "all-steps"`), the reading under which its Table 1 magnitudes come out;
 //! `paper-last-step` is the other reading (see [`emopiano_model::HeadInput`]). Table 1's
@@ -31,6 +38,7 @@
 
 pub mod audio;
 mod error;
+pub mod evaluate;
 pub mod grid;
 pub mod manifest;
 mod reproduce;
@@ -38,5 +46,6 @@ pub mod table;
 
 pub use error::ExperimentError;
 pub use reproduce::{
-    GridSource, InterruptAt, Outcome, ReproduceOptions, cell_config, reproduce, tokens_per_emotion,
+    EmotionTokens, GridSource, InterruptAt, Outcome, ReproduceOptions, cell_config, heldout_note,
+    reproduce, tokens_per_emotion,
 };

@@ -27,6 +27,18 @@ pub struct Manifest {
     pub from_audio: bool,
     /// The tokenization.
     pub tokenization: String,
+    /// Pieces held out of training (`0`: none, as in the paper; left out of the file then, so
+    /// folders written before the option existed still match).
+    #[serde(default = "no_holdout", skip_serializing_if = "is_no_holdout")]
+    pub holdout: String,
+}
+
+fn no_holdout() -> String {
+    "0".into()
+}
+
+fn is_no_holdout(h: &String) -> bool {
+    h == "0"
 }
 
 impl Manifest {
@@ -72,13 +84,14 @@ impl Manifest {
             serde_json::to_value(wanted).ok()?,
         );
         // The names a user chose first (a profile's settings differ because its name does).
-        const ORDER: [&str; 7] = [
+        const ORDER: [&str; 8] = [
             "profile",
             "dataset",
             "dataset_path",
             "seed",
             "from_audio",
             "tokenization",
+            "holdout",
             "grid",
         ];
         ORDER.iter().find_map(|k| {
@@ -105,6 +118,7 @@ mod tests {
             seed,
             from_audio: false,
             tokenization: "notes-chords".into(),
+            holdout: "0".into(),
         }
     }
 

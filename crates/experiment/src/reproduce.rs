@@ -8,19 +8,23 @@ use std::time::Instant;
 use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
 use emopiano_audio::wav::write_wav;
 use emopiano_common::fs::write_atomically;
-use emopiano_corpus::{Corpus, DatasetKind, Emotion, LoadOptions, load};
+use emopiano_corpus::{Corpus, DatasetKind, Emotion, Holdout, LoadOptions, Piece, load};
 use emopiano_model::backend_name;
+use emopiano_model::sampling::Sampling;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::{
-    GenerateOptions, Progress, Registry, Run, RunSummary, StopSignal, TrainConfig, TrainError,
-    TrainOptions,
+    GenerateOptions, Progress, Registry, Run, RunSummary, StopSignal, TrainConfig, TrainData,
+    TrainError, TrainOptions, Weights,
 };
 
 use crate::ExperimentError;
 use crate::audio::{TranscriptionScore, render_corpus, score_transcriptions};
+use crate::evaluate::{
+    Candidate, EmotionEvaluation, Reference, evaluate_emotion, write_evaluation,
+};
 use crate::grid::{Grid, Profile};
 use crate::manifest::Manifest;
-use crate::table::{Results, format_loss, write_figures, write_table};
+use crate::table::{Results, format_loss, write_figures, write_heldout_table, write_table};
 
 /// Where the grid comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,12 +78,17 @@ pub struct ReproduceOptions {
     pub stop: StopSignal,
     /// Tests: stop inside a cell.
     pub interrupt_at: Option<InterruptAt>,
+    /// Melodies per emotion and way of generating (argmax, top-p) for the evaluation.
+    pub melodies: usize,
     /// Train only these architectures of the grid (empty: all of them). The others' cells
     /// enter the table when an earlier run in the folder finished them, as `missing`
     /// otherwise: a long grid can be filled in a column at a time.
     pub only: Vec<String>,
     /// Train only these emotions' cells (empty: all of them), with the same rule for the others.
     pub only_emotions: Vec<Emotion>,
+    /// Pieces held out of training (by piece, drawn with `seed`); Table 1 stays the lowest
+    /// training loss, and a second table gives the held-out figures.
+    pub holdout: Holdout,
 }
 
 impl Default for ReproduceOptions {
@@ -98,8 +107,10 @@ impl Default for ReproduceOptions {
             progress: Progress::Auto,
             stop: StopSignal::new(),
             interrupt_at: None,
+            melodies: 8,
             only: Vec::new(),
             only_emotions: Vec::new(),
+            holdout: Holdout::None,
         }
     }
 }
@@ -123,12 +134,16 @@ pub struct Outcome {
     pub out: PathBuf,
     /// Table 1 as Markdown (also `table1.md`, `table1.csv`).
     pub table: String,
+    /// The held-out table as Markdown (also `heldout.md`, `heldout.csv`), with held-out pieces.
+    pub heldout_table: Option<String>,
     /// Every cell's summary.
     pub results: Results,
     /// The figures' file names.
     pub figures: Vec<String>,
     /// The melodies (`melodies/<emotion>.mid`, with a `.wav` beside each).
     pub melodies: Vec<PathBuf>,
+    /// The evaluation of each emotion's melodies (also `evaluation.md`, `evaluation.json`).
+    pub evaluations: Vec<EmotionEvaluation>,
     /// The transcriptions' scores, with `from_audio`.
     pub transcription: Option<TranscriptionScore>,
 }
@@ -193,6 +208,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         seed: options.seed,
         from_audio: options.from_audio,
         tokenization: tokenizer_kind.to_string(),
+        holdout: options.holdout.to_string(),
     };
     let manifest_path = out.join("experiment.json");
     match Manifest::read(&manifest_path)? {
@@ -256,7 +272,14 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         ));
         transcription = Some(s);
     }
-    let tokens_of = tokens_per_emotion(&corpus, &emotions, tokenizer_kind, &say)?;
+    let tokens_of = tokens_per_emotion(
+        &corpus,
+        &emotions,
+        tokenizer_kind,
+        options.holdout,
+        options.seed,
+        &say,
+    )?;
 
     say(format!(
         "reproduce: {} on {} ({} backend), {} models × {} emotions, {max_epochs} epochs each (budgets {budgets:?}) into {}",
@@ -283,7 +306,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     let mut results: Results = BTreeMap::new();
     let sizing = profile.sizing();
     for (e, &emotion) in emotions.iter().enumerate() {
-        let tokens = &tokens_of[&emotion];
+        let data = tokens_of[&emotion].train_data();
         for (a, entry) in entries.iter().enumerate() {
             let cell = e * entries.len() + a;
             let arch = grid.architectures[a].clone();
@@ -307,7 +330,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
                     .map(|i| i.epoch),
             };
             let t0 = Instant::now();
-            let summary = match entry.train(&dir, tokens, &config, &sizing, &train_options) {
+            let summary = match entry.train(&dir, &data, &config, &sizing, &train_options) {
                 Ok(s) => s,
                 Err(TrainError::Interrupted { .. }) => {
                     return Err(ExperimentError::Interrupted { path: out });
@@ -351,16 +374,36 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         ))
     ));
 
+    let note = heldout_note(&corpus, options.holdout, options.seed);
+    let heldout_table = write_heldout_table(&out, &grid, &emotions, &budgets, &results, &note)?;
+    if let Some(table) = &heldout_table
+        && !quiet
+    {
+        print!("{table}");
+    }
+
     let trained: Vec<Emotion> = results.keys().map(|(e, _)| *e).collect();
-    let melodies = write_melodies(
+    let Melodies {
+        written: melodies,
+        evaluations,
+    } = write_melodies(
         &out,
         &emotions,
         &profile,
         options,
         &instrument,
         &trained,
+        &corpus,
+        &tokens_of,
         &say,
     )?;
+    if !evaluations.is_empty() {
+        write_evaluation(&out, &evaluations, &note)?;
+        say(format!(
+            "evaluation of the melodies: {}",
+            out.join("evaluation.md").display()
+        ));
+    }
     say(format!(
         "done in {:.1} s; results in {}",
         started.elapsed().as_secs_f64(),
@@ -369,11 +412,44 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     Ok(Outcome {
         out,
         table,
+        heldout_table,
         results,
         figures,
         melodies,
+        evaluations,
         transcription,
     })
+}
+
+/// The top-p threshold of the evaluation's sampled melodies.
+const TOP_P: f32 = 0.9;
+
+/// What the held-out pieces of a run are, for the tables' heading.
+pub fn heldout_note(corpus: &Corpus, holdout: Holdout, seed: u64) -> String {
+    let what = match holdout {
+        Holdout::None => {
+            return "No pieces were held out (`--holdout 0`, as in the paper): every piece trains, \
+                    and the copy rate has no real reference."
+                .into();
+        }
+        Holdout::Share(share) => format!(
+            "Held-out pieces: a share of {share} of each emotion's pieces (at least one), drawn \
+             with seed {seed}, never trained on."
+        ),
+        Holdout::Official => {
+            "Held-out pieces: the dataset's official validation split; its test split is left \
+             untouched."
+                .to_string()
+        }
+    };
+    let caveat = if corpus.name == "eerola" || corpus.name == "primary-cues" {
+        " Each emotion's pieces are cue variations (tempo, mode, register, articulation …) of one \
+         source melody, so a held-out piece is an unseen variation of a melody the model has \
+         seen, not a new melody."
+    } else {
+        ""
+    };
+    format!("{what}{caveat}")
 }
 
 /// The training settings of one cell of the grid.
@@ -397,31 +473,77 @@ fn finished(dir: &Path, epochs: usize) -> bool {
     RunSummary::read(dir).is_ok_and(|s| s.epochs.len() == epochs)
 }
 
-/// Each emotion's pieces tokenized and concatenated (the paper's corpus per emotion); a piece
-/// the tokenizer refuses is skipped with a message.
+/// One emotion's tokens, piece by piece (`(piece id, tokens)`, in corpus order), split by piece.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EmotionTokens {
+    /// Pieces to train on.
+    pub train: Vec<(String, Vec<String>)>,
+    /// Held-out pieces (scored every epoch, the copy-rate references).
+    pub heldout: Vec<(String, Vec<String>)>,
+    /// Test pieces of an official split.
+    pub test: Vec<(String, Vec<String>)>,
+}
+
+impl EmotionTokens {
+    /// The trainer's input: training and held-out pieces, each concatenated.
+    pub fn train_data(&self) -> TrainData {
+        let concat = |pieces: &[(String, Vec<String>)]| -> Vec<String> {
+            pieces.iter().flat_map(|(_, t)| t.iter().cloned()).collect()
+        };
+        TrainData::new(concat(&self.train)).with_heldout(concat(&self.heldout))
+    }
+}
+
+/// Every emotion's tokens, split by `holdout` (drawn with `seed`). A piece the tokenizer
+/// refuses is skipped with a message.
 pub fn tokens_per_emotion(
     corpus: &Corpus,
     emotions: &[Emotion],
     kind: TokenizerKind,
+    holdout: Holdout,
+    seed: u64,
     say: &dyn Fn(String),
-) -> Result<BTreeMap<Emotion, Vec<String>>, ExperimentError> {
+) -> Result<BTreeMap<Emotion, EmotionTokens>, ExperimentError> {
     let tokenizer = kind.build(DecodeOptions::default());
-    let mut tokens_of = BTreeMap::new();
-    for &emotion in emotions {
-        let mut all = Vec::new();
-        for piece in corpus.of(emotion) {
+    let encode = |pieces: &[&Piece]| -> Result<Vec<(String, Vec<String>)>, ExperimentError> {
+        let mut out = Vec::new();
+        for piece in pieces {
             let bytes = piece.midi_bytes()?;
             match tokenizer.encode(&bytes) {
-                Ok(t) => all.extend(t),
+                Ok(t) => out.push((piece.id.clone(), t)),
                 Err(e) => say(format!("skipped {}: {e}", piece.path().display())),
             }
         }
-        tokens_of.insert(emotion, all);
+        Ok(out)
+    };
+    let mut tokens_of = BTreeMap::new();
+    for &emotion in emotions {
+        let split = corpus.partition(emotion, holdout, seed)?;
+        tokens_of.insert(
+            emotion,
+            EmotionTokens {
+                train: encode(&split.train)?,
+                heldout: encode(&split.heldout)?,
+                test: encode(&split.test)?,
+            },
+        );
     }
     Ok(tokens_of)
 }
 
-/// One melody per emotion from its best run (lowest training loss), as MIDI and wav.
+/// What [`write_melodies`] made.
+struct Melodies {
+    /// `melodies/<emotion>.mid`, the first argmax melody of each emotion.
+    written: Vec<PathBuf>,
+    /// The evaluation of each emotion's melody sets.
+    evaluations: Vec<EmotionEvaluation>,
+}
+
+/// Per emotion, from its best run (lowest training loss): `count` melodies generated the
+/// paper's way (argmax, each from another training window) and `count` with top-p sampling,
+/// written to `melodies/<emotion>/`, evaluated against the emotion's pieces; the first argmax
+/// melody also as `melodies/<emotion>.mid` and `.wav`.
+#[allow(clippy::too_many_arguments)]
 fn write_melodies(
     out: &Path,
     emotions: &[Emotion],
@@ -429,8 +551,10 @@ fn write_melodies(
     options: &ReproduceOptions,
     instrument: &Instrument,
     trained: &[Emotion],
+    corpus: &Corpus,
+    tokens_of: &BTreeMap<Emotion, EmotionTokens>,
     say: &dyn Fn(String),
-) -> Result<Vec<PathBuf>, ExperimentError> {
+) -> Result<Melodies, ExperimentError> {
     let dir = out.join("melodies");
     say(format!(
         "melodies are rendered with the {}",
@@ -438,36 +562,82 @@ fn write_melodies(
     ));
     std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
     let mut written = Vec::new();
+    let mut evaluations = Vec::new();
+    let ways = [
+        ("argmax".to_string(), Sampling::Argmax),
+        (
+            format!("top-p {TOP_P}"),
+            Sampling::TopP {
+                p: TOP_P,
+                temperature: 1.0,
+            },
+        ),
+    ];
     for &emotion in emotions {
         if !trained.contains(&emotion) {
             say(format!("{emotion}: no finished cell yet, no melody"));
             continue;
         }
         let run = Run::best_of_with(out, emotion.name(), &options.registry)?;
-        let tokens = run.generate(&GenerateOptions {
-            length: profile.melody_length,
-            seed: options.seed,
-            ..GenerateOptions::default()
-        })?;
-        let midi = run
-            .vocab()
-            .tokenizer()
-            .build(DecodeOptions::default())
-            .decode(&tokens)?;
         let path = dir.join(format!("{emotion}.mid"));
-        write_atomically(&path, &midi).map_err(ExperimentError::io(&path))?;
+        // A committed experiment keeps metrics but not weights; its melodies stay as they are.
+        if !run.weights(Weights::Best).exists() {
+            let kept = if path.exists() {
+                format!(", {} kept", path.display())
+            } else {
+                String::new()
+            };
+            say(format!(
+                "{emotion}: {} has no weights on disk, no new melody{kept}",
+                run.dir().display()
+            ));
+            continue;
+        }
+        let decoder = run.vocab().tokenizer().build(DecodeOptions::default());
+        let sets_dir = dir.join(emotion.name());
+        std::fs::create_dir_all(&sets_dir).map_err(ExperimentError::io(&sets_dir))?;
+        let mut sets: Vec<(String, Vec<Candidate>)> = Vec::new();
+        for (label, sampling) in &ways {
+            let mut set = Vec::new();
+            for i in 0..options.melodies.max(1) {
+                let tokens = run.generate(&GenerateOptions {
+                    length: profile.melody_length,
+                    seed: options.seed + i as u64,
+                    sampling: *sampling,
+                    ..GenerateOptions::default()
+                })?;
+                let midi = decoder.decode(&tokens)?;
+                let name = format!("{}-{i}.mid", label.split(' ').next().unwrap_or("set"));
+                let file = sets_dir.join(&name);
+                write_atomically(&file, &midi).map_err(ExperimentError::io(&file))?;
+                set.push(Candidate { name, tokens, midi });
+            }
+            sets.push((label.clone(), set));
+        }
+        let Some(first) = sets.first().and_then(|(_, s)| s.first()) else {
+            continue;
+        };
+        write_atomically(&path, &first.midi).map_err(ExperimentError::io(&path))?;
         let wav = path.with_extension("wav");
-        let samples = render_midi(&midi, instrument, &RenderOptions::default())?;
+        let samples = render_midi(&first.midi, instrument, &RenderOptions::default())?;
         write_wav(&wav, &samples, SAMPLE_RATE)?;
         say(format!(
-            "{}: {} tokens from {}; {} ({:.1} s)",
+            "{}: {} tokens from {}; {} ({:.1} s); {} melodies per set in {}",
             path.display(),
-            tokens.len(),
+            first.tokens.len(),
             run.config().architecture,
             wav.display(),
-            samples.len() as f64 / SAMPLE_RATE as f64
+            samples.len() as f64 / SAMPLE_RATE as f64,
+            options.melodies.max(1),
+            sets_dir.display()
         ));
         written.push(path);
+
+        let reference = Reference::of(corpus, emotion, &tokens_of[&emotion])?;
+        evaluations.push(evaluate_emotion(emotion.name(), &reference, &sets));
     }
-    Ok(written)
+    Ok(Melodies {
+        written,
+        evaluations,
+    })
 }

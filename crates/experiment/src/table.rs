@@ -105,6 +105,84 @@ pub fn write_table(
     Ok(md)
 }
 
+/// Writes `heldout.md` and `heldout.csv` into `out` when any cell has held-out pieces: per
+/// emotion, budget and architecture, the epoch within the budget with the lowest held-out loss,
+/// that loss, its accuracy and perplexity, beside the cell's lowest training loss (Table 1's
+/// figure). `note` says what the held-out pieces are. Returns the Markdown, `None` without
+/// held-out figures.
+pub fn write_heldout_table(
+    out: &Path,
+    grid: &Grid,
+    emotions: &[Emotion],
+    budgets: &[usize],
+    results: &Results,
+    note: &str,
+) -> Result<Option<String>, ExperimentError> {
+    let any = results
+        .values()
+        .any(|s| s.epochs.iter().any(|m| m.heldout.is_some()));
+    if !any {
+        return Ok(None);
+    }
+    let mut md = format!(
+        "# Held-out pieces: loss, accuracy and perplexity\n\n{note}\n\n\
+         | emotion | epochs | model | lowest held-out loss | at epoch | held-out accuracy | \
+         held-out perplexity | lowest training loss |\n|---|---|---|---|---|---|---|---|\n"
+    );
+    let mut csv = String::from(
+        "emotion,epochs,model,heldout_loss,heldout_epoch,heldout_accuracy,heldout_perplexity,train_loss\n",
+    );
+    for &emotion in emotions {
+        for &epochs in budgets {
+            for arch in &grid.architectures {
+                let Some(summary) = results.get(&(emotion, arch.clone())) else {
+                    md.push_str(&format!(
+                        "| {emotion} | {epochs} | {arch} | missing | | | | |\n"
+                    ));
+                    csv.push_str(&format!("{emotion},{epochs},{arch},,,,,\n"));
+                    continue;
+                };
+                let best = summary
+                    .epochs
+                    .iter()
+                    .take(epochs)
+                    .filter_map(|m| m.heldout.map(|h| (m.epoch, h)))
+                    .reduce(|b, x| if x.1.loss < b.1.loss { x } else { b });
+                let train = summary.lowest_loss(epochs);
+                match best {
+                    Some((epoch, h)) => {
+                        md.push_str(&format!(
+                            "| {emotion} | {epochs} | {arch} | {:.4} | {epoch} | {:.3} | {:.2} | {} |\n",
+                            h.loss,
+                            h.accuracy,
+                            h.perplexity(),
+                            format_loss(train)
+                        ));
+                        csv.push_str(&format!(
+                            "{emotion},{epochs},{arch},{},{epoch},{},{},{train}\n",
+                            h.loss,
+                            h.accuracy,
+                            h.perplexity()
+                        ));
+                    }
+                    None => {
+                        md.push_str(&format!(
+                            "| {emotion} | {epochs} | {arch} | none | | | | {} |\n",
+                            format_loss(train)
+                        ));
+                        csv.push_str(&format!("{emotion},{epochs},{arch},,,,,{train}\n"));
+                    }
+                }
+            }
+        }
+    }
+    for (name, text) in [("heldout.md", &md), ("heldout.csv", &csv)] {
+        let path = out.join(name);
+        write_atomically(&path, text.as_bytes()).map_err(ExperimentError::io(&path))?;
+    }
+    Ok(Some(md))
+}
+
 /// The paper's Figs 3–10: the training loss per epoch of every architecture, one figure per
 /// emotion and budget, numbered as in the paper: Figs 3–6 are the grid's emotions (happy,
 /// peaceful, sad, scary) at the smaller budget, Figs 7–10 the same at the larger. Returns the
@@ -143,6 +221,16 @@ pub fn write_figures(
                         .map(|m| (m.epoch as f64, m.loss))
                         .collect();
                     plot = plot.with_series(Series::new(arch.to_uppercase(), points));
+                    let heldout: Vec<(f64, f64)> = summary
+                        .epochs
+                        .iter()
+                        .take(epochs)
+                        .filter_map(|m| m.heldout.map(|h| (m.epoch as f64, h.loss)))
+                        .collect();
+                    if !heldout.is_empty() {
+                        let name = format!("{} held-out", arch.to_uppercase());
+                        plot = plot.with_series(Series::new(name, heldout));
+                    }
                 }
             }
             let name = format!("fig{number:02}.png");
@@ -169,6 +257,7 @@ mod tests {
                     epoch: i + 1,
                     loss,
                     accuracy: 0.5,
+                    heldout: None,
                 })
                 .collect(),
             seconds: vec![1.0; losses.len()],
@@ -205,6 +294,38 @@ mod tests {
             md.contains("| sad | 2 | missing | missing | 0.0127 | missing | missing | missing |"),
             "{md}"
         );
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn the_heldout_table_takes_the_lowest_heldout_epoch_within_each_budget() {
+        use emopiano_trainer::HeldoutMetrics;
+        let grid = Grid::builtin();
+        let out = std::env::temp_dir().join(format!("emopiano-heldout-{}", std::process::id()));
+        std::fs::create_dir_all(&out).unwrap_or_default();
+        let mut results = Results::new();
+        let mut run = summary(&[3.0, 2.0, 1.0, 0.5]);
+        for (m, h) in run.epochs.iter_mut().zip([3.5, 3.0, 3.2, 2.9]) {
+            m.heldout = Some(HeldoutMetrics {
+                loss: h,
+                accuracy: 0.25,
+            });
+        }
+        results.insert((Emotion::Sad, "lstm1".into()), run);
+        let none = write_heldout_table(&out, &grid, &[Emotion::Sad], &[2], &Results::new(), "");
+        assert!(matches!(none, Ok(None)));
+        let md = write_heldout_table(&out, &grid, &[Emotion::Sad], &[3, 4], &results, "n")
+            .unwrap_or_default()
+            .unwrap_or_default();
+        let perplexity = format!("{:.2}", 3.0f64.exp());
+        assert!(
+            md.contains(&format!(
+                "| sad | 3 | lstm1 | 3.0000 | 2 | 0.250 | {perplexity} | 1.0000 |"
+            )),
+            "{md}"
+        );
+        assert!(md.contains("| sad | 4 | lstm1 | 2.9000 | 4 |"), "{md}");
+        assert!(md.contains("| sad | 4 | lstm2 | missing |"), "{md}");
         let _ = std::fs::remove_dir_all(&out);
     }
 }

@@ -125,5 +125,37 @@ fn a_grid_stopped_inside_a_cell_and_resumed_equals_one_that_never_stopped() {
         matches!(&profile, ExperimentError::Mismatch { field, .. } if field == "profile"),
         "{profile}"
     );
+
+    // A committed experiment has metrics but no weights nor checkpoints (`.gitignore` leaves
+    // them out): resuming it retrains nothing and keeps its table and its melodies instead of
+    // failing on the first emotion.
+    for run in std::fs::read_dir(parts.join("runs")).unwrap() {
+        let run = run.unwrap().path();
+        std::fs::remove_dir_all(run.join("artifacts")).unwrap();
+        for file in std::fs::read_dir(&run).unwrap() {
+            let file = file.unwrap().path();
+            if file.extension().is_some_and(|e| e == "bpk") {
+                std::fs::remove_file(file).unwrap();
+            }
+        }
+    }
+    let committed = reproduce(&ReproduceOptions {
+        resume: true,
+        ..options(&parts)
+    })
+    .unwrap();
+    assert_eq!(committed.table, uninterrupted.table);
+    assert!(committed.melodies.is_empty(), "{:?}", committed.melodies);
+    assert!(
+        !parts.join("runs/lstm1-happy/model-best.bpk").exists(),
+        "a finished cell was retrained"
+    );
+    for ((name, x), (_, y)) in a.iter().zip(&results(&parts)) {
+        assert!(
+            x == y,
+            "{} changed by a resume without weights",
+            name.display()
+        );
+    }
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -1,7 +1,5 @@
 //! Counts on the real corpora in `../shared/data`, computed independently with music21 10.5.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -16,7 +14,8 @@ fn tokens_of(path: &Path) -> Vec<String> {
 
 #[test]
 fn eerola_transcriptions_give_the_papers_token_counts() {
-    let Some(root) = support::shared_data("eerola") else {
+    let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "eerola")
+    else {
         return;
     };
     let csv = std::fs::read_to_string(root.join("design_matrix.csv")).expect("design_matrix.csv");
@@ -58,7 +57,9 @@ fn emopia_gives_music21s_token_counts() {
     // music21 10.5.1 on the 1,078 clips: 266,887 tokens, 685 distinct; by quadrant
     // Q1 61,756, Q2 79,790, Q3 58,825, Q4 66,516 (every file's list is identical to music21's,
     // which `cargo xtask bench tokenize` checks file by file).
-    let Some(root) = support::shared_data("emopia/midis") else {
+    let Some(root) =
+        emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia/midis")
+    else {
         return;
     };
     let mut per_quadrant: BTreeMap<String, usize> = BTreeMap::new();

@@ -20,6 +20,8 @@ pub enum Weights {
     Best,
     /// After the last epoch.
     Last,
+    /// At the lowest held-out loss (runs with held-out pieces).
+    BestHeldout,
 }
 
 /// What generation starts from.
@@ -194,6 +196,7 @@ impl Run {
         match which {
             Weights::Best => self.dir.best(),
             Weights::Last => self.dir.last(),
+            Weights::BestHeldout => self.dir.best_heldout(),
         }
     }
 

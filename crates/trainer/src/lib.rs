@@ -29,7 +29,7 @@ pub use inference::{GenerateOptions, Primer, Run, Weights};
 pub use optim::RmsPropUpdate;
 pub use registry::{Entry, Registry, StepShape};
 pub use run::{
-    EpochMetrics, Progress, RunDir, RunSummary, TrainConfig, TrainError, TrainOptions, load_model,
-    train,
+    EpochMetrics, HeldoutMetrics, Progress, RunDir, RunSummary, TrainConfig, TrainData, TrainError,
+    TrainOptions, load_model, train,
 };
 pub use stop::StopSignal;

@@ -15,7 +15,7 @@ use burn::tensor::{Device, Distribution, Int, Tensor};
 use emopiano_model::generate::{Generator, Loaded};
 use emopiano_model::{Architecture, Lstm1, Lstm2, Lstm3, ModelError, SequenceModel, Sizing};
 
-use crate::run::{RunSummary, TrainConfig, TrainError, TrainOptions, load_model, train};
+use crate::run::{RunSummary, TrainConfig, TrainData, TrainError, TrainOptions, load_model, train};
 
 /// The shape of a timed training step ([`Entry::time_steps`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct StepShape {
 type ModelConfigFn = fn(usize, usize, &Sizing) -> Result<serde_json::Value, TrainError>;
 /// [`train`] with an architecture's sized configuration.
 type TrainFn =
-    fn(&Path, &[String], &TrainConfig, &Sizing, &TrainOptions) -> Result<RunSummary, TrainError>;
+    fn(&Path, &TrainData, &TrainConfig, &Sizing, &TrainOptions) -> Result<RunSummary, TrainError>;
 /// A run's weights loaded for generation.
 type OpenFn = fn(&Path, &Path, &Device) -> Result<Box<dyn Generator>, TrainError>;
 /// Fresh weights for a vocabulary, window and sizing.
@@ -66,10 +66,10 @@ impl Entry {
                 serde_json::to_value(A::config(vocab, window, sizing))
                     .map_err(|e| TrainError::Model(ModelError::Config(e.to_string())))
             },
-            train: |dir, tokens, config, sizing, options| {
-                let vocab = emopiano_tokenizer::Vocabulary::from_tokens(tokens).len();
+            train: |dir, data, config, sizing, options| {
+                let vocab = data.vocabulary().len();
                 let model_config = A::config(vocab, config.window, sizing);
-                train::<A>(dir, tokens, config, &model_config, options)
+                train::<A>(dir, data, config, &model_config, options)
             },
             open: |dir, weights, device| {
                 let model = load_model::<A>(dir, weights, device)?;
@@ -103,12 +103,12 @@ impl Entry {
     pub fn train(
         &self,
         dir: &Path,
-        tokens: &[String],
+        data: &TrainData,
         config: &TrainConfig,
         sizing: &Sizing,
         options: &TrainOptions,
     ) -> Result<RunSummary, TrainError> {
-        (self.train)(dir, tokens, config, sizing, options)
+        (self.train)(dir, data, config, sizing, options)
     }
 
     /// The weights at `weights` of the run in `dir`, ready to generate.

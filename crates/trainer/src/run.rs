@@ -145,6 +145,14 @@ impl RunDir {
     pub fn best(&self) -> PathBuf {
         self.0.join("model-best.bpk")
     }
+    /// Weights at the lowest held-out loss, when the run has held-out pieces.
+    pub fn best_heldout(&self) -> PathBuf {
+        self.0.join("model-best-heldout.bpk")
+    }
+    /// The held-out tokens, when the run has any.
+    pub fn heldout(&self) -> PathBuf {
+        self.0.join("heldout.json")
+    }
     /// Weights after the last epoch.
     pub fn last(&self) -> PathBuf {
         self.0.join("model-last.bpk")
@@ -169,6 +177,71 @@ pub struct EpochMetrics {
     pub loss: f64,
     /// Training accuracy in [0, 1].
     pub accuracy: f64,
+    /// Loss and accuracy on the held-out windows, when the run has held-out pieces.
+    pub heldout: Option<HeldoutMetrics>,
+}
+
+/// One epoch's figures on the held-out windows (the model in evaluation mode: no dropout).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HeldoutMetrics {
+    /// Mean cross-entropy (nats per token).
+    pub loss: f64,
+    /// Accuracy of the most probable token, in [0, 1].
+    pub accuracy: f64,
+}
+
+impl HeldoutMetrics {
+    /// Perplexity, `exp(loss)`.
+    pub fn perplexity(&self) -> f64 {
+        self.loss.exp()
+    }
+}
+
+/// What a run trains on: the training pieces' tokens and, if any, the held-out pieces' tokens,
+/// each concatenated in corpus order.
+///
+/// Held-out tokens are scored after every epoch and never trained on. Each of them is predicted
+/// from the window of tokens before it, which for the first ones reaches back into the end of
+/// the training stream: context only, never a target, so nothing of a held-out piece is learnt.
+/// The vocabulary covers both (a token only held-out pieces use gets an output the model never
+/// trains toward, and is scored as such).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainData {
+    /// Training tokens.
+    pub tokens: Vec<String>,
+    /// Held-out tokens; empty when every piece trains (the paper).
+    pub heldout: Vec<String>,
+}
+
+impl TrainData {
+    /// Every token trains.
+    pub fn new(tokens: Vec<String>) -> Self {
+        Self {
+            tokens,
+            heldout: Vec::new(),
+        }
+    }
+
+    /// With held-out tokens.
+    pub fn with_heldout(mut self, heldout: Vec<String>) -> Self {
+        self.heldout = heldout;
+        self
+    }
+
+    /// The vocabulary of the run: every distinct token of both.
+    pub fn vocabulary(&self) -> Vocabulary {
+        if self.heldout.is_empty() {
+            Vocabulary::from_tokens(&self.tokens)
+        } else {
+            Vocabulary::from_tokens([self.tokens.as_slice(), self.heldout.as_slice()].concat())
+        }
+    }
+}
+
+impl From<Vec<String>> for TrainData {
+    fn from(tokens: Vec<String>) -> Self {
+        Self::new(tokens)
+    }
 }
 
 /// What a run produced.
@@ -188,6 +261,18 @@ impl RunSummary {
         self.epochs
             .iter()
             .reduce(|best, m| if m.loss < best.loss { m } else { best })
+    }
+
+    /// The epoch with the lowest held-out loss (the earliest of equal ones), if the run has
+    /// held-out pieces.
+    pub fn best_heldout(&self) -> Option<&EpochMetrics> {
+        self.epochs
+            .iter()
+            .filter(|m| m.heldout.is_some())
+            .reduce(|best, m| match (m.heldout, best.heldout) {
+                (Some(a), Some(b)) if a.loss < b.loss => m,
+                _ => best,
+            })
     }
 
     /// The lowest training loss within the first `epochs` epochs (the paper's Table 1 figure at
@@ -270,18 +355,20 @@ impl TrainOptions {
     }
 }
 
-/// Trains architecture `A` on `tokens` (one corpus, concatenated) into `dir`.
+/// Trains architecture `A` on `data` (one corpus, concatenated, and its held-out pieces if any)
+/// into `dir`.
 ///
 /// Everything random (weights, the order of the windows, dropout) follows from `config.seed` and,
 /// per epoch, from the epoch's number: a run stopped and resumed with [`TrainOptions::resume`]
 /// writes the same `metrics.csv` and weights as one that never stopped.
 pub fn train<A: Architecture>(
     dir: &Path,
-    tokens: &[String],
+    data: &TrainData,
     config: &TrainConfig,
     model_config: &A::Config,
     options: &TrainOptions,
 ) -> Result<RunSummary, TrainError> {
+    let tokens = &data.tokens;
     let run = RunDir(dir.to_path_buf());
     if options.stop.is_requested() {
         return Err(TrainError::Interrupted {
@@ -290,7 +377,8 @@ pub fn train<A: Architecture>(
         });
     }
     std::fs::create_dir_all(dir).map_err(|e| file_error(dir)(e.to_string()))?;
-    let vocab = Vocabulary::from_tokens(tokens);
+    let vocab = data.vocabulary();
+    let heldout = !data.heldout.is_empty();
     let model_json =
         serde_json::to_value(model_config).map_err(|e| file_error(dir)(e.to_string()))?;
     let mut start_epoch = None;
@@ -298,11 +386,12 @@ pub fn train<A: Architecture>(
         if !options.resume {
             return Err(TrainError::Exists { path: dir.into() });
         }
-        check_same_run(&run, config, &model_json, &vocab)?;
+        check_same_run(&run, config, &model_json, &vocab, &data.heldout)?;
+        // metrics.csv is written after the weights: a complete one is a finished run, even
+        // where its weights have since been left out (a committed experiment keeps metrics
+        // only); it is never retrained.
         if let Ok(done) = RunSummary::read(dir)
             && done.epochs.len() == config.epochs
-            && run.best().exists()
-            && run.last().exists()
         {
             return Ok(done);
         }
@@ -318,6 +407,12 @@ pub fn train<A: Architecture>(
         &run.tokens(),
         &serde_json::to_value(tokens).map_err(|e| file_error(dir)(e.to_string()))?,
     )?;
+    if heldout {
+        write_json(
+            &run.heldout(),
+            &serde_json::to_value(&data.heldout).map_err(|e| file_error(dir)(e.to_string()))?,
+        )?;
+    }
     if start_epoch.is_none() {
         // A fresh start: nothing of an earlier attempt may leak into this one's logs.
         let _ = std::fs::remove_dir_all(run.artifacts());
@@ -325,11 +420,15 @@ pub fn train<A: Architecture>(
         let _ = std::fs::remove_file(run.timing());
     }
 
-    let windows = Arc::new(make_windows(
-        &vocab.encode(tokens)?,
-        config.window,
-        vocab.len(),
-    )?);
+    let encoded = vocab.encode(tokens)?;
+    let windows = Arc::new(make_windows(&encoded, config.window, vocab.len())?);
+    let heldout_windows = if heldout {
+        let context = &encoded[encoded.len().saturating_sub(config.window)..];
+        let stream = [context, vocab.encode(&data.heldout)?.as_slice()].concat();
+        Some(Arc::new(make_windows(&stream, config.window, vocab.len())?))
+    } else {
+        None
+    };
     let device = training_device();
     device.seed(config.seed);
     let model = Trainable {
@@ -351,12 +450,18 @@ pub fn train<A: Architecture>(
         first_epoch,
         &device,
     ));
-    // The paper has no validation split (held-out loss is the evaluation issue's); the learner
-    // needs a validation loader, so it gets one batch of training windows, a cheap monitor.
-    let monitor: Vec<usize> = (0..windows.len().min(config.batch_size)).collect();
+    // Without held-out pieces (the paper) the learner still needs a validation loader: one batch
+    // of training windows, a cheap monitor that is not recorded.
+    let valid_set = match &heldout_windows {
+        Some(h) => WindowDataset::new(h.clone()),
+        None => {
+            let monitor: Vec<usize> = (0..windows.len().min(config.batch_size)).collect();
+            WindowDataset::subset(windows, monitor)
+        }
+    };
     let valid_loader = DataLoaderBuilder::new(WindowBatcher)
         .batch_size(config.batch_size)
-        .build(WindowDataset::subset(windows, monitor));
+        .build(valid_set);
 
     let optimizer = match config.optimizer {
         RmsPropUpdate::Keras => KerasRmsPropConfig::new()
@@ -370,11 +475,17 @@ pub fn train<A: Architecture>(
             .init(),
     };
     let learner = Learner::new(model, optimizer, config.learning_rate);
-    let previous_best = start_epoch.and_then(|last| {
-        (1..=last)
-            .filter_map(|e| epoch_loss(&run, e).map(|l| (l, e)))
-            .reduce(|best, x| if x.0 < best.0 { x } else { best })
-    });
+    let previous_best = |split: &str| {
+        start_epoch.and_then(|last| {
+            (1..=last)
+                .filter_map(|e| epoch_loss(&run, split, e).map(|l| (l, e)))
+                .reduce(|best, x| if x.0 < best.0 { x } else { best })
+        })
+    };
+    let mut keep = KeepBestAndLast::new(previous_best("train"), start_epoch);
+    if heldout {
+        keep = keep.with_heldout(previous_best("valid"));
+    }
     let label = if config.label.is_empty() {
         config.architecture.clone()
     } else {
@@ -385,8 +496,9 @@ pub fn train<A: Architecture>(
         .metric_train_numeric(LossMetric::new())
         .metric_train_numeric(AccuracyMetric::new())
         .metric_valid_numeric(LossMetric::new())
+        .metric_valid_numeric(AccuracyMetric::new())
         .with_default_checkpointers()
-        .with_checkpointing_strategy(KeepBestAndLast::new(previous_best, start_epoch))
+        .with_checkpointing_strategy(keep)
         .with_application_logger(None);
     if let Some(epoch) = start_epoch {
         training = training.checkpoint(epoch);
@@ -423,15 +535,20 @@ pub fn train<A: Architecture>(
         });
     }
 
-    let epochs = collect_metrics(&run, config.epochs)?;
+    let epochs = collect_metrics(&run, config.epochs, heldout)?;
     write_timing(&run.timing(), &timing)?;
     save_atomically(result.model.model.clone(), &run.last())?;
     let summary = RunSummary::new(run.clone(), epochs, &timing);
-    if let Some(best) = summary.best() {
+    let chosen = [
+        (summary.best(), run.best()),
+        (summary.best_heldout(), run.best_heldout()),
+    ];
+    for (epoch, path) in chosen {
+        let Some(epoch) = epoch else { continue };
         let checkpoint = run
             .artifacts()
             .join("checkpoint")
-            .join(format!("model-{}.bpk", best.epoch));
+            .join(format!("model-{}.bpk", epoch.epoch));
         // Checkpoints hold the learner's wrapper (`model.` prefixes): unwrap to the bare model.
         let wrapped = Trainable {
             model: A::init(model_config, &emopiano_model::select_device())?,
@@ -439,7 +556,7 @@ pub fn train<A: Architecture>(
         let best = wrapped
             .try_load_file(&checkpoint)
             .map_err(|e| file_error(&checkpoint)(format!("{e:?}")))?;
-        save_atomically(best.model, &run.best())?;
+        save_atomically(best.model, &path)?;
     }
     // Last: a folder with metrics.csv is a finished run.
     write_metrics(&run.metrics(), &summary.epochs)?;
@@ -452,6 +569,7 @@ fn check_same_run(
     config: &TrainConfig,
     model_json: &serde_json::Value,
     vocab: &Vocabulary,
+    heldout: &[String],
 ) -> Result<(), TrainError> {
     let refuse = |message: String| TrainError::Resume {
         path: run.0.clone(),
@@ -484,6 +602,19 @@ fn check_same_run(
             "its vocabulary ({} tokens) differs from this corpus's ({} tokens)",
             saved_vocab.len(),
             vocab.len()
+        )));
+    }
+    let saved_heldout: Vec<String> = if run.heldout().exists() {
+        serde_json::from_value(read_json(&run.heldout())?)
+            .map_err(|e| file_error(&run.heldout())(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    if saved_heldout != heldout {
+        return Err(refuse(format!(
+            "it holds out {} tokens, this run {} (another --holdout or seed?)",
+            saved_heldout.len(),
+            heldout.len()
         )));
     }
     Ok(())
@@ -599,40 +730,69 @@ fn final_value(path: &Path) -> Option<f64> {
     line.split(',').next()?.trim().parse().ok()
 }
 
-/// The mean training loss of `epoch` as burn-train logged it.
-fn epoch_loss(run: &RunDir, epoch: usize) -> Option<f64> {
-    let dir = run.artifacts().join("train").join(format!("epoch-{epoch}"));
+/// The mean loss of `epoch` on `split` (`train` or `valid`) as burn-train logged it.
+fn epoch_loss(run: &RunDir, split: &str, epoch: usize) -> Option<f64> {
+    let dir = run.artifacts().join(split).join(format!("epoch-{epoch}"));
     final_value(&dir.join(format!("{LOSS}.log")))
 }
 
-fn collect_metrics(run: &RunDir, epochs: usize) -> Result<Vec<EpochMetrics>, TrainError> {
-    let mut out = Vec::new();
-    for epoch in 1..=epochs {
-        let dir = run.artifacts().join("train").join(format!("epoch-{epoch}"));
-        let loss = epoch_loss(run, epoch);
-        let accuracy = final_value(&dir.join("Accuracy.log"));
-        match (loss, accuracy) {
-            // burn-train logs accuracy in percent.
-            (Some(loss), Some(acc)) => out.push(EpochMetrics {
-                epoch,
-                loss,
-                accuracy: acc / 100.0,
-            }),
-            _ => {
-                return Err(file_error(&dir)(format!(
-                    "no metrics logged for epoch {epoch}"
-                )));
-            }
-        }
+/// `(loss, accuracy in [0, 1])` of `epoch` on `split`.
+fn epoch_figures(run: &RunDir, split: &str, epoch: usize) -> Result<(f64, f64), TrainError> {
+    let dir = run.artifacts().join(split).join(format!("epoch-{epoch}"));
+    match (
+        epoch_loss(run, split, epoch),
+        final_value(&dir.join("Accuracy.log")),
+    ) {
+        // burn-train logs accuracy in percent.
+        (Some(loss), Some(acc)) => Ok((loss, acc / 100.0)),
+        _ => Err(file_error(&dir)(format!(
+            "no {split} metrics logged for epoch {epoch}"
+        ))),
     }
-    Ok(out)
 }
 
-/// Writes `metrics.csv`.
+fn collect_metrics(
+    run: &RunDir,
+    epochs: usize,
+    heldout: bool,
+) -> Result<Vec<EpochMetrics>, TrainError> {
+    (1..=epochs)
+        .map(|epoch| {
+            let (loss, accuracy) = epoch_figures(run, "train", epoch)?;
+            let heldout = if heldout {
+                let (loss, accuracy) = epoch_figures(run, "valid", epoch)?;
+                Some(HeldoutMetrics { loss, accuracy })
+            } else {
+                None
+            };
+            Ok(EpochMetrics {
+                epoch,
+                loss,
+                accuracy,
+                heldout,
+            })
+        })
+        .collect()
+}
+
+/// Writes `metrics.csv`: `epoch,train_loss,accuracy`, and `heldout_loss,heldout_accuracy,
+/// heldout_perplexity` when the run has held-out pieces.
 pub fn write_metrics(path: &Path, epochs: &[EpochMetrics]) -> Result<(), TrainError> {
-    let mut csv = String::from("epoch,train_loss,accuracy\n");
+    let heldout = epochs.iter().any(|m| m.heldout.is_some());
+    let mut csv = String::from("epoch,train_loss,accuracy");
+    if heldout {
+        csv.push_str(",heldout_loss,heldout_accuracy,heldout_perplexity");
+    }
+    csv.push('\n');
     for m in epochs {
-        csv.push_str(&format!("{},{},{}\n", m.epoch, m.loss, m.accuracy));
+        csv.push_str(&format!("{},{},{}", m.epoch, m.loss, m.accuracy));
+        if heldout {
+            match m.heldout {
+                Some(h) => csv.push_str(&format!(",{},{},{}", h.loss, h.accuracy, h.perplexity())),
+                None => csv.push_str(",,,"),
+            }
+        }
+        csv.push('\n');
     }
     write_atomically(path, csv.as_bytes()).map_err(|e| file_error(path)(e.to_string()))
 }
@@ -651,10 +811,19 @@ pub fn read_metrics(path: &Path) -> Result<Vec<EpochMetrics>, TrainError> {
                     .and_then(|c| c.trim().parse().ok())
                     .ok_or_else(|| file_error(path)(format!("bad line {line:?}")))
             };
+            let heldout = if cells.len() >= 5 && !cells[3].trim().is_empty() {
+                Some(HeldoutMetrics {
+                    loss: num(3)?,
+                    accuracy: num(4)?,
+                })
+            } else {
+                None
+            };
             Ok(EpochMetrics {
                 epoch: num(0)? as usize,
                 loss: num(1)?,
                 accuracy: num(2)?,
+                heldout,
             })
         })
         .collect()

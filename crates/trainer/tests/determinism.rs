@@ -15,8 +15,8 @@ use emopiano_trainer::train;
 #[test]
 fn a_run_of_n_epochs_and_one_of_2n_agree_on_the_first_n() {
     let (a, b) = (scratch("n"), scratch("2n"));
-    let short = train::<Lstm1>(&a, &corpus(), &config(3), &tiny(), &quiet()).unwrap();
-    let long = train::<Lstm1>(&b, &corpus(), &config(6), &tiny(), &quiet()).unwrap();
+    let short = train::<Lstm1>(&a, &corpus().into(), &config(3), &tiny(), &quiet()).unwrap();
+    let long = train::<Lstm1>(&b, &corpus().into(), &config(6), &tiny(), &quiet()).unwrap();
     let losses = |s: &emopiano_trainer::RunSummary, n: usize| {
         s.epochs[..n].iter().map(|m| m.loss).collect::<Vec<_>>()
     };

@@ -30,13 +30,13 @@ fn results(dir: &std::path::Path) -> (Vec<u8>, Vec<Vec<Vec<f32>>>) {
 #[test]
 fn a_stopped_and_resumed_run_equals_an_uninterrupted_one() {
     let (whole, parts) = (scratch("whole"), scratch("parts"));
-    train::<Lstm1>(&whole, &corpus(), &config(6), &tiny(), &quiet()).unwrap();
+    train::<Lstm1>(&whole, &corpus().into(), &config(6), &tiny(), &quiet()).unwrap();
 
     let stop = TrainOptions {
         stop_after_epoch: Some(3),
         ..quiet()
     };
-    let err = train::<Lstm1>(&parts, &corpus(), &config(6), &tiny(), &stop).unwrap_err();
+    let err = train::<Lstm1>(&parts, &corpus().into(), &config(6), &tiny(), &stop).unwrap_err();
     let TrainError::Interrupted { epoch, .. } = err else {
         panic!("expected an interruption, got {err}")
     };
@@ -46,7 +46,7 @@ fn a_stopped_and_resumed_run_equals_an_uninterrupted_one() {
         !RunDir(parts.clone()).metrics().exists(),
         "not finished yet"
     );
-    train::<Lstm1>(&parts, &corpus(), &config(6), &tiny(), &resuming()).unwrap();
+    train::<Lstm1>(&parts, &corpus().into(), &config(6), &tiny(), &resuming()).unwrap();
 
     assert_eq!(results(&whole), results(&parts));
     std::fs::remove_dir_all(&whole).unwrap();

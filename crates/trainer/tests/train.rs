@@ -14,7 +14,7 @@ use emopiano_trainer::{RunDir, RunSummary, TrainError, load_model, train};
 #[test]
 fn a_tiny_run_learns_and_writes_a_self_describing_folder() {
     let dir = scratch("folder");
-    let summary = train::<Lstm1>(&dir, &corpus(), &config(25), &tiny(), &quiet()).unwrap();
+    let summary = train::<Lstm1>(&dir, &corpus().into(), &config(25), &tiny(), &quiet()).unwrap();
     assert_eq!(summary.epochs.len(), 25);
     let first = summary.epochs[0].loss;
     let best = summary.best().unwrap().loss;
@@ -54,25 +54,25 @@ fn a_tiny_run_learns_and_writes_a_self_describing_folder() {
 #[test]
 fn resume_continues_at_the_next_epoch() {
     let dir = scratch("resume");
-    let first = train::<Lstm1>(&dir, &corpus(), &config(2), &tiny(), &quiet()).unwrap();
-    let resumed = train::<Lstm1>(&dir, &corpus(), &config(4), &tiny(), &resuming()).unwrap();
+    let first = train::<Lstm1>(&dir, &corpus().into(), &config(2), &tiny(), &quiet()).unwrap();
+    let resumed = train::<Lstm1>(&dir, &corpus().into(), &config(4), &tiny(), &resuming()).unwrap();
     assert_eq!(resumed.epochs.len(), 4);
     assert_eq!(resumed.epochs[..2], first.epochs[..]);
     assert!(resumed.seconds[2] > 0.0 && resumed.seconds[3] > 0.0);
     // A finished run is returned as it is.
-    let again = train::<Lstm1>(&dir, &corpus(), &config(4), &tiny(), &resuming()).unwrap();
+    let again = train::<Lstm1>(&dir, &corpus().into(), &config(4), &tiny(), &resuming()).unwrap();
     assert_eq!(again.epochs, resumed.epochs);
     // Another corpus cannot resume this run.
     let other: Vec<String> = corpus()
         .into_iter()
         .map(|t| if t == "C4" { "C5".into() } else { t })
         .collect();
-    let err = train::<Lstm1>(&dir, &other, &config(5), &tiny(), &resuming()).unwrap_err();
+    let err = train::<Lstm1>(&dir, &other.into(), &config(5), &tiny(), &resuming()).unwrap_err();
     assert!(err.to_string().contains("vocabulary"), "{err}");
     // Nor other settings: the message names the field.
     let err = train::<Lstm1>(
         &dir,
-        &corpus(),
+        &corpus().into(),
         &config(5).with_batch_size(8),
         &tiny(),
         &resuming(),
@@ -81,7 +81,7 @@ fn resume_continues_at_the_next_epoch() {
     assert!(err.to_string().contains("batch_size = 16"), "{err}");
     let err = train::<Lstm1>(
         &dir,
-        &corpus(),
+        &corpus().into(),
         &config(5),
         &tiny().with_hidden_size(20),
         &resuming(),
@@ -92,7 +92,7 @@ fn resume_continues_at_the_next_epoch() {
         "{err}"
     );
     // Without resume, the folder's run is not overwritten.
-    let err = train::<Lstm1>(&dir, &corpus(), &config(4), &tiny(), &quiet()).unwrap_err();
+    let err = train::<Lstm1>(&dir, &corpus().into(), &config(4), &tiny(), &quiet()).unwrap_err();
     assert!(matches!(err, TrainError::Exists { .. }), "{err}");
     assert_eq!(
         read_metrics(&RunDir(dir.clone()).metrics()).unwrap(),
@@ -104,7 +104,7 @@ fn resume_continues_at_the_next_epoch() {
 #[test]
 fn saved_weights_load_back_to_the_same_logits() {
     let dir = scratch("load");
-    train::<Lstm1>(&dir, &corpus(), &config(2), &tiny(), &quiet()).unwrap();
+    train::<Lstm1>(&dir, &corpus().into(), &config(2), &tiny(), &quiet()).unwrap();
     let device = select_device();
     let run = RunDir(dir.clone());
     let a = load_model::<Lstm1>(&dir, &run.last(), &device)
@@ -130,7 +130,7 @@ fn a_model_sized_for_another_vocabulary_is_refused() {
     let dir = scratch("vocab");
     let err = train::<Lstm1>(
         &dir,
-        &corpus(),
+        &corpus().into(),
         &config(1),
         &LstmStackConfig::lstm1(10)
             .with_hidden_size(24)
@@ -152,7 +152,7 @@ fn an_all_steps_head_round_trips_through_the_run_folder_and_generates_with_the_s
     use emopiano_trainer::{GenerateOptions, Run, Weights};
     let dir = scratch("head");
     let all_steps = tiny().with_head_input(HeadInput::AllSteps);
-    train::<Lstm1>(&dir, &corpus(), &config(2), &all_steps, &quiet()).unwrap();
+    train::<Lstm1>(&dir, &corpus().into(), &config(2), &all_steps, &quiet()).unwrap();
     let text = std::fs::read_to_string(RunDir(dir.clone()).model_config()).unwrap();
     let saved: LstmStackConfig = serde_json::from_str(&text).unwrap();
     assert_eq!(saved.head_input, HeadInput::AllSteps);
@@ -172,5 +172,66 @@ fn an_all_steps_head_round_trips_through_the_run_folder_and_generates_with_the_s
         })
         .unwrap_err();
     assert!(err.to_string().contains("sliding window"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn held_out_tokens_are_scored_every_epoch_and_never_trained_on() {
+    use emopiano_trainer::{Run, TrainData, Weights};
+    let dir = scratch("heldout");
+    // The melody backwards: the same vocabulary, other transitions.
+    let heldout: Vec<String> = corpus()[..30].iter().rev().cloned().collect();
+    let data = TrainData::new(corpus()).with_heldout(heldout.clone());
+    let summary = train::<Lstm1>(&dir, &data, &config(6), &tiny(), &quiet()).unwrap();
+    let files = RunDir(dir.clone());
+    assert!(files.heldout().exists() && files.best_heldout().exists());
+    let text = std::fs::read_to_string(files.metrics()).unwrap();
+    assert!(
+        text.starts_with(
+            "epoch,train_loss,accuracy,heldout_loss,heldout_accuracy,heldout_perplexity\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(read_metrics(&files.metrics()).unwrap(), summary.epochs);
+    assert!(summary.epochs.iter().all(|m| m.heldout.is_some()));
+
+    // The last epoch's held-out figures, recomputed from the last weights: every held-out token
+    // predicted from the window before it (reaching back into the training stream).
+    let run = Run::open(&dir).unwrap();
+    assert_eq!(run.training_tokens().unwrap(), corpus());
+    let train_ids = run.vocab().encode(&corpus()).unwrap();
+    let held_ids = run.vocab().encode(&heldout).unwrap();
+    let stream = [&train_ids[train_ids.len() - WINDOW..], &held_ids[..]].concat();
+    let windows: Vec<Vec<usize>> = (0..heldout.len())
+        .map(|i| stream[i..i + WINDOW].to_vec())
+        .collect();
+    let logits = run.model(Weights::Last).unwrap().logits(&windows).unwrap();
+    let (mut loss, mut correct) = (0.0f64, 0usize);
+    for (row, &target) in logits.iter().zip(&held_ids) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let log_sum = row
+            .iter()
+            .map(|&l| f64::from(l - max).exp())
+            .sum::<f64>()
+            .ln();
+        loss += log_sum - f64::from(row[target] - max);
+        let argmax = (0..row.len())
+            .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+            .unwrap();
+        correct += usize::from(argmax == target);
+    }
+    loss /= heldout.len() as f64;
+    let last = summary.epochs.last().unwrap().heldout.unwrap();
+    assert!(
+        (last.loss - loss).abs() < 1e-4 * loss.max(1.0),
+        "{last:?} vs {loss}"
+    );
+    assert!((last.accuracy - correct as f64 / heldout.len() as f64).abs() < 1e-6);
+    assert!((last.perplexity() - loss.exp()).abs() < 1e-3 * loss.exp());
+
+    // Another held-out set cannot resume this run.
+    let other = TrainData::new(corpus()).with_heldout(heldout[..20].to_vec());
+    let err = train::<Lstm1>(&dir, &other, &config(8), &tiny(), &resuming()).unwrap_err();
+    assert!(err.to_string().contains("holds out 30 tokens"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

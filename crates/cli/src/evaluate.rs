@@ -1,0 +1,118 @@
+//! `emopiano evaluate`: whether melodies are new and musical, against an emotion's corpus.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use emopiano_corpus::{Emotion, Holdout};
+use emopiano_experiment::evaluate::{Candidate, Reference, evaluate_emotion, to_markdown};
+use emopiano_experiment::{heldout_note, tokens_per_emotion};
+use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
+use emopiano_trainer::Run;
+
+use crate::data::DatasetArgs;
+
+/// Arguments of `emopiano evaluate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// MIDI files to evaluate (generated melodies, or any pieces).
+    #[arg(required = true)]
+    melodies: Vec<PathBuf>,
+    #[command(flatten)]
+    dataset: DatasetArgs,
+    /// The emotion whose pieces they are measured against.
+    #[arg(long)]
+    emotion: Emotion,
+    /// Measure the copy rate against this run folder's training tokens (and use its held-out
+    /// tokens as the reference) instead of the emotion's pieces.
+    #[arg(long)]
+    run: Option<PathBuf>,
+    /// Without --run: hold these pieces out as the copy-rate reference (a share such as 0.1,
+    /// or `official`), drawn as `train --holdout` draws them with the same --seed.
+    #[arg(long, default_value = "0")]
+    holdout: Holdout,
+    /// Seeds the held-out draw.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Print the evaluation as JSON (statistics under MusPy's function names).
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let corpus = args.dataset.load_symbolic()?;
+    let say = |line: String| eprintln!("{line}");
+    let kind = TokenizerKind::NotesChords;
+    let mut split = tokens_per_emotion(
+        &corpus,
+        &[args.emotion],
+        kind,
+        args.holdout,
+        args.seed,
+        &say,
+    )?;
+    let mut pieces = split.remove(&args.emotion).unwrap_or_default();
+    if let Some(dir) = &args.run {
+        let run = Run::open(dir)?;
+        let name = dir.display().to_string();
+        pieces.train = vec![(format!("{name}/tokens.json"), run.training_tokens()?)];
+        pieces.heldout = Vec::new();
+        let heldout = run.files().heldout();
+        if heldout.exists() {
+            let text = std::fs::read_to_string(&heldout)
+                .with_context(|| format!("reading {}", heldout.display()))?;
+            let tokens: Vec<String> = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a token list", heldout.display()))?;
+            pieces.heldout = vec![(format!("{name}/heldout.json"), tokens)];
+        }
+    }
+    if pieces.train.iter().all(|(_, t)| t.is_empty()) {
+        bail!(
+            "the {} corpus has no {} tokens to compare with",
+            args.dataset.dataset,
+            args.emotion
+        );
+    }
+    let tokenizer = kind.build(DecodeOptions::default());
+    let mut files = Vec::new();
+    for path in &args.melodies {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let tokens = tokenizer
+            .encode(&bytes)
+            .with_context(|| format!("{}: cannot be tokenized", path.display()))?;
+        let name = path.display().to_string();
+        files.push(Candidate {
+            name,
+            tokens,
+            midi: bytes,
+        });
+    }
+    let reference = Reference::of(&corpus, args.emotion, &pieces)?;
+    let count = files.len();
+    let started = std::time::Instant::now();
+    let evaluation = evaluate_emotion(
+        args.emotion.name(),
+        &reference,
+        &[("given".to_string(), files)],
+    );
+    eprintln!(
+        "{} melodies against {} training tokens of {} pieces, {} held-out pieces and {} corpus \
+         pieces' statistics in {:.0} ms",
+        count,
+        evaluation.training_tokens,
+        evaluation.training_pieces,
+        evaluation.heldout.len(),
+        reference.corpus.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    } else {
+        let note = if args.run.is_some() {
+            "Against the run's training tokens; its held-out tokens are the reference.".to_string()
+        } else {
+            heldout_note(&corpus, args.holdout, args.seed)
+        };
+        print!("{}", to_markdown(&[evaluation], &note));
+    }
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! Locating `../shared/data`, the real third-party data the tests and benchmarks read.
+
+use std::path::{Path, PathBuf};
+
+/// `../shared/data/<sub>` beside the checkout of the crate whose manifest directory is
+/// `manifest_dir` (pass `env!("CARGO_MANIFEST_DIR")`; the directory cargo gives at run time wins,
+/// since a build cache shared by checkouts at other paths keeps the compiled-in one). `None`
+/// (after printing that the test skips it) when it is absent on a developer machine; a panic
+/// with a clear message when `CI` is set, since CI always has it.
+pub fn shared_data(manifest_dir: &str, sub: &str) -> Option<PathBuf> {
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(manifest_dir), PathBuf::from);
+    let path = shared_root(&crate_dir).join(sub);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "test data {} is missing: CI must have ../shared/data beside the checkout",
+            path.display()
+        );
+    }
+    eprintln!("skipped: {} not found", path.display());
+    None
+}
+
+/// `../shared/data` of the checkout holding `crates/<name>` at `crate_dir`.
+fn shared_root(crate_dir: &Path) -> PathBuf {
+    crate_dir.join("../../../shared/data")
+}

@@ -1,0 +1,384 @@
+//! Whether melodies are new and musical, beside their emotion's real pieces: the copy rate
+//! against the training pieces (and the same figure for held-out real pieces, what a genuinely
+//! new piece of the emotion scores), MusPy's statistics beside the corpus' mean and spread, and
+//! mgeval's overlap area per statistic.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use emopiano_eval::copy::{CopyScore, ORDERS};
+use emopiano_eval::overlap::overlap_area;
+use emopiano_eval::stats::NAMES;
+use emopiano_eval::{CopyIndex, Music, Spread, Statistics};
+use serde::Serialize;
+
+use emopiano_corpus::{Corpus, Emotion};
+
+use crate::{EmotionTokens, ExperimentError};
+
+/// One piece (generated or real) evaluated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PieceEvaluation {
+    /// A file name or piece id.
+    pub name: String,
+    /// Against the training pieces.
+    pub copy: CopyScore,
+    /// Its statistics (`None` for a piece whose MIDI could not be read).
+    pub statistics: Option<Statistics>,
+}
+
+/// The copy figures of a set, averaged over its pieces.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CopySummary {
+    /// Pieces.
+    pub pieces: usize,
+    /// Mean share of copied n-grams per order n (over pieces long enough for n).
+    pub share: BTreeMap<usize, f64>,
+    /// Mean length of the longest copied run, in tokens.
+    pub longest_mean: f64,
+    /// The longest copied run of any piece.
+    pub longest_max: usize,
+}
+
+impl CopySummary {
+    fn of(pieces: &[PieceEvaluation]) -> Option<Self> {
+        if pieces.is_empty() {
+            return None;
+        }
+        let mut share = BTreeMap::new();
+        for n in ORDERS {
+            let values: Vec<f64> = pieces.iter().filter_map(|p| p.copy.share(n)).collect();
+            if !values.is_empty() {
+                share.insert(n, values.iter().sum::<f64>() / values.len() as f64);
+            }
+        }
+        let longest: Vec<usize> = pieces
+            .iter()
+            .map(|p| p.copy.longest.as_ref().map_or(0, |r| r.length))
+            .collect();
+        Some(CopySummary {
+            pieces: pieces.len(),
+            share,
+            longest_mean: longest.iter().sum::<usize>() as f64 / longest.len() as f64,
+            longest_max: longest.into_iter().max().unwrap_or(0),
+        })
+    }
+}
+
+/// A set of generated melodies (one way of generating them) evaluated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SetEvaluation {
+    /// How they were made (`argmax`, `top-p 0.9`, or the files' folder).
+    pub label: String,
+    /// Each melody.
+    pub melodies: Vec<PieceEvaluation>,
+    /// Their copy figures.
+    pub copy: Option<CopySummary>,
+    /// Mean and spread of each statistic over the set, by MusPy's name.
+    pub statistics: BTreeMap<String, Spread>,
+    /// Overlap area of the set's and the corpus' distribution of each statistic.
+    pub overlap: BTreeMap<String, f64>,
+}
+
+/// An emotion's evaluation: its melody sets beside its real pieces.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EmotionEvaluation {
+    /// The emotion.
+    pub emotion: String,
+    /// Training tokens the copy rate is measured against.
+    pub training_tokens: usize,
+    /// Training pieces.
+    pub training_pieces: usize,
+    /// The generated sets.
+    pub sets: Vec<SetEvaluation>,
+    /// Held-out real pieces against the training pieces (empty without held-out pieces).
+    pub heldout: Vec<PieceEvaluation>,
+    /// Their copy figures: the reference a new piece of the emotion scores.
+    pub heldout_copy: Option<CopySummary>,
+    /// Mean and spread of each statistic over the emotion's real pieces.
+    pub corpus_statistics: BTreeMap<String, Spread>,
+}
+
+/// A piece to evaluate: its name, its tokens and its MIDI bytes.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// File name or id.
+    pub name: String,
+    /// Its tokens in the run's tokenization.
+    pub tokens: Vec<String>,
+    /// Its MIDI file.
+    pub midi: Vec<u8>,
+}
+
+/// What an emotion's melodies are compared with.
+pub struct Reference<'a> {
+    /// The training pieces, `(id, tokens)` in training order.
+    pub training: &'a [(String, Vec<String>)],
+    /// Held-out pieces (tokens and MIDI), the copy-rate reference.
+    pub heldout: Vec<Candidate>,
+    /// Statistics of the emotion's real pieces.
+    pub corpus: Vec<Statistics>,
+}
+
+impl<'a> Reference<'a> {
+    /// The reference of `emotion`'s pieces split as `tokens`: its training pieces, its
+    /// held-out pieces with their MIDI, and the statistics of all its real pieces.
+    pub fn of(
+        corpus: &Corpus,
+        emotion: Emotion,
+        tokens: &'a EmotionTokens,
+    ) -> Result<Self, ExperimentError> {
+        let mut midi_of: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for piece in corpus.of(emotion) {
+            midi_of.insert(piece.id.clone(), piece.midi_bytes()?.into_owned());
+        }
+        Ok(Reference {
+            training: &tokens.train,
+            heldout: tokens
+                .heldout
+                .iter()
+                .map(|(id, t)| Candidate {
+                    name: id.clone(),
+                    tokens: t.clone(),
+                    midi: midi_of.get(id).cloned().unwrap_or_default(),
+                })
+                .collect(),
+            corpus: corpus_statistics(midi_of.values().map(Vec::as_slice)),
+        })
+    }
+}
+
+fn statistics_of(midi: &[u8]) -> Option<Statistics> {
+    Music::from_midi(midi).ok().map(|m| Statistics::of(&m))
+}
+
+/// `(name, values)` of every numeric statistic over `stats`.
+fn columns(stats: &[Statistics]) -> Vec<(&'static str, Vec<f64>)> {
+    let rows: Vec<[f64; 14]> = stats.iter().map(Statistics::values).collect();
+    NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| (name, rows.iter().map(|r| r[i]).collect()))
+        .collect()
+}
+
+fn spreads(stats: &[Statistics]) -> BTreeMap<String, Spread> {
+    columns(stats)
+        .into_iter()
+        .filter_map(|(name, values)| Spread::of(&values).map(|s| (name.to_string(), s)))
+        .collect()
+}
+
+/// Evaluates melody sets of `emotion` against `reference`.
+pub fn evaluate_emotion(
+    emotion: &str,
+    reference: &Reference<'_>,
+    sets: &[(String, Vec<Candidate>)],
+) -> EmotionEvaluation {
+    let index = CopyIndex::new(reference.training);
+    let piece = |c: &Candidate| PieceEvaluation {
+        name: c.name.clone(),
+        copy: index.score(&c.tokens, &ORDERS),
+        statistics: statistics_of(&c.midi),
+    };
+    let corpus_columns = columns(&reference.corpus);
+    let sets = sets
+        .iter()
+        .map(|(label, candidates)| {
+            let melodies: Vec<PieceEvaluation> = candidates.iter().map(piece).collect();
+            let stats: Vec<Statistics> = melodies
+                .iter()
+                .filter_map(|m| m.statistics.clone())
+                .collect();
+            let overlap = columns(&stats)
+                .into_iter()
+                .zip(&corpus_columns)
+                .filter_map(|((name, generated), (_, real))| {
+                    overlap_area(&generated, real).map(|a| (name.to_string(), a))
+                })
+                .collect();
+            SetEvaluation {
+                label: label.clone(),
+                copy: CopySummary::of(&melodies),
+                statistics: spreads(&stats),
+                overlap,
+                melodies,
+            }
+        })
+        .collect();
+    let heldout: Vec<PieceEvaluation> = reference.heldout.iter().map(piece).collect();
+    EmotionEvaluation {
+        emotion: emotion.to_string(),
+        training_tokens: index.len(),
+        training_pieces: reference.training.len(),
+        sets,
+        heldout_copy: CopySummary::of(&heldout),
+        heldout,
+        corpus_statistics: spreads(&reference.corpus),
+    }
+}
+
+/// The statistics of a corpus' MIDI files (pieces that cannot be read are left out).
+pub fn corpus_statistics<'a>(midi: impl IntoIterator<Item = &'a [u8]>) -> Vec<Statistics> {
+    midi.into_iter().filter_map(statistics_of).collect()
+}
+
+fn share_cells(copy: Option<&CopySummary>) -> String {
+    let Some(c) = copy else {
+        return " | | | | |".into();
+    };
+    let mut cells = String::new();
+    for n in ORDERS {
+        match c.share.get(&n) {
+            Some(s) => cells.push_str(&format!(" {s:.3} |")),
+            None => cells.push_str(" |"),
+        }
+    }
+    cells.push_str(&format!(" {:.1} | {} |", c.longest_mean, c.longest_max));
+    cells
+}
+
+fn spread_cell(s: Option<&Spread>) -> String {
+    s.map_or(String::new(), |s| format!("{:.3} ± {:.3}", s.mean, s.std))
+}
+
+/// The evaluation as Markdown: per emotion a copy-rate table (each set, then the held-out
+/// real pieces) and a statistics table (each set's mean ± sd and overlap area beside the
+/// corpus'). `note` opens the page (what the held-out pieces are).
+pub fn to_markdown(evaluations: &[EmotionEvaluation], note: &str) -> String {
+    let mut md = format!("# Evaluation of the generated melodies\n\n{note}\n");
+    let orders: Vec<String> = ORDERS.iter().map(|n| format!("{n}-grams copied")).collect();
+    for e in evaluations {
+        md.push_str(&format!(
+            "\n## {}\n\nCopy rate against the {} training pieces ({} tokens): the share of each \
+             melody's n-grams found verbatim in them, and the longest run copied.\n\n",
+            e.emotion, e.training_pieces, e.training_tokens
+        ));
+        md.push_str(&format!(
+            "| set | pieces | {} | longest run (mean) | longest run (max) |\n|---|---|---|---|---|---|---|\n",
+            orders.join(" | ")
+        ));
+        for set in &e.sets {
+            md.push_str(&format!(
+                "| {} | {} |{}\n",
+                set.label,
+                set.melodies.len(),
+                share_cells(set.copy.as_ref())
+            ));
+        }
+        match &e.heldout_copy {
+            Some(h) => md.push_str(&format!(
+                "| held-out real pieces | {} |{}\n",
+                h.pieces,
+                share_cells(Some(h))
+            )),
+            None => {
+                md.push_str("| held-out real pieces | none (train with --holdout) | | | | | |\n")
+            }
+        }
+        md.push_str(&melody_table(e));
+        md.push_str("\nStatistics (MusPy's definitions; mean ± sd) and the overlap area of each set's distribution with the corpus'.\n\n");
+        let mut header = String::from("| statistic | corpus |");
+        let mut rule = String::from("|---|---|");
+        for set in &e.sets {
+            header.push_str(&format!(" {} | overlap |", set.label));
+            rule.push_str("---|---|");
+        }
+        md.push_str(&format!("{header}\n{rule}\n"));
+        for name in NAMES {
+            md.push_str(&format!(
+                "| {name} | {} |",
+                spread_cell(e.corpus_statistics.get(name))
+            ));
+            for set in &e.sets {
+                md.push_str(&format!(
+                    " {} | {} |",
+                    spread_cell(set.statistics.get(name)),
+                    set.overlap
+                        .get(name)
+                        .map_or(String::new(), |a| format!("{a:.2}"))
+                ));
+            }
+            md.push('\n');
+        }
+        let keys: Vec<String> = e
+            .sets
+            .iter()
+            .map(|set| {
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                for m in &set.melodies {
+                    if let Some(k) = m.statistics.as_ref().and_then(|s| s.key) {
+                        *counts.entry(k.to_string()).or_default() += 1;
+                    }
+                }
+                let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+                format!("{}: {}", set.label, list.join(", "))
+            })
+            .collect();
+        md.push_str(&format!(
+            "\nKeys (Krumhansl–Schmuckler): {}.\n",
+            keys.join("; ")
+        ));
+    }
+    md
+}
+
+/// One row per melody (and held-out piece): its copy figures, where its longest copied run
+/// comes from, its key and two statistics.
+fn melody_table(e: &EmotionEvaluation) -> String {
+    let mut md = String::from(
+        "\n| piece | tokens | 4-grams | 8-grams | 16-grams | longest run | from | key | pitch range | notes/s |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let rows = e
+        .sets
+        .iter()
+        .flat_map(|s| s.melodies.iter().map(move |m| (s.label.as_str(), m)))
+        .chain(e.heldout.iter().map(|m| ("held-out", m)));
+    for (label, m) in rows {
+        let share = |n| m.copy.share(n).map_or(String::new(), |s| format!("{s:.3}"));
+        let (length, from) = m.copy.longest.as_ref().map_or((0, String::new()), |r| {
+            (r.length, format!("{} @ {}", r.source, r.source_position))
+        });
+        let (key, range, density) =
+            m.statistics
+                .as_ref()
+                .map_or((String::new(), String::new(), String::new()), |s| {
+                    (
+                        s.key.map_or(String::new(), |k| k.to_string()),
+                        s.pitch_range.to_string(),
+                        format!("{:.2}", s.note_density),
+                    )
+                });
+        md.push_str(&format!(
+            "| {label}: {} | {} | {} | {} | {} | {length} | {from} | {key} | {range} | {density} |\n",
+            m.name,
+            m.copy.tokens,
+            share(4),
+            share(8),
+            share(16)
+        ));
+    }
+    md
+}
+
+/// Writes `evaluation.md` and `evaluation.json` into `out`.
+pub fn write_evaluation(
+    out: &Path,
+    evaluations: &[EmotionEvaluation],
+    note: &str,
+) -> Result<String, ExperimentError> {
+    let md = to_markdown(evaluations, note);
+    let json = serde_json::to_string_pretty(evaluations).map_err(|e| ExperimentError::File {
+        path: out.join("evaluation.json"),
+        message: e.to_string(),
+    })?;
+    for (name, text) in [
+        ("evaluation.md", md.clone()),
+        ("evaluation.json", json + "\n"),
+    ] {
+        let path = out.join(name);
+        emopiano_common::fs::write_atomically(&path, text.as_bytes())
+            .map_err(ExperimentError::io(&path))?;
+    }
+    Ok(md)
+}
