@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use emopiano_corpus::{Emotion, Holdout};
 use emopiano_experiment::evaluate::{Candidate, Reference, evaluate_emotion, to_markdown};
-use emopiano_experiment::{heldout_note, tokens_per_emotion};
+use emopiano_experiment::{EmotionTokens, heldout_note, tokens_per_emotion};
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::Run;
 
@@ -42,29 +42,32 @@ pub fn run(args: Args) -> Result<()> {
     let corpus = args.dataset.load_symbolic()?;
     let say = |line: String| eprintln!("{line}");
     let kind = TokenizerKind::NotesChords;
-    let mut split = tokens_per_emotion(
-        &corpus,
-        &[args.emotion],
-        kind,
-        args.holdout,
-        args.seed,
-        &say,
-    )?;
-    let mut pieces = split.remove(&args.emotion).unwrap_or_default();
-    if let Some(dir) = &args.run {
-        let run = Run::open(dir)?;
-        let name = dir.display().to_string();
-        pieces.train = vec![(format!("{name}/tokens.json"), run.training_tokens()?)];
-        pieces.heldout = Vec::new();
-        let heldout = run.files().heldout();
-        if heldout.exists() {
-            let text = std::fs::read_to_string(&heldout)
-                .with_context(|| format!("reading {}", heldout.display()))?;
-            let tokens: Vec<String> = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not a token list", heldout.display()))?;
-            pieces.heldout = vec![(format!("{name}/heldout.json"), tokens)];
+    let pieces = match &args.run {
+        // The run's own streams: what it trained on, and what it was scored on.
+        Some(dir) => {
+            let run = Run::open(dir)?;
+            let name = dir.display().to_string();
+            let heldout = run.heldout_tokens()?;
+            EmotionTokens {
+                train: vec![(format!("{name}/tokens.json"), run.training_tokens()?)],
+                heldout: if heldout.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![(format!("{name}/heldout.json"), heldout)]
+                },
+            }
         }
-    }
+        None => tokens_per_emotion(
+            &corpus,
+            &[args.emotion],
+            kind,
+            args.holdout,
+            args.seed,
+            &say,
+        )?
+        .remove(&args.emotion)
+        .unwrap_or_default(),
+    };
     if pieces.train.iter().all(|(_, t)| t.is_empty()) {
         bail!(
             "the {} corpus has no {} tokens to compare with",

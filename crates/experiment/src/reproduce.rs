@@ -478,10 +478,9 @@ fn finished(dir: &Path, epochs: usize) -> bool {
 pub struct EmotionTokens {
     /// Pieces to train on.
     pub train: Vec<(String, Vec<String>)>,
-    /// Held-out pieces (scored every epoch, the copy-rate references).
+    /// Held-out pieces (scored every epoch, the copy-rate references). An official split's
+    /// test pieces are in neither list: nothing here reads them.
     pub heldout: Vec<(String, Vec<String>)>,
-    /// Test pieces of an official split.
-    pub test: Vec<(String, Vec<String>)>,
 }
 
 impl EmotionTokens {
@@ -524,7 +523,6 @@ pub fn tokens_per_emotion(
             EmotionTokens {
                 train: encode(&split.train)?,
                 heldout: encode(&split.heldout)?,
-                test: encode(&split.test)?,
             },
         );
     }
@@ -563,10 +561,12 @@ fn write_melodies(
     std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
     let mut written = Vec::new();
     let mut evaluations = Vec::new();
+    // (label in the reports, file stem, sampling)
     let ways = [
-        ("argmax".to_string(), Sampling::Argmax),
+        ("argmax".to_string(), "argmax", Sampling::Argmax),
         (
             format!("top-p {TOP_P}"),
+            "top-p",
             Sampling::TopP {
                 p: TOP_P,
                 temperature: 1.0,
@@ -597,7 +597,7 @@ fn write_melodies(
         let sets_dir = dir.join(emotion.name());
         std::fs::create_dir_all(&sets_dir).map_err(ExperimentError::io(&sets_dir))?;
         let mut sets: Vec<(String, Vec<Candidate>)> = Vec::new();
-        for (label, sampling) in &ways {
+        for (label, stem, sampling) in &ways {
             let mut set = Vec::new();
             for i in 0..options.melodies.max(1) {
                 let tokens = run.generate(&GenerateOptions {
@@ -607,7 +607,7 @@ fn write_melodies(
                     ..GenerateOptions::default()
                 })?;
                 let midi = decoder.decode(&tokens)?;
-                let name = format!("{}-{i}.mid", label.split(' ').next().unwrap_or("set"));
+                let name = format!("{stem}-{i}.mid");
                 let file = sets_dir.join(&name);
                 write_atomically(&file, &midi).map_err(ExperimentError::io(&file))?;
                 set.push(Candidate { name, tokens, midi });

@@ -10,7 +10,7 @@ use emopiano_model::select_device;
 use emopiano_tokenizer::Vocabulary;
 
 use crate::registry::{Entry, Registry};
-use crate::run::{RunDir, RunSummary, TrainConfig, TrainError};
+use crate::run::{RunDir, RunSummary, TrainConfig, TrainError, heldout_tokens, read_tokens};
 
 /// Which weights of a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -202,15 +202,13 @@ impl Run {
 
     /// The tokens the model was trained on (`tokens.json`).
     pub fn training_tokens(&self) -> Result<Vec<String>, TrainError> {
-        let path = self.dir.tokens();
-        let text = std::fs::read_to_string(&path).map_err(|e| TrainError::File {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        serde_json::from_str(&text).map_err(|e| TrainError::File {
-            path,
-            message: e.to_string(),
-        })
+        read_tokens(&self.dir.tokens())
+    }
+
+    /// The held-out tokens the run was scored on (`heldout.json`); empty for a run without
+    /// held-out pieces.
+    pub fn heldout_tokens(&self) -> Result<Vec<String>, TrainError> {
+        heldout_tokens(&self.dir)
     }
 
     /// The primer's token indices: a training window chosen by `seed`, or the last window of

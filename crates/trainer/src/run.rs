@@ -604,12 +604,7 @@ fn check_same_run(
             vocab.len()
         )));
     }
-    let saved_heldout: Vec<String> = if run.heldout().exists() {
-        serde_json::from_value(read_json(&run.heldout())?)
-            .map_err(|e| file_error(&run.heldout())(e.to_string()))?
-    } else {
-        Vec::new()
-    };
+    let saved_heldout = heldout_tokens(run)?;
     if saved_heldout != heldout {
         return Err(refuse(format!(
             "it holds out {} tokens, this run {} (another --holdout or seed?)",
@@ -658,6 +653,20 @@ pub fn first_difference(
             }),
         _ if a != b => Some((prefix.to_string(), a.to_string(), b.to_string())),
         _ => None,
+    }
+}
+
+/// A token list written by [`train`] (`tokens.json`, `heldout.json`).
+pub(crate) fn read_tokens(path: &Path) -> Result<Vec<String>, TrainError> {
+    serde_json::from_value(read_json(path)?).map_err(|e| file_error(path)(e.to_string()))
+}
+
+/// A run's held-out tokens; empty when it has none (no `heldout.json`).
+pub(crate) fn heldout_tokens(run: &RunDir) -> Result<Vec<String>, TrainError> {
+    if run.heldout().exists() {
+        read_tokens(&run.heldout())
+    } else {
+        Ok(Vec::new())
     }
 }
 
