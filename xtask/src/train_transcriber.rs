@@ -263,6 +263,7 @@ fn render(source: &Source, soundfont: &Instrument, rng: &mut SplitMix64) -> Exam
     };
     let opts = RenderOptions {
         program: Some(program),
+        ..RenderOptions::default()
     };
     let notes: Vec<Note> = source
         .notes

@@ -70,6 +70,28 @@ pub enum AudioError {
     /// MIDI bytes could not be parsed (the caller names the file).
     #[error("not a readable MIDI file: {0}")]
     Midi(String),
+    /// A piece longer than the rendering limit (the caller names the file).
+    #[error(
+        "the piece lasts {} (its last note ends at {seconds:.0} s), longer than the {limit} s limit on rendering; raise the limit (`emopiano render --max-seconds`) to render it",
+        clock(*seconds)
+    )]
+    TooLong {
+        /// When its last note ends, in seconds.
+        seconds: f64,
+        /// The limit, in seconds.
+        limit: f64,
+    },
+}
+
+/// `h:mm:ss` (or `N days h:mm:ss`) for a message.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    let (days, h, m, s) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    if days > 0 {
+        format!("{days} days {h}:{m:02}:{s:02}")
+    } else {
+        format!("{h}:{m:02}:{s:02}")
+    }
 }
 
 /// [`emopiano_common::fs::write_atomically`] with this crate's error, which names the file.

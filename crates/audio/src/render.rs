@@ -87,10 +87,26 @@ impl Instrument {
 }
 
 /// How to render.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// Play every note with this General MIDI program instead of the file's.
     pub program: Option<u8>,
+    /// [`render_midi`] refuses a piece whose last note ends later than this, in seconds, before
+    /// synthesising anything (a damaged file's lying delta times can stretch a few notes over
+    /// days). `f64::INFINITY` lifts the limit.
+    pub max_seconds: f64,
+}
+
+/// The default [`RenderOptions::max_seconds`]: one hour.
+pub const DEFAULT_MAX_SECONDS: f64 = 3600.0;
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            program: None,
+            max_seconds: DEFAULT_MAX_SECONDS,
+        }
+    }
 }
 
 /// Renders notes to mono samples at [`SAMPLE_RATE`], with the release tail, peak-normalised to
@@ -112,12 +128,24 @@ pub fn render_notes(notes: &[Note], instrument: &Instrument, options: &RenderOpt
 }
 
 /// Renders a MIDI file (see [`render_notes`]).
+///
+/// # Errors
+/// [`AudioError::Midi`] for bytes that are not MIDI, [`AudioError::TooLong`] for a piece longer
+/// than [`RenderOptions::max_seconds`].
 pub fn render_midi(
     midi: &[u8],
     instrument: &Instrument,
     options: &RenderOptions,
 ) -> Result<Vec<f32>, AudioError> {
-    Ok(render_notes(&notes_from_midi(midi)?, instrument, options))
+    let notes = notes_from_midi(midi)?;
+    let seconds = notes.iter().fold(0.0f64, |end, n| end.max(n.offset));
+    if seconds > options.max_seconds {
+        return Err(AudioError::TooLong {
+            seconds,
+            limit: options.max_seconds,
+        });
+    }
+    Ok(render_notes(&notes, instrument, options))
 }
 
 /// Scales to a peak of [`PEAK`].

@@ -102,3 +102,35 @@ fn the_template_method_still_recovers_a_piano_melody() {
     let f1 = score(&notes, &transcribe(&audio, &opts), &Tolerance::onsets()).f1;
     assert!(f1 >= 0.9, "onset F1 {f1}");
 }
+
+#[test]
+fn a_piece_longer_than_the_limit_is_refused_before_synthesis() {
+    use emopiano_audio::AudioError;
+    use emopiano_audio::render::render_midi;
+    let note = |onset: f64, offset: f64| Note {
+        onset,
+        offset,
+        pitch: 60,
+        velocity: 90,
+        program: 0,
+        channel: 0,
+    };
+    // One note days long (a lying delta time): refused at once, with its length.
+    let midi = notes_to_midi(&[note(0.0, 0.5), note(1.0, 250_000.0)]);
+    let start = std::time::Instant::now();
+    let err = render_midi(&midi, &Instrument::Builtin, &RenderOptions::default()).unwrap_err();
+    assert!(matches!(err, AudioError::TooLong { .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("2 days") && text.contains("3600 s"), "{text}");
+    // Synthesising 69 hours would take minutes and gigabytes; the refusal does not.
+    assert!(start.elapsed().as_secs() < 5);
+    // A lower limit refuses a short piece; a piece within the limit renders.
+    let short = notes_to_midi(&[note(0.0, 0.5), note(1.0, 2.0)]);
+    let tight = RenderOptions {
+        max_seconds: 1.5,
+        ..RenderOptions::default()
+    };
+    assert!(render_midi(&short, &Instrument::Builtin, &tight).is_err());
+    let samples = render_midi(&short, &Instrument::Builtin, &RenderOptions::default()).unwrap();
+    assert!(samples.len() as f64 >= 2.0 * SAMPLE_RATE as f64);
+}

@@ -29,6 +29,10 @@ pub struct RenderArgs {
     /// Use the built-in synthesizer even when a SoundFont is installed.
     #[arg(long, conflicts_with = "soundfont")]
     builtin: bool,
+    /// Refuse a piece longer than this many seconds (a damaged file's lying delta times can
+    /// stretch a few notes over days of audio).
+    #[arg(long, default_value_t = emopiano_audio::render::DEFAULT_MAX_SECONDS)]
+    max_seconds: f64,
 }
 
 /// Arguments of `emopiano transcribe`.
@@ -79,10 +83,10 @@ pub fn render_to_wav(
     source: &Path,
     out: &Path,
     instrument: &Instrument,
-    program: Option<u8>,
+    options: &RenderOptions,
 ) -> Result<f64> {
-    let samples = render_midi(midi, instrument, &RenderOptions { program })
-        .with_context(|| format!("{}", source.display()))?;
+    let samples =
+        render_midi(midi, instrument, options).with_context(|| format!("{}", source.display()))?;
     write_wav(out, &samples, SAMPLE_RATE)?;
     Ok(samples.len() as f64 / SAMPLE_RATE as f64)
 }
@@ -91,7 +95,11 @@ pub fn render(args: RenderArgs) -> Result<()> {
     let midi =
         std::fs::read(&args.midi).with_context(|| format!("reading {}", args.midi.display()))?;
     let instrument = instrument(args.soundfont.as_deref(), args.builtin)?;
-    let seconds = render_to_wav(&midi, &args.midi, &args.out, &instrument, args.program)?;
+    let options = RenderOptions {
+        program: args.program,
+        max_seconds: args.max_seconds,
+    };
+    let seconds = render_to_wav(&midi, &args.midi, &args.out, &instrument, &options)?;
     println!(
         "wrote {} ({seconds:.1} s) with the {}",
         args.out.display(),

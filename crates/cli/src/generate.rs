@@ -165,7 +165,13 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     if args.wav {
         let wav = args.out.with_extension("wav");
         let instrument = crate::audio::instrument(args.soundfont.as_deref(), false)?;
-        let seconds = crate::audio::render_to_wav(&midi, &args.out, &wav, &instrument, None)?;
+        let seconds = crate::audio::render_to_wav(
+            &midi,
+            &args.out,
+            &wav,
+            &instrument,
+            &emopiano_audio::render::RenderOptions::default(),
+        )?;
         println!(
             "wrote {} ({seconds:.1} s) with the {}",
             wav.display(),

@@ -114,7 +114,7 @@ use emopiano_trainer::Registry;
 
 /// Emotional piano melodies with LSTMs: a Rust reproduction of Munkhbat et al. (ACIIDS 2021).
 #[derive(Parser)]
-#[command(name = "emopiano", version, about, long_about = None)]
+#[command(name = "emopiano", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

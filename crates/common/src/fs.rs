@@ -38,3 +38,36 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
     write_atomically(to, &std::fs::read(from)?)
 }
+
+/// The SHA-256 of a file's bytes as 64 lowercase hex digits (what `sha256sum` prints), read in
+/// blocks so that memory does not grow with the file.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("emopiano-sha-doc-{}", std::process::id()));
+/// std::fs::write(&path, b"abc")?;
+/// assert_eq!(
+///     emopiano_common::fs::sha256_file(&path)?,
+///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" // FIPS 180-2's example
+/// );
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&block[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

@@ -12,7 +12,9 @@
 //!   every MIDI file emopiano writes (decoded tokens, the embedded corpus, transcriptions);
 //! - [`testdata::shared_data`]: where the tests find `../shared/data`, or a clear failure in CI.
 //!
-//! One dependency (midly), no Burn.
+//! - [`fs::sha256_file`]: the checksum a run folder records for every weights file it writes.
+//!
+//! Two dependencies (midly, sha2), no Burn.
 
 pub mod fs;
 pub mod midi;

@@ -51,7 +51,8 @@ pub fn load(root: &Path, labeling: Labeling) -> Result<Corpus, CorpusError> {
     if !root.is_dir() {
         return Err(CorpusError::Missing {
             path: root.to_path_buf(),
-            what: "dataset folder not found".into(),
+            what: "dataset folder not found: `cargo xtask fetch-dataset eerola` downloads it, or `--path` names where a copy is"
+                .into(),
         });
     }
     let design = Table::read(&root.join("design_matrix.csv"))?;

@@ -26,7 +26,8 @@ pub fn load(root: &Path) -> Result<Corpus, CorpusError> {
     if !root.is_dir() {
         return Err(CorpusError::Missing {
             path: root.to_path_buf(),
-            what: "dataset folder not found".into(),
+            what: "dataset folder not found: `cargo xtask fetch-dataset emopia` downloads it, or `--path` names where a copy is"
+                .into(),
         });
     }
     let labels = Table::read(&root.join("label.csv"))?;

@@ -301,6 +301,19 @@ fn emopia_broken_inputs_are_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("4Q \"5\""), "{err}");
+    // Nothing downloaded: the message says how to get the data.
+    let absent = root.join("not-downloaded");
+    let err = emopiano_corpus::emopia::load(&absent)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("not-downloaded") && err.contains("cargo xtask fetch-dataset emopia"),
+        "{err}"
+    );
+    let err = emopiano_corpus::eerola::load(&absent, Labeling::Melody)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cargo xtask fetch-dataset eerola"), "{err}");
 }
 
 #[test]

@@ -11,7 +11,8 @@
 //! Every run writes one self-describing folder (see [`run::RunDir`]): `config.json`, `model.json`,
 //! `vocab.json`, `tokens.json`, `metrics.csv` (epoch, train loss, accuracy; written last, so it
 //! marks a finished run), `timing.csv` (seconds per epoch), `model-best.bpk`, `model-last.bpk`,
-//! and burn-train's own `artifacts/` (logs and checkpoints, used by resume).
+//! `checksums.json` (size and SHA-256 of each weights file, checked by [`load_model`]: a damaged
+//! file is refused as [`TrainError::Damaged`]) and burn-train's own `artifacts/` (logs and checkpoints, used by resume).
 //!
 //! [`Registry`] names the architectures; [`Run`] opens a finished folder for generation.
 
@@ -30,6 +31,6 @@ pub use optim::RmsPropUpdate;
 pub use registry::{Entry, Registry, StepShape};
 pub use run::{
     EpochMetrics, HeldoutMetrics, Progress, RunDir, RunSummary, TrainConfig, TrainData, TrainError,
-    TrainOptions, load_model, train,
+    TrainOptions, load_model, train, verify_weights,
 };
 pub use stop::StopSignal;

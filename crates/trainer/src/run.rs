@@ -63,6 +63,14 @@ pub enum TrainError {
         /// The last checkpointed epoch (0: none yet).
         epoch: usize,
     },
+    /// A weights file that no longer matches what the run wrote.
+    #[error("{path} is damaged: {message}; restore it from a copy or train the run again")]
+    Damaged {
+        /// The weights file.
+        path: PathBuf,
+        /// What differs.
+        message: String,
+    },
     /// A name the registry does not know.
     #[error("unknown architecture {name:?}: expected one of {known}")]
     UnknownArchitecture {
@@ -165,6 +173,101 @@ impl RunDir {
     pub fn artifacts(&self) -> PathBuf {
         self.0.join("artifacts")
     }
+    /// The size and SHA-256 of every weights file the run wrote ([`CHECKSUMS`]).
+    pub fn checksums(&self) -> PathBuf {
+        self.0.join(CHECKSUMS)
+    }
+}
+
+/// The name of a run folder's checksum file: `{"model-best.bpk": {"bytes": …, "sha256": …}, …}`.
+pub const CHECKSUMS: &str = "checksums.json";
+
+/// One weights file as the run wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Checksum {
+    bytes: u64,
+    sha256: String,
+}
+
+/// The checksums recorded in `folder` (none when it has no checksum file: a folder written
+/// before they were recorded, or weights kept outside a run folder).
+fn read_checksums(folder: &Path) -> Result<BTreeMap<String, Checksum>, TrainError> {
+    let path = folder.join(CHECKSUMS);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            file_error(&path)(format!(
+                "not a checksum file ({e}); delete it to load the weights unchecked"
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(file_error(&path)(e.to_string())),
+    }
+}
+
+/// Records the size and checksum of `weights`, just written, in its folder's checksum file.
+fn record_checksum(weights: &Path) -> Result<(), TrainError> {
+    let folder = weights.parent().unwrap_or(Path::new("."));
+    let mut sums = read_checksums(folder)?;
+    let name = weights
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = std::fs::metadata(weights)
+        .map_err(|e| file_error(weights)(e.to_string()))?
+        .len();
+    let sha256 = emopiano_common::fs::sha256_file(weights)
+        .map_err(|e| file_error(weights)(e.to_string()))?;
+    sums.insert(name, Checksum { bytes, sha256 });
+    write_json(
+        &folder.join(CHECKSUMS),
+        &serde_json::to_value(&sums).unwrap_or_default(),
+    )
+}
+
+/// Checks `weights` against the size and SHA-256 its folder recorded when it was written; a
+/// file the folder has no record of passes unchecked.
+///
+/// # Errors
+/// [`TrainError::Damaged`] when the file was truncated or changed since it was written.
+pub fn verify_weights(weights: &Path) -> Result<(), TrainError> {
+    let folder = weights.parent().unwrap_or(Path::new("."));
+    let name = weights
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(want) = read_checksums(folder)?.remove(&name) else {
+        return Ok(());
+    };
+    let damaged = |message: String| TrainError::Damaged {
+        path: weights.to_path_buf(),
+        message,
+    };
+    let bytes = std::fs::metadata(weights)
+        .map_err(|e| file_error(weights)(e.to_string()))?
+        .len();
+    if bytes != want.bytes {
+        return Err(damaged(format!(
+            "it holds {bytes} bytes where the run wrote {} (truncated or replaced since)",
+            want.bytes
+        )));
+    }
+    let sha256 = emopiano_common::fs::sha256_file(weights)
+        .map_err(|e| file_error(weights)(e.to_string()))?;
+    if sha256 != want.sha256 {
+        return Err(damaged(format!(
+            "its SHA-256 is {sha256} where the run recorded {} in {CHECKSUMS} (changed since it was written)",
+            want.sha256
+        )));
+    }
+    Ok(())
+}
+
+/// A weights file that Burn cannot read into the model: what it said, for a person.
+fn unreadable_weights(path: &Path, error: &burn::store::RecordError) -> TrainError {
+    file_error(path)(format!(
+        "cannot read these weights into the model model.json describes ({error}); the file is \
+         damaged or belongs to another model"
+    ))
 }
 
 /// One epoch of `metrics.csv`: what the model did, nothing about the machine (wall times go to
@@ -555,7 +658,7 @@ pub fn train<A: Architecture>(
         };
         let best = wrapped
             .try_load_file(&checkpoint)
-            .map_err(|e| file_error(&checkpoint)(format!("{e:?}")))?;
+            .map_err(|e| unreadable_weights(&checkpoint, &e))?;
         save_atomically(best.model, &path)?;
     }
     // Last: a folder with metrics.csv is a finished run.
@@ -686,10 +789,11 @@ pub fn load_model<A: Architecture>(
         .map_err(|e| file_error(&run.model_config())(e.to_string()))?;
     let config: A::Config =
         serde_json::from_str(&text).map_err(|e| file_error(&run.model_config())(e.to_string()))?;
+    verify_weights(weights)?;
     let model = A::init(&config, device)?;
     model
         .try_load_file(weights)
-        .map_err(|e| file_error(weights)(format!("{e:?}")))
+        .map_err(|e| unreadable_weights(weights, &e))
 }
 
 /// The newest checkpoint a resume can start from: its model, optimizer and scheduler files
@@ -872,5 +976,6 @@ fn save_atomically<M: Module>(model: M, path: &Path) -> Result<(), TrainError> {
     model
         .save_file(&tmp)
         .map_err(|e| file_error(path)(e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| file_error(path)(e.to_string()))
+    std::fs::rename(&tmp, path).map_err(|e| file_error(path)(e.to_string()))?;
+    record_checksum(path)
 }

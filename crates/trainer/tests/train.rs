@@ -126,6 +126,61 @@ fn saved_weights_load_back_to_the_same_logits() {
 }
 
 #[test]
+fn damaged_weights_are_refused_by_name() {
+    let dir = scratch("damaged");
+    train::<Lstm1>(&dir, &corpus().into(), &config(2), &tiny(), &quiet()).unwrap();
+    let device = select_device();
+    let run = RunDir(dir.clone());
+    let sums: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.checksums()).unwrap()).unwrap();
+    for weights in [run.best(), run.last()] {
+        let name = weights.file_name().unwrap().to_string_lossy().into_owned();
+        let good = std::fs::read(&weights).unwrap();
+        assert_eq!(
+            sums[&name]["bytes"].as_u64(),
+            Some(good.len() as u64),
+            "{name}"
+        );
+        // Truncated.
+        std::fs::write(&weights, &good[..good.len() / 2]).unwrap();
+        let err = load_model::<Lstm1>(&dir, &weights, &device).unwrap_err();
+        assert!(matches!(err, TrainError::Damaged { .. }), "{err}");
+        assert!(
+            err.to_string().contains(&name) && err.to_string().contains("bytes"),
+            "{err}"
+        );
+        // 50 bytes flipped, the size unchanged.
+        let mut flipped = good.clone();
+        for i in 0..50 {
+            let at = good.len() / 3 + i * 7;
+            flipped[at] ^= 0xA5;
+        }
+        std::fs::write(&weights, &flipped).unwrap();
+        let err = load_model::<Lstm1>(&dir, &weights, &device).unwrap_err();
+        assert!(matches!(err, TrainError::Damaged { .. }), "{err}");
+        assert!(err.to_string().contains("SHA-256"), "{err}");
+        // Restored, it loads.
+        std::fs::write(&weights, &good).unwrap();
+        load_model::<Lstm1>(&dir, &weights, &device).unwrap();
+    }
+    // Without a checksum file a truncated file still gets a sentence, not Burn's debug format.
+    std::fs::remove_file(run.checksums()).unwrap();
+    let good = std::fs::read(run.last()).unwrap();
+    std::fs::write(run.last(), &good[..good.len() / 2]).unwrap();
+    let err = load_model::<Lstm1>(&dir, &run.last(), &device).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("model-last.bpk") && text.contains("cannot read"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Io(") && !text.contains("Validation("),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_model_sized_for_another_vocabulary_is_refused() {
     let dir = scratch("vocab");
     let err = train::<Lstm1>(
