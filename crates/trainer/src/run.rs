@@ -189,6 +189,28 @@ struct Checksum {
     sha256: String,
 }
 
+impl Checksum {
+    /// The size and SHA-256 of the file at `path` now.
+    fn of(path: &Path) -> Result<Self, TrainError> {
+        let bytes = std::fs::metadata(path)
+            .map_err(|e| file_error(path)(e.to_string()))?
+            .len();
+        let sha256 =
+            emopiano_common::fs::sha256_file(path).map_err(|e| file_error(path)(e.to_string()))?;
+        Ok(Self { bytes, sha256 })
+    }
+}
+
+/// A weights file's folder and its name in that folder's checksum file.
+fn folder_and_name(weights: &Path) -> (&Path, String) {
+    let folder = weights.parent().unwrap_or(Path::new("."));
+    let name = weights
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (folder, name)
+}
+
 /// The checksums recorded in `folder` (none when it has no checksum file: a folder written
 /// before they were recorded, or weights kept outside a run folder).
 fn read_checksums(folder: &Path) -> Result<BTreeMap<String, Checksum>, TrainError> {
@@ -206,18 +228,9 @@ fn read_checksums(folder: &Path) -> Result<BTreeMap<String, Checksum>, TrainErro
 
 /// Records the size and checksum of `weights`, just written, in its folder's checksum file.
 fn record_checksum(weights: &Path) -> Result<(), TrainError> {
-    let folder = weights.parent().unwrap_or(Path::new("."));
+    let (folder, name) = folder_and_name(weights);
     let mut sums = read_checksums(folder)?;
-    let name = weights
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let bytes = std::fs::metadata(weights)
-        .map_err(|e| file_error(weights)(e.to_string()))?
-        .len();
-    let sha256 = emopiano_common::fs::sha256_file(weights)
-        .map_err(|e| file_error(weights)(e.to_string()))?;
-    sums.insert(name, Checksum { bytes, sha256 });
+    sums.insert(name, Checksum::of(weights)?);
     write_json(
         &folder.join(CHECKSUMS),
         &serde_json::to_value(&sums).unwrap_or_default(),
@@ -230,11 +243,7 @@ fn record_checksum(weights: &Path) -> Result<(), TrainError> {
 /// # Errors
 /// [`TrainError::Damaged`] when the file was truncated or changed since it was written.
 pub fn verify_weights(weights: &Path) -> Result<(), TrainError> {
-    let folder = weights.parent().unwrap_or(Path::new("."));
-    let name = weights
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (folder, name) = folder_and_name(weights);
     let Some(want) = read_checksums(folder)?.remove(&name) else {
         return Ok(());
     };
@@ -245,18 +254,18 @@ pub fn verify_weights(weights: &Path) -> Result<(), TrainError> {
     let bytes = std::fs::metadata(weights)
         .map_err(|e| file_error(weights)(e.to_string()))?
         .len();
+    // The size first: a truncated file is named as such without hashing it.
     if bytes != want.bytes {
         return Err(damaged(format!(
             "it holds {bytes} bytes where the run wrote {} (truncated or replaced since)",
             want.bytes
         )));
     }
-    let sha256 = emopiano_common::fs::sha256_file(weights)
-        .map_err(|e| file_error(weights)(e.to_string()))?;
-    if sha256 != want.sha256 {
+    let now = Checksum::of(weights)?;
+    if now.sha256 != want.sha256 {
         return Err(damaged(format!(
-            "its SHA-256 is {sha256} where the run recorded {} in {CHECKSUMS} (changed since it was written)",
-            want.sha256
+            "its SHA-256 is {} where the run recorded {} in {CHECKSUMS} (changed since it was written)",
+            now.sha256, want.sha256
         )));
     }
     Ok(())
