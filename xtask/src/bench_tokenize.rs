@@ -1,16 +1,18 @@
-//! `cargo xtask bench tokenize`: files per second of emopiano's tokenizer against music21 on the
-//! same files in the same command, and whether their token lists agree.
+//! `cargo xtask bench tokenize`: files per second of emopiano's tokenizer (on every core, as
+//! `emopiano tokenize` runs) against music21 on the same files in the same command, and how many
+//! files of each parity set give music21's token lists: the timed folder (EMOPIA by default), the
+//! Eerola transcriptions, music21's corpus written to MIDI and the hand-made multi-track files.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
-use serde_json::json;
+use emopiano_tokenizer::{DecodeOptions, TokenizerError, TokenizerKind, encode_files};
+use serde_json::{Value, json};
 
 use crate::python::music21_json;
 
-pub fn run(root: &Path, dir: &Path, limit: Option<usize>, out: &Path) -> Result<()> {
+fn midi_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -20,47 +22,19 @@ pub fn run(root: &Path, dir: &Path, limit: Option<usize>, out: &Path) -> Result<
         })
         .collect();
     files.sort();
-    if let Some(n) = limit {
-        files.truncate(n);
-    }
-    if files.is_empty() {
-        bail!("no .mid files in {}", dir.display());
-    }
-    let n = files.len();
-    println!("tokenizing {n} files from {}", dir.display());
+    Ok(files)
+}
 
-    let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
-    // Best of three passes: the files are small and a pass takes about a second.
-    let mut ours = Vec::new();
-    let mut best = f64::INFINITY;
-    for _ in 0..3 {
-        let start = Instant::now();
-        ours = files
-            .iter()
-            .map(|f| tokenizer.encode_file(f).map_err(|e| e.to_string()))
-            .collect::<Vec<_>>();
-        best = best.min(start.elapsed().as_secs_f64());
-    }
-    let ours_fps = n as f64 / best;
-    println!("emopiano: {best:.3} s, {ours_fps:.1} files/s (single thread, best of 3)");
-
-    let args: Vec<String> = files
-        .iter()
-        .map(|f| f.to_string_lossy().into_owned())
-        .collect();
-    let start = Instant::now();
-    let reference = music21_json(root, &args)?;
-    let m21_secs = start.elapsed().as_secs_f64();
-    let m21_fps = n as f64 / m21_secs;
-    println!(
-        "music21 {}: {m21_secs:.1} s, {m21_fps:.2} files/s (one process, including interpreter start)",
-        reference["music21"].as_str().unwrap_or("?")
-    );
-
+/// Files whose tokens equal music21's, and the names of the others.
+fn parity(
+    files: &[PathBuf],
+    ours: &[Result<Vec<String>, TokenizerError>],
+    reference: &Value,
+) -> (usize, usize, Vec<String>) {
     let mut equal = 0;
     let mut tokens = 0;
     let mut differing = Vec::new();
-    for (file, got) in files.iter().zip(&ours) {
+    for (file, got) in files.iter().zip(ours) {
         let want: Option<Vec<String>> =
             serde_json::from_value(reference["files"][file.to_string_lossy().as_ref()].clone())
                 .ok();
@@ -72,22 +46,146 @@ pub fn run(root: &Path, dir: &Path, limit: Option<usize>, out: &Path) -> Result<
             _ => differing.push(file.display().to_string()),
         }
     }
-    let ratio = ours_fps / m21_fps;
-    println!("identical token lists: {equal}/{n} ({tokens} tokens)");
-    for f in differing.iter().take(10) {
-        println!("  differs: {f}");
+    (equal, tokens, differing)
+}
+
+fn as_args(files: &[PathBuf]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect()
+}
+
+pub fn run(
+    root: &Path,
+    dir: &Path,
+    limit: Option<usize>,
+    only_dir: bool,
+    out: &Path,
+) -> Result<()> {
+    let mut files = midi_files(dir)?;
+    if let Some(n) = limit {
+        files.truncate(n);
     }
-    println!("speed ratio emopiano / music21: {ratio:.0}x");
+    if files.is_empty() {
+        bail!("no .mid files in {}", dir.display());
+    }
+    let n = files.len();
+    println!("tokenizing {n} files from {}", dir.display());
+
+    let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
+    // Best of three passes: the files are small and a pass takes about a second. The parallel
+    // pass is what `emopiano tokenize` does; the single-threaded one shows what the cores add.
+    let time = |parallel: bool| {
+        let mut best = f64::INFINITY;
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            let start = Instant::now();
+            out = if parallel {
+                encode_files(tokenizer.as_ref(), &files)
+            } else {
+                files.iter().map(|f| tokenizer.encode_file(f)).collect()
+            };
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        (best, out)
+    };
+    let (single, _) = time(false);
+    let (best, ours) = time(true);
+    let cores = emopiano_common::parallel::cores();
+    let ours_fps = n as f64 / best;
+    println!(
+        "emopiano: {best:.3} s, {ours_fps:.1} files/s on {cores} cores (single thread: {single:.3} s, {:.1} files/s; best of 3)",
+        n as f64 / single
+    );
+
+    let start = Instant::now();
+    let reference = music21_json(root, &as_args(&files))?;
+    let m21_secs = start.elapsed().as_secs_f64();
+    let m21_fps = n as f64 / m21_secs;
+    println!(
+        "music21 {}: {m21_secs:.1} s, {m21_fps:.2} files/s (one process, including interpreter start)",
+        reference["music21"].as_str().unwrap_or("?")
+    );
+    let ratio = ours_fps / m21_fps;
+    println!(
+        "speed ratio emopiano / music21: {ratio:.0}x ({:.0}x single-threaded)",
+        n as f64 / single / m21_fps
+    );
+
+    // The parity sets: the timed folder first.
+    let mut sets: Vec<(
+        String,
+        Vec<PathBuf>,
+        Vec<Result<Vec<String>, TokenizerError>>,
+        Value,
+    )> = vec![(
+        dir.display().to_string(),
+        files.clone(),
+        ours,
+        reference.clone(),
+    )];
+    if !only_dir {
+        let mut others: Vec<(String, Vec<PathBuf>)> = Vec::new();
+        let eerola = root.join("../shared/data/eerola/midi");
+        if eerola.is_dir() && eerola.canonicalize().ok() != dir.canonicalize().ok() {
+            others.push(("eerola".into(), midi_files(&eerola)?));
+        }
+        let corpus = root.join("crates/tokenizer/tests/corpus/music21");
+        if corpus.is_dir() {
+            others.push(("music21-corpus".into(), midi_files(&corpus)?));
+        }
+        let made = root.join("target/bench/multitrack");
+        std::fs::create_dir_all(&made).with_context(|| format!("creating {}", made.display()))?;
+        let mut multitrack = Vec::new();
+        for f in emopiano_tokenizer::fixtures::multitrack() {
+            let path = made.join(format!("{}.mid", f.name));
+            std::fs::write(&path, &f.bytes)
+                .with_context(|| format!("writing {}", path.display()))?;
+            multitrack.push(path);
+        }
+        others.push(("multitrack".into(), multitrack));
+        for (name, files) in others {
+            let ours = encode_files(tokenizer.as_ref(), &files);
+            let reference = music21_json(root, &as_args(&files))?;
+            sets.push((name, files, ours, reference));
+        }
+    }
+    println!();
+    println!("| set | files | identical to music21 | tokens |");
+    println!("|---|---|---|---|");
+    let mut report_sets = Vec::new();
+    let mut first_differing = Vec::new();
+    for (name, files, ours, reference) in &sets {
+        let (equal, tokens, differing) = parity(files, ours, reference);
+        println!(
+            "| {name} | {} | {equal} ({:.1}%) | {tokens} |",
+            files.len(),
+            100.0 * equal as f64 / files.len().max(1) as f64
+        );
+        for f in differing.iter().take(5) {
+            first_differing.push(format!("  differs ({name}): {f}"));
+        }
+        report_sets.push(json!({
+            "set": name,
+            "files": files.len(),
+            "identical_files": equal,
+            "tokens": tokens,
+            "differing_files": differing,
+        }));
+    }
+    for line in &first_differing {
+        println!("{line}");
+    }
 
     let report = json!({
         "benchmark": "tokenize",
         "dir": dir.display().to_string(),
         "files": n,
-        "emopiano": { "seconds": best, "files_per_second": ours_fps },
+        "emopiano": { "seconds": best, "files_per_second": ours_fps, "cores": cores, "single_thread_seconds": single },
         "music21": { "version": reference["music21"], "seconds": m21_secs, "files_per_second": m21_fps },
         "ratio": ratio,
-        "identical_files": equal,
-        "differing_files": differing,
+        "parity": report_sets,
     });
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent)

@@ -1,8 +1,11 @@
 //! `cargo xtask golden`: regenerates the golden files the tests compare against: the tokenizer's,
-//! by running music21 on the synthetic fixtures and on every pitch-class set, and with
+//! by running music21 on the synthetic fixtures, on every pitch-class set, on its own
+//! instrument-name table and on the real-world parity suite (music21's corpus written to MIDI, and
+//! hand-made multi-track files), and with
 //! `--keras` the model crate's parameter counts from Keras' `count_params()`.
 
-use std::path::Path;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use emopiano_tokenizer::fixtures;
@@ -97,6 +100,147 @@ pub fn run(root: &Path) -> Result<()> {
     let normal = music21_json(root, &["--normal-order".to_string()])?;
     write_json(&golden_dir.join("normal_order.json"), &normal)?;
     println!("wrote music21's normal order of all 4095 pitch-class sets");
+    instrument_names(root, &golden_dir)?;
+    corpus_suite(root, &golden_dir)?;
+    Ok(())
+}
+
+/// Track names arrangers use, checked besides every name music21's own table knows.
+const TRACK_NAMES: &[&str] = &[
+    "Right Hand",
+    "Left Hand",
+    "Melody",
+    "Harmony",
+    "Bass",
+    "Piano Template",
+    "Copyright © 2004 by the arranger",
+    "Title",
+    "Soprano",
+    "Alto",
+    "Tenor",
+    "Violin I",
+    "Violin II",
+    "Viola",
+    "Violoncello",
+    "Piano RH",
+    "Piano LH",
+    "Pno.",
+    "Vln. 1",
+    "B♭ Clarinet",
+    "Bb Piccolo Trumpet",
+    "Flute 1",
+    "Horn in F",
+    "Trumpet in Bb",
+    "Staff",
+    "Track 1",
+    "Instrument 1",
+    "inst 2",
+    "Untitled",
+    "Grand Piano",
+    "Strings",
+    "Drums",
+    "Voice",
+    "Piano (right)",
+    "piano-left",
+    "PIANO",
+    "Klavier",
+    "Acoustic Grand Piano",
+    "Electric Piano 1",
+    "Bass Guitar",
+    "Soprano Saxophone",
+    "Alto Sax",
+    "Contrabass",
+    "Right",
+    "Melody Piano",
+    "Harmony Guitar",
+];
+
+/// music21's instrument-name table as Rust (`crates/tokenizer/src/music21/instrument_names.rs`)
+/// and the class `instrument.fromString` gives each name (`instrument_names.json`).
+fn instrument_names(root: &Path, golden_dir: &Path) -> Result<()> {
+    let python = crate::python::venv(root)?;
+    let script = root.join("xtask/python/music21_instruments.py");
+    let table = root.join("crates/tokenizer/src/music21/instrument_names.rs");
+    crate::python::script_json(&python, &script, [OsStr::new("table"), table.as_os_str()])?;
+    let names = crate::python::script_json(
+        &python,
+        &script,
+        std::iter::once("golden").chain(TRACK_NAMES.iter().copied()),
+    )?;
+    write_json(&golden_dir.join("instrument_names.json"), &names)?;
+    println!(
+        "wrote music21's instrument-name table and {} matched names",
+        names["names"].as_object().map_or(0, |n| n.len())
+    );
+    Ok(())
+}
+
+/// Files of music21's corpus in the real-world parity suite.
+const CORPUS_FILES: usize = 320;
+
+/// The real-world parity suite: music21's bundled corpus written to MIDI by music21 itself
+/// (`crates/tokenizer/tests/corpus/music21/`, made once: delete the folder to remake it), the
+/// hand-made multi-track files of `fixtures::multitrack`, and music21's tokens of all of them
+/// (`corpus.json`).
+fn corpus_suite(root: &Path, golden_dir: &Path) -> Result<()> {
+    let dir = root.join("crates/tokenizer/tests/corpus/music21");
+    if !dir.join("sources.json").is_file() {
+        let python = crate::python::venv(root)?;
+        let script = root.join("xtask/python/music21_corpus.py");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let made = crate::python::script_json(
+            &python,
+            &script,
+            [dir.as_os_str(), OsStr::new(&CORPUS_FILES.to_string())],
+        )?;
+        write_json(&dir.join("sources.json"), &made)?;
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "mid"))
+        .collect();
+    paths.sort();
+    let multitrack = fixtures::multitrack();
+    let made_dir = root.join("target/golden-fixtures/multitrack");
+    std::fs::create_dir_all(&made_dir)
+        .with_context(|| format!("creating {}", made_dir.display()))?;
+    for f in &multitrack {
+        let path = made_dir.join(format!("{}.mid", f.name));
+        std::fs::write(&path, &f.bytes).with_context(|| format!("writing {}", path.display()))?;
+        paths.push(path);
+    }
+    let args: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let reference = music21_json(root, &args)?;
+    let mut files = serde_json::Map::new();
+    for (path, arg) in paths.iter().zip(&args) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let set = if path.starts_with(&dir) {
+            "music21-corpus"
+        } else {
+            "multitrack"
+        };
+        files.insert(
+            name,
+            json!({ "set": set, "fingerprint": fixtures::fingerprint(&bytes), "music21": reference["files"][arg] }),
+        );
+    }
+    write_json(
+        &golden_dir.join("corpus.json"),
+        &json!({ "music21": reference["music21"], "files": files }),
+    )?;
+    println!(
+        "wrote music21's tokens of {} corpus files and {} multi-track files",
+        paths.len() - multitrack.len(),
+        multitrack.len()
+    );
     Ok(())
 }
 

@@ -192,6 +192,10 @@ enum Bench {
         /// Only the first N files (sorted by name).
         #[arg(long)]
         limit: Option<usize>,
+        /// Check parity on the timed folder only (not also on the Eerola transcriptions, the
+        /// music21-corpus suite and the multi-track files).
+        #[arg(long)]
+        only_dir: bool,
         /// Where to write the JSON report.
         #[arg(long, default_value = "target/bench/tokenize.json")]
         out: PathBuf,
@@ -302,8 +306,14 @@ fn main() -> Result<()> {
             out: root.join(out),
         }),
         Command::Bench {
-            bench: Bench::Tokenize { dir, limit, out },
-        } => bench_tokenize::run(&root, &root.join(dir), limit, &root.join(out)),
+            bench:
+                Bench::Tokenize {
+                    dir,
+                    limit,
+                    only_dir,
+                    out,
+                },
+        } => bench_tokenize::run(&root, &root.join(dir), limit, only_dir, &root.join(out)),
         Command::TrainTranscriber {
             soundfont,
             data,

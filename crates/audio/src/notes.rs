@@ -1,7 +1,7 @@
 //! Notes in seconds: what a renderer plays, what a transcriber finds, what the metric compares.
 //! Read from and written to MIDI with midly.
 
-use emopiano_common::midi::{Track, encode};
+use emopiano_common::midi::{NoteEvent, Track, encode, pair_notes};
 use midly::num::{u4, u7, u24};
 use midly::{Format, MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
 
@@ -44,8 +44,10 @@ impl Note {
 }
 
 /// The notes of a standard MIDI file in seconds, sorted by onset then pitch. Tempo changes are
-/// honoured wherever they are; a note-on without a note-off ends at the end of its track; a
-/// repeated note-on of a sounding key ends the first.
+/// honoured wherever they are. Note-ons meet their note-offs as music21 pairs them
+/// ([`pair_notes`]): a note-on that no note-off follows is dropped (so a file of dangling note-ons
+/// is silent, not hours of sustained keys), and a key struck again before its release sounds twice
+/// until that release.
 pub fn notes_from_midi(bytes: &[u8]) -> Result<Vec<Note>, AudioError> {
     let smf = Smf::parse(bytes).map_err(|e| AudioError::Midi(e.to_string()))?;
     let seconds_per_tick_fixed = match smf.header.timing {
@@ -68,65 +70,66 @@ pub fn notes_from_midi(bytes: &[u8]) -> Result<Vec<Note>, AudioError> {
         }
     }
     tempos.sort_by_key(|&(t, _)| t);
+    // (tick, seconds at that tick, seconds per quarter from there): one segment per tempo, so a
+    // tick's time is a binary search, not a walk over every tempo change.
+    let mut segments: Vec<(u64, f64, f64)> = vec![(0, 0.0, 0.5)];
+    for &(t, q) in &tempos {
+        let &(t0, s0, spq) = segments.last().unwrap_or(&(0, 0.0, 0.5));
+        let at = s0 + (t - t0) as f64 / tpq * spq;
+        if t == t0 {
+            segments.pop();
+        }
+        segments.push((t, at, q));
+    }
     let to_seconds = |tick: u64| -> f64 {
         if let Some(s) = seconds_per_tick_fixed {
             return tick as f64 * s;
         }
-        let (mut last_tick, mut last_sec, mut spq) = (0u64, 0.0f64, 0.5f64);
-        for &(t, q) in &tempos {
-            if t >= tick {
-                break;
-            }
-            last_sec += (t - last_tick) as f64 / tpq * spq;
-            last_tick = t;
-            spq = q;
-        }
-        last_sec + (tick - last_tick) as f64 / tpq * spq
+        let i = segments.partition_point(|&(t, _, _)| t <= tick).max(1) - 1;
+        let (t0, s0, spq) = segments[i];
+        s0 + tick.saturating_sub(t0) as f64 / tpq * spq
     };
 
     let mut notes = Vec::new();
     for track in &smf.tracks {
         let mut tick = 0u64;
         let mut programs = [0u8; 16];
-        // Sounding notes: (channel, key) → (onset tick, velocity, program).
-        let mut open: std::collections::HashMap<(u8, u8), (u64, u8, u8)> = Default::default();
-        let close = |notes: &mut Vec<Note>, ch: u8, key: u8, on: (u64, u8, u8), end: u64| {
-            notes.push(Note {
-                onset: to_seconds(on.0),
-                offset: to_seconds(end),
-                pitch: key,
-                velocity: on.1,
-                program: on.2,
-                channel: ch,
-            });
-        };
+        let mut events: Vec<NoteEvent> = Vec::new();
+        // Velocity and program of each note-on, by its index in `events`.
+        let mut struck: Vec<(u8, u8)> = Vec::new();
         for ev in track {
             tick += ev.delta.as_int() as u64;
             let TrackEventKind::Midi { channel, message } = ev.kind else {
                 continue;
             };
-            let ch = channel.as_int();
-            match message {
-                MidiMessage::ProgramChange { program } => programs[ch as usize] = program.as_int(),
-                MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
-                    let key = key.as_int();
-                    if let Some(on) = open.remove(&(ch, key)) {
-                        close(&mut notes, ch, key, on, tick);
-                    }
-                    open.insert((ch, key), (tick, vel.as_int(), programs[ch as usize]));
+            let channel = channel.as_int();
+            let (key, on, vel) = match message {
+                MidiMessage::ProgramChange { program } => {
+                    programs[channel as usize] = program.as_int();
+                    continue;
                 }
-                MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                    if let Some(on) = open.remove(&(ch, key.as_int())) {
-                        close(&mut notes, ch, key.as_int(), on, tick);
-                    }
-                }
-                _ => {}
-            }
+                MidiMessage::NoteOn { key, vel } => (key.as_int(), vel.as_int() > 0, vel.as_int()),
+                MidiMessage::NoteOff { key, .. } => (key.as_int(), false, 0),
+                _ => continue,
+            };
+            events.push(NoteEvent {
+                tick,
+                key,
+                channel,
+                on,
+            });
+            struck.push((vel, programs[channel as usize]));
         }
-        let mut rest: Vec<_> = open.into_iter().collect();
-        rest.sort_by_key(|&((ch, key), on)| (on.0, ch, key));
-        for ((ch, key), on) in rest {
-            close(&mut notes, ch, key, on, tick);
+        for (i, off) in pair_notes(&events) {
+            let (on, (velocity, program)) = (events[i], struck[i]);
+            notes.push(Note {
+                onset: to_seconds(on.tick),
+                offset: to_seconds(off),
+                pitch: on.key,
+                velocity,
+                program,
+                channel: on.channel,
+            });
         }
     }
     sort_notes(&mut notes);

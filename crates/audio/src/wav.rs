@@ -40,6 +40,12 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The lowest sample rate [`decode_wav`] accepts: below it a file is not audio a piano melody can
+/// be heard in (and a rate of 1 Hz turns a few kilobytes into hours of samples to resample).
+pub const MIN_RATE: u32 = 4_000;
+/// The highest sample rate [`decode_wav`] accepts (the highest professional rate).
+pub const MAX_RATE: u32 = 768_000;
+
 /// Decodes a wav file held in memory and mixes it down to mono.
 ///
 /// ```
@@ -70,6 +76,12 @@ pub fn decode_wav(bytes: &[u8]) -> Result<Audio, WavError> {
         return Err(WavError::NotWav(format!(
             "header says {} channels at {} Hz",
             spec.channels, spec.sample_rate
+        )));
+    }
+    if !(MIN_RATE..=MAX_RATE).contains(&spec.sample_rate) {
+        return Err(WavError::Unsupported(format!(
+            "a sample rate of {} Hz (audio is read at {MIN_RATE}–{MAX_RATE} Hz)",
+            spec.sample_rate
         )));
     }
     let expected = reader.len() as usize;

@@ -96,6 +96,14 @@ fn our_encoder_round_trips_through_hound() {
     }
 }
 
+/// `wav` with the sample rate (and byte rate) of its header replaced.
+fn with_rate(wav: &[u8], rate: u32) -> Vec<u8> {
+    let mut w = wav.to_vec();
+    w[24..28].copy_from_slice(&rate.to_le_bytes());
+    w[28..32].copy_from_slice(&rate.wrapping_mul(2).to_le_bytes());
+    w
+}
+
 #[test]
 fn bad_inputs_are_clear_errors() {
     let good = encode_wav(&[0.1; 1000], 22_050);
@@ -123,6 +131,13 @@ fn bad_inputs_are_clear_errors() {
             "not a readable wav",
         ),
         ("truncated data", good[..600].to_vec(), "cut short"),
+        ("rate 0", with_rate(&good, 0), "0 Hz"),
+        ("rate 1", with_rate(&good, 1), "sample rate of 1 Hz"),
+        (
+            "rate 4e9",
+            with_rate(&good, 4_000_000_000),
+            "sample rate of 4000000000 Hz",
+        ),
     ];
     for (what, bytes, expect) in cases {
         let err = decode_wav(&bytes).unwrap_err();

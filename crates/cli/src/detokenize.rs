@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use emopiano_common::fs::write_atomically;
-use emopiano_tokenizer::{ChordVoicing, DecodeOptions, TokenizerKind};
-use serde_json::Value;
+use emopiano_tokenizer::{ChordVoicing, DecodeOptions, TokenizerKind, tokens_from_json};
 
 /// Arguments of `emopiano detokenize`.
 #[derive(clap::Args)]
@@ -54,9 +53,7 @@ enum Voicing {
 pub fn run(args: Args) -> Result<()> {
     let text = std::fs::read(&args.tokens)
         .with_context(|| format!("reading {}", args.tokens.display()))?;
-    let json: Value = serde_json::from_slice(&text)
-        .with_context(|| format!("{}: not valid JSON", args.tokens.display()))?;
-    let tokens = token_list(&json).with_context(|| format!("{}", args.tokens.display()))?;
+    let tokens = tokens_from_json(&text).with_context(|| format!("{}", args.tokens.display()))?;
     if tokens.is_empty() {
         bail!("{}: the token list is empty", args.tokens.display());
     }
@@ -86,36 +83,4 @@ pub fn run(args: Args) -> Result<()> {
         .with_context(|| format!("writing {}", args.out.display()))?;
     println!("wrote {} ({} tokens)", args.out.display(), tokens.len());
     Ok(())
-}
-
-fn token_list(json: &Value) -> Result<Vec<String>> {
-    let strings = |v: &Value| -> Result<Vec<String>> {
-        let arr = v.as_array().context("expected a list of token strings")?;
-        arr.iter()
-            .map(|t| {
-                t.as_str()
-                    .map(str::to_string)
-                    .context("every token must be a string")
-            })
-            .collect()
-    };
-    match json {
-        Value::Array(_) => strings(json),
-        Value::Object(map) if map.contains_key("tokens") => strings(&map["tokens"]),
-        Value::Object(map) if map.contains_key("files") => {
-            let files = map["files"]
-                .as_array()
-                .context("\"files\" must be a list")?;
-            match files.as_slice() {
-                [one] => strings(&one["tokens"]),
-                _ => bail!(
-                    "holds {} files; detokenize takes the tokens of one",
-                    files.len()
-                ),
-            }
-        }
-        _ => bail!(
-            "expected a list of tokens, {{\"tokens\": [...]}}, or `emopiano tokenize --json` output"
-        ),
-    }
 }

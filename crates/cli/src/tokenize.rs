@@ -1,10 +1,10 @@
-//! `emopiano tokenize FILE_OR_DIR… [--json]`.
+//! `emopiano tokenize FILE_OR_DIR… [--json]`: the files are tokenized on every core.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use emopiano_tokenizer::{DecodeOptions, TokenizerError, TokenizerKind};
+use emopiano_tokenizer::{DecodeOptions, TokenizerError, TokenizerKind, encode_files};
 use serde::Serialize;
 
 /// Arguments of `emopiano tokenize`.
@@ -56,8 +56,9 @@ pub fn run(args: Args) -> Result<()> {
     let files = collect_files(&args.inputs)?;
     let mut ok = Vec::new();
     let mut skipped = Vec::new();
-    for path in files {
-        let result = tokenizer.encode_file(&path).and_then(|t| {
+    let encoded = encode_files(tokenizer.as_ref(), &files);
+    for (path, result) in files.into_iter().zip(encoded) {
+        let result = result.and_then(|t| {
             if t.is_empty() {
                 Err(TokenizerError::NoNotes)
             } else {

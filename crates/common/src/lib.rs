@@ -12,11 +12,13 @@
 //!   every MIDI file emopiano writes (decoded tokens, the embedded corpus, transcriptions);
 //! - [`testdata::shared_data`]: where the tests find `../shared/data`, or a clear failure in CI.
 //!
-//! - [`fs::sha256_file`]: the checksum a run folder records for every weights file it writes.
+//! - [`fs::sha256_file`]: the checksum a run folder records for every weights file it writes;
+//! - [`fuzz::Fuzz`]: seeded fuzzing inside `cargo test`, with committed regression files.
 //!
 //! Two dependencies (midly, sha2), no Burn.
 
 pub mod fs;
+pub mod fuzz;
 pub mod midi;
 pub mod parallel;
 pub mod rng;

@@ -1,4 +1,5 @@
-//! Writing a Standard MIDI File from events at absolute ticks.
+//! Standard MIDI Files: writing one from events at absolute ticks, and pairing note-ons with
+//! their note-offs as music21 reads them.
 
 use midly::num::{u15, u28};
 use midly::{Format, Header, MetaMessage, Smf, Timing, TrackEvent, TrackEventKind};
@@ -62,4 +63,47 @@ pub fn encode(format: Format, ticks_per_quarter: u16, tracks: Vec<Track<'_>>) ->
     // Writing to memory cannot fail, and every value above is in range.
     let _ = smf.write_std(&mut out);
     out
+}
+
+/// A note-on or note-off of one track at an absolute tick (a note-on of velocity 0 is a
+/// note-off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoteEvent {
+    /// Absolute tick.
+    pub tick: u64,
+    /// MIDI key, 0–127.
+    pub key: u8,
+    /// MIDI channel (any numbering, used only to match).
+    pub channel: u8,
+    /// Whether the key starts sounding.
+    pub on: bool,
+}
+
+/// Pairs every note-on of a track's events (in file order) with its release the way music21's
+/// `midi.translate.getNotesFromEvents` does: the first note-off of the same key and channel after
+/// it; several note-ons before one note-off all end there; a note-on that no note-off follows is
+/// dropped. Returns `(index of the note-on in events, tick of its note-off)` in file order. Linear
+/// in the number of events.
+///
+/// ```
+/// use emopiano_common::midi::{NoteEvent, pair_notes};
+/// let ev = |tick, key, on| NoteEvent { tick, key, channel: 0, on };
+/// // C4 struck twice and released once, E4 never released.
+/// let events = [ev(0, 60, true), ev(10, 60, true), ev(20, 64, true), ev(30, 60, false)];
+/// assert_eq!(pair_notes(&events), vec![(0, 30), (1, 30)]);
+/// ```
+pub fn pair_notes(events: &[NoteEvent]) -> Vec<(usize, u64)> {
+    // Walking backwards, each note-on meets the nearest following note-off of its key; the entry
+    // is not consumed, which is what makes repeated note-ons share one note-off.
+    let mut awaiting: std::collections::HashMap<(u8, u8), u64> = Default::default();
+    let mut pairs = Vec::new();
+    for (i, e) in events.iter().enumerate().rev() {
+        if !e.on {
+            awaiting.insert((e.key, e.channel), e.tick);
+        } else if let Some(&off) = awaiting.get(&(e.key, e.channel)) {
+            pairs.push((i, off));
+        }
+    }
+    pairs.reverse();
+    pairs
 }

@@ -465,3 +465,53 @@ fn emopias_official_split_holds_out_the_listed_clips_and_a_share_keeps_songs_who
         (listed("train"), listed("val"), listed("test"))
     );
 }
+
+/// Fuzz target (see `emopiano_common::fuzz`): CSV bytes as Eerola's design matrix, as its
+/// ratings and as EMOPIA's labels never make a loader panic or hang. Seeds: the real files.
+#[test]
+fn fuzz_csv_to_corpus() {
+    let (Some(eerola), Some(emopia)) = (
+        emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "eerola"),
+        emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia"),
+    ) else {
+        return;
+    };
+    let read = |p: PathBuf| std::fs::read(&p).unwrap();
+    let design = read(eerola.join("design_matrix.csv"));
+    let ratings = read(eerola.join("mean_emotion_ratings.csv"));
+    let labels = read(emopia.join("label.csv"));
+    // Three roots whose other files are real: the input replaces one CSV in each.
+    let roots = [
+        scratch("fuzz-design"),
+        scratch("fuzz-ratings"),
+        scratch("fuzz-labels"),
+    ];
+    for root in &roots[..2] {
+        std::os::unix::fs::symlink(eerola.join("midi"), root.join("midi")).unwrap();
+    }
+    std::fs::write(roots[0].join("mean_emotion_ratings.csv"), &ratings).unwrap();
+    std::fs::write(roots[1].join("design_matrix.csv"), &design).unwrap();
+    for dir in ["midis", "split"] {
+        std::os::unix::fs::symlink(emopia.join(dir), roots[2].join(dir)).unwrap();
+    }
+    let report = emopiano_common::fuzz::Fuzz::new("csv-to-corpus", env!("CARGO_MANIFEST_DIR"))
+        .seeds([design, ratings, labels])
+        .budget(15.0, 5_000)
+        .run(|bytes| {
+            std::fs::write(roots[0].join("design_matrix.csv"), bytes)?;
+            std::fs::write(roots[1].join("mean_emotion_ratings.csv"), bytes)?;
+            std::fs::write(roots[2].join("label.csv"), bytes)?;
+            let loaded = [
+                emopiano_corpus::eerola::load(&roots[0], Labeling::Ratings).is_ok(),
+                emopiano_corpus::eerola::load(&roots[1], Labeling::Ratings).is_ok(),
+                emopiano_corpus::emopia::load(&roots[2]).is_ok(),
+            ];
+            if loaded.contains(&true) {
+                Ok(())
+            } else {
+                Err(std::io::Error::other("no loader accepted it"))
+            }
+        });
+    println!("{report}");
+    assert!(report.accepted > 10 && report.refused > 10, "{report}");
+}

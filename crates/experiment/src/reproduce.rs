@@ -505,10 +505,13 @@ pub fn tokens_per_emotion(
 ) -> Result<BTreeMap<Emotion, EmotionTokens>, ExperimentError> {
     let tokenizer = kind.build(DecodeOptions::default());
     let encode = |pieces: &[&Piece]| -> Result<Vec<(String, Vec<String>)>, ExperimentError> {
+        let encoded = emopiano_common::parallel::map_ordered(pieces, |piece| {
+            piece.midi_bytes().map(|bytes| tokenizer.encode(&bytes))
+        })
+        .map_err(|_| emopiano_tokenizer::TokenizerError::Internal)?;
         let mut out = Vec::new();
-        for piece in pieces {
-            let bytes = piece.midi_bytes()?;
-            match tokenizer.encode(&bytes) {
+        for (piece, result) in pieces.iter().zip(encoded) {
+            match result? {
                 Ok(t) => out.push((piece.id.clone(), t)),
                 Err(e) => say(format!("skipped {}: {e}", piece.path().display())),
             }

@@ -18,6 +18,9 @@ pub enum TokenizerError {
     /// A token that is neither a pitch name (`B-3`) nor a chord of pitch classes (`4.8.11`).
     #[error("not a note or chord token: {0:?}")]
     BadToken(String),
+    /// A JSON document that is not a token list.
+    #[error("not a token list: {0}")]
+    TokenList(String),
     /// A token that the vocabulary does not contain.
     #[error("token {0:?} is not in the vocabulary")]
     UnknownToken(String),
@@ -32,6 +35,11 @@ pub enum TokenizerError {
         /// Window length asked for.
         window: usize,
     },
+    /// The tokenizer itself failed on this input: a bug in emopiano, never the file's fault.
+    #[error(
+        "the tokenizer failed unexpectedly on this file (a bug in emopiano: please report it with the file)"
+    )]
+    Internal,
     /// Reading or writing a file failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),

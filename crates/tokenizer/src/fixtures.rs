@@ -32,6 +32,7 @@ enum Ev {
     TimeSig(u8, u8),
     KeySig(i8, bool),
     Name(&'static str),
+    InstrumentName(&'static str),
 }
 
 struct TrackBuilder {
@@ -94,6 +95,9 @@ impl TrackBuilder {
                 Ev::TimeSig(n, d) => TrackEventKind::Meta(MetaMessage::TimeSignature(n, d, 24, 8)),
                 Ev::KeySig(sf, minor) => TrackEventKind::Meta(MetaMessage::KeySignature(sf, minor)),
                 Ev::Name(s) => TrackEventKind::Meta(MetaMessage::TrackName(s.as_bytes())),
+                Ev::InstrumentName(s) => {
+                    TrackEventKind::Meta(MetaMessage::InstrumentName(s.as_bytes()))
+                }
             };
             out.push((tick, kind));
         }
@@ -573,4 +577,199 @@ pub fn fingerprint(bytes: &[u8]) -> String {
         h = h.wrapping_mul(0x100000001b3);
     }
     format!("{h:016x}")
+}
+
+/// Names of the files of [`multitrack`].
+const MULTITRACK: [&str; 48] = [
+    "multitrack-00",
+    "multitrack-01",
+    "multitrack-02",
+    "multitrack-03",
+    "multitrack-04",
+    "multitrack-05",
+    "multitrack-06",
+    "multitrack-07",
+    "multitrack-08",
+    "multitrack-09",
+    "multitrack-10",
+    "multitrack-11",
+    "multitrack-12",
+    "multitrack-13",
+    "multitrack-14",
+    "multitrack-15",
+    "multitrack-16",
+    "multitrack-17",
+    "multitrack-18",
+    "multitrack-19",
+    "multitrack-20",
+    "multitrack-21",
+    "multitrack-22",
+    "multitrack-23",
+    "multitrack-24",
+    "multitrack-25",
+    "multitrack-26",
+    "multitrack-27",
+    "multitrack-28",
+    "multitrack-29",
+    "multitrack-30",
+    "multitrack-31",
+    "multitrack-32",
+    "multitrack-33",
+    "multitrack-34",
+    "multitrack-35",
+    "multitrack-36",
+    "multitrack-37",
+    "multitrack-38",
+    "multitrack-39",
+    "multitrack-40",
+    "multitrack-41",
+    "multitrack-42",
+    "multitrack-43",
+    "multitrack-44",
+    "multitrack-45",
+    "multitrack-46",
+    "multitrack-47",
+];
+
+/// Track names of [`multitrack`]'s note tracks, as arrangers name them.
+const HAND_NAMES: [&str; 14] = [
+    "Right Hand",
+    "Left Hand",
+    "Melody",
+    "Harmony",
+    "Bass",
+    "Piano Template",
+    "Piano",
+    "Acoustic Grand Piano",
+    "Piano RH",
+    "Piano LH",
+    "Violin I",
+    "Strings",
+    "Track 1",
+    "Soprano",
+];
+/// Names of tracks without notes: titles and copyright lines.
+const EMPTY_NAMES: [&str; 4] = [
+    "Copyright © 2003 by the arranger",
+    "Für Elise (arr.)",
+    "Title",
+    "Sequenced by someone",
+];
+
+/// Seeded two-hand and ensemble piano arrangements as they are found on the web, made with midly:
+/// 2–12 tracks, 48–1024 ticks per quarter, tracks named by the arranger (some names music21
+/// knows as instruments, some not), titles and copyright lines as names of empty tracks, hands on
+/// one channel and program (so music21 merges them into one part) whose notes overlap, chords,
+/// held bass notes, onsets and lengths off the grid by a few ticks, and now and then another
+/// program, a drum track or an instrument-name event. The parity suite compares them with
+/// music21 (`tests/golden/corpus.json`).
+pub fn multitrack() -> Vec<Fixture> {
+    const TPQ: [u16; 9] = [48, 96, 120, 192, 240, 384, 480, 960, 1024];
+    const METERS: [(u8, u8); 4] = [(4, 2), (3, 2), (6, 3), (2, 2)];
+    MULTITRACK
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| {
+            let mut rng = Lcg::new(7_000 + i as u64);
+            let tpq = TPQ[i % TPQ.len()];
+            let q = u64::from(tpq);
+            let (num, den) = METERS[i % METERS.len()];
+            let bar = q * 4 * u64::from(num) / (1u64 << den);
+            let bars = 6 + rng.below(5);
+            let mut conductor = conductor(q, &[(0, num, den)]);
+            if i % 3 == 0 {
+                conductor.at(0, Ev::Name(EMPTY_NAMES[i % EMPTY_NAMES.len()]));
+            }
+            let tracks = 2 + i % 11;
+            let mut built = vec![conductor];
+            for t in 0..tracks {
+                let mut tr = TrackBuilder::new();
+                // Off the grid by up to a few ticks, now and then.
+                let jitter = |rng: &mut Lcg| {
+                    if rng.below(4) == 0 {
+                        rng.below(q / 24 + 1)
+                    } else {
+                        0
+                    }
+                };
+                let role = if t >= 2 && rng.below(4) == 0 {
+                    9
+                } else {
+                    t % 4
+                };
+                let channel = match (role, rng.below(5)) {
+                    (9, 0) => 9,
+                    (_, 0) => (t % 4) as u8,
+                    _ => 0,
+                };
+                let program = if rng.below(6) == 0 {
+                    [40u8, 48, 24, 73][t % 4]
+                } else {
+                    0
+                };
+                if role == 9 {
+                    // A track with a name and no notes.
+                    tr.at(0, Ev::Name(EMPTY_NAMES[(i + t) % EMPTY_NAMES.len()]));
+                    built.push(tr);
+                    continue;
+                }
+                tr.at(
+                    0,
+                    Ev::Name(HAND_NAMES[rng.below(HAND_NAMES.len() as u64) as usize]),
+                );
+                if rng.below(8) == 0 {
+                    tr.at(
+                        0,
+                        Ev::InstrumentName(HAND_NAMES[(i + t) % HAND_NAMES.len()]),
+                    );
+                }
+                tr.at(0, Ev::Program(channel, program));
+                let mut at = 0u64;
+                let end = bars * bar;
+                let mut key = if role == 1 {
+                    40 + rng.below(12) as u8
+                } else {
+                    60 + rng.below(12) as u8
+                };
+                while at < end {
+                    let len = [q / 2, q, q / 4, 2 * q, q / 3][rng.below(5) as usize].max(1);
+                    let start = at + jitter(&mut rng);
+                    let held = (len + jitter(&mut rng))
+                        .saturating_sub(jitter(&mut rng))
+                        .max(1);
+                    match role {
+                        // A bass note held under broken chords.
+                        1 => {
+                            tr.note(channel, key, start, 2 * held);
+                            let third = key + 3 + rng.below(2) as u8;
+                            tr.note(channel, third, start + held / 2, held);
+                        }
+                        // Sustained chords.
+                        2 => {
+                            for k in [key - 12, key - 8, key - 5] {
+                                tr.note(channel, k, start, held * 2);
+                            }
+                        }
+                        // The melody, with a chord now and then.
+                        _ => {
+                            tr.note(channel, key, start, held);
+                            if rng.below(5) == 0 {
+                                tr.note(channel, key - 4, start, held);
+                                tr.note(channel, key - 7, start + rng.below(2), held);
+                            }
+                        }
+                    }
+                    key = (i64::from(key) + rng.below(7) as i64 - 3).clamp(36, 90) as u8;
+                    at += len;
+                }
+                built.push(tr);
+            }
+            let refs: Vec<&TrackBuilder> = built.iter().collect();
+            Fixture {
+                name,
+                about: "a seeded multi-track piano arrangement",
+                bytes: smf(Format::Parallel, tpq, &refs),
+            }
+        })
+        .collect()
 }

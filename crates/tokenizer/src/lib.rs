@@ -32,16 +32,18 @@ pub mod midi_out;
 mod music21;
 pub mod paper;
 pub mod pitch;
+mod token_file;
 pub mod vocab;
 pub mod windows;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use decode::{ChordVoicing, DecodeOptions};
 pub use error::TokenizerError;
 pub use paper::NotesChords;
+pub use token_file::tokens_from_json;
 pub use vocab::Vocabulary;
 pub use windows::{Windows, make_windows};
 
@@ -61,6 +63,35 @@ pub trait Tokenizer: Send + Sync {
         let bytes = std::fs::read(path)?;
         self.encode(&bytes)
     }
+}
+
+/// The tokens of every file in `paths`, in their order, tokenized on every core. One file's
+/// error does not stop the others; a panic inside the tokenizer (a bug) is that file's
+/// [`TokenizerError::Internal`].
+///
+/// ```no_run
+/// use emopiano_tokenizer::{DecodeOptions, TokenizerKind, encode_files};
+/// use std::path::PathBuf;
+/// let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
+/// let files = vec![PathBuf::from("a.mid"), PathBuf::from("b.mid")];
+/// for (file, tokens) in files.iter().zip(encode_files(tokenizer.as_ref(), &files)) {
+///     match tokens {
+///         Ok(t) => println!("{}: {} tokens", file.display(), t.len()),
+///         Err(e) => eprintln!("{}: {e}", file.display()),
+///     }
+/// }
+/// ```
+pub fn encode_files(
+    tokenizer: &dyn Tokenizer,
+    paths: &[PathBuf],
+) -> Vec<Result<Vec<String>, TokenizerError>> {
+    let encode = |path: &PathBuf| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tokenizer.encode_file(path)))
+            .unwrap_or(Err(TokenizerError::Internal))
+    };
+    // `encode` never panics, so the fan-out cannot fail; the serial pass is only a fallback.
+    emopiano_common::parallel::map_ordered(paths, encode)
+        .unwrap_or_else(|_| paths.iter().map(encode).collect())
 }
 
 /// The tokenization schemes this crate provides.

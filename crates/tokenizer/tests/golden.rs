@@ -110,3 +110,77 @@ fn the_reference_layout_splits_notes_that_cross_a_barline_as_music21_does() {
     expected.push("F4".to_string());
     assert_eq!(tokenizer.encode(&midi).expect("encode"), expected);
 }
+
+/// The real-world parity suite (`cargo xtask golden` writes it): music21's own corpus written to
+/// MIDI by music21 (`tests/corpus/music21/`) and the hand-made multi-track arrangements of
+/// `fixtures::multitrack`, each tokenized by music21 (`tests/golden/corpus.json`). Every file must
+/// give music21's tokens, except the ones `tests/golden/corpus_known_differences.json` lists
+/// (each a known gap in the port): a file that starts to agree must leave the list, one that
+/// stops agreeing fails.
+#[test]
+fn the_real_world_parity_suite_tokenizes_as_music21() {
+    let suite = golden("corpus.json");
+    let files = suite["files"].as_object().expect("files object");
+    let known: Vec<String> =
+        serde_json::from_value(golden("corpus_known_differences.json")["files"].clone())
+            .expect("a list of file names");
+    let multitrack = fixtures::multitrack();
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            std::path::PathBuf::from,
+        )
+        .join("tests/corpus/music21");
+    let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
+    let mut per_set: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    let mut newly_different = Vec::new();
+    let mut now_identical = Vec::new();
+    for (name, entry) in files {
+        let set = entry["set"].as_str().expect("set");
+        let bytes = match set {
+            "multitrack" => multitrack
+                .iter()
+                .find(|f| format!("{}.mid", f.name) == *name)
+                .map(|f| f.bytes.clone())
+                .unwrap_or_else(|| {
+                    panic!("{name}: no such multi-track fixture: run `cargo xtask golden`")
+                }),
+            _ => std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")),
+        };
+        assert_eq!(
+            entry["fingerprint"].as_str(),
+            Some(fixtures::fingerprint(&bytes).as_str()),
+            "{name} changed since its golden tokens were made: run `cargo xtask golden`"
+        );
+        let want: Option<Vec<String>> = serde_json::from_value(entry["music21"].clone()).ok();
+        let got = tokenizer.encode(&bytes).ok();
+        let same = match (&want, &got) {
+            (Some(w), Some(g)) => w == g,
+            // music21 failed on the file: so must the port (or give no tokens).
+            (None, g) => g.as_ref().is_none_or(Vec::is_empty),
+            (Some(w), None) => w.is_empty(),
+        };
+        let counts = per_set.entry(set).or_default();
+        counts.1 += 1;
+        if same {
+            counts.0 += 1;
+        }
+        match (same, known.contains(name)) {
+            (false, false) => newly_different.push(name.clone()),
+            (true, true) => now_identical.push(name.clone()),
+            _ => {}
+        }
+    }
+    for (set, (same, all)) in &per_set {
+        println!("{set}: {same}/{all} files identical to music21");
+    }
+    assert!(
+        per_set.get("music21-corpus").is_some_and(|c| c.1 >= 300),
+        "the suite needs at least 300 corpus files: {per_set:?}"
+    );
+    assert!(
+        newly_different.is_empty() && now_identical.is_empty(),
+        "differ from music21 and are not known to: {newly_different:?}\n\
+         now identical, remove them from corpus_known_differences.json: {now_identical:?}"
+    );
+}

@@ -1,55 +1,72 @@
-//! No input makes the tokenizer panic: every fixture, truncated at every length and with bytes
-//! overwritten at seeded random places, gives tokens or an error.
+//! Fuzz targets of the tokenizer (see `emopiano_common::fuzz`): MIDI bytes → tokens and token
+//! JSON → MIDI never panic, abort or hang. Seeds: the fixtures, real files of `../shared/data`,
+//! hand-made hostile files; `fuzz/<target>/` holds the regression files every run replays.
 
-use emopiano_common::rng::{Lcg, Rng};
-use emopiano_tokenizer::{DecodeOptions, TokenizerKind, fixtures};
+use emopiano_common::fuzz::{Fuzz, hostile_midi};
+use emopiano_common::testdata::shared_data;
+use emopiano_tokenizer::{DecodeOptions, TokenizerKind, fixtures, tokens_from_json};
+
+/// Up to `n` MIDI files of `../shared/data/<sub>`, in name order.
+fn real_midi(sub: &str, n: usize) -> Vec<Vec<u8>> {
+    let Some(dir) = shared_data(env!("CARGO_MANIFEST_DIR"), sub) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "mid"));
+    files.sort();
+    files
+        .iter()
+        .take(n)
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect()
+}
+
+fn midi_seeds() -> Vec<Vec<u8>> {
+    let mut seeds: Vec<Vec<u8>> = fixtures::all().into_iter().map(|f| f.bytes).collect();
+    seeds.extend(real_midi("eerola/midi", 8));
+    seeds.extend(real_midi("emopia/midis", 8));
+    seeds.extend(hostile_midi());
+    seeds
+}
 
 #[test]
-fn mutated_and_truncated_files_never_panic() {
+fn fuzz_midi_to_tokens() {
     let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
-    // EMOPIANO_FUZZ_ROUNDS raises the mutations per fixture for a longer local run.
-    let rounds: usize = std::env::var("EMOPIANO_FUZZ_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
-    let mut rng = Lcg::new(
-        std::env::var("EMOPIANO_FUZZ_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(42),
-    );
-    let mut inputs: Vec<Vec<u8>> = Vec::new();
-    for f in fixtures::all() {
-        let b = f.bytes;
-        for cut in (0..b.len()).step_by(7) {
-            inputs.push(b[..cut].to_vec());
-        }
-        for _ in 0..rounds {
-            let mut m = b.clone();
-            for _ in 0..1 + rng.below(4) as usize {
-                let at = rng.below(m.len() as u64) as usize;
-                // Bias towards bytes that matter: status bytes, large delta times, 0xFF meta.
-                m[at] = [0x00, 0x7f, 0x80, 0x90, 0xff, 0xf0, rng.below(256) as u8]
-                    [rng.below(7) as usize];
-            }
-            inputs.push(m);
-        }
-    }
-    inputs.push(
-        b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x00\x00MTrk\x00\x00\x00\x04\x00\xff\x2f\x00"
-            .to_vec(),
-    );
-    inputs.push(b"MThd\x00\x00\x00\x06\x00\x02\x00\x01\x01\xe0".to_vec());
-    let mut outcomes = [0usize; 2];
-    for bytes in &inputs {
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tokenizer.encode(bytes)));
-        match result {
-            Ok(Ok(_)) => outcomes[0] += 1,
-            Ok(Err(_)) => outcomes[1] += 1,
-            Err(_) => panic!("panicked on input {:02x?}", bytes),
-        }
-    }
+    let report = Fuzz::new("midi-to-tokens", env!("CARGO_MANIFEST_DIR"))
+        .seeds(midi_seeds())
+        .run(|bytes| tokenizer.encode(bytes));
+    println!("{report}");
     // Both outcomes occur: the mutations neither all break the files nor all leave them intact.
-    assert!(outcomes[0] > 100 && outcomes[1] > 100, "{outcomes:?}");
+    assert!(report.accepted > 100 && report.refused > 100, "{report}");
+}
+
+#[test]
+fn fuzz_token_json_to_midi() {
+    let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    for f in fixtures::all().into_iter().take(6) {
+        if let Ok(tokens) = tokenizer.encode(&f.bytes) {
+            seeds.push(serde_json::to_vec(&tokens).unwrap_or_default());
+            seeds.push(
+                serde_json::to_vec(&serde_json::json!({ "tokens": tokens })).unwrap_or_default(),
+            );
+            seeds.push(
+                serde_json::to_vec(
+                    &serde_json::json!({ "files": [{ "path": "a.mid", "tokens": tokens }] }),
+                )
+                .unwrap_or_default(),
+            );
+        }
+    }
+    seeds.push(br#"["C4", "B-3", "4.8.11", "0.4.7", "C#9", "G-1", "11.0"]"#.to_vec());
+    // JSON nested 100,000 deep, and a list of 100,000 tokens.
+    seeds.push([vec![b'['; 100_000], vec![b']'; 100_000]].concat());
+    seeds.push(serde_json::to_vec(&vec!["C4"; 100_000]).unwrap_or_default());
+    let report = Fuzz::new("token-json-to-midi", env!("CARGO_MANIFEST_DIR"))
+        .seeds(seeds)
+        .run(|bytes| tokens_from_json(bytes).and_then(|tokens| tokenizer.decode(&tokens)));
+    println!("{report}");
+    assert!(report.accepted > 10 && report.refused > 10, "{report}");
 }

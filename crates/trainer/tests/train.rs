@@ -290,3 +290,51 @@ fn held_out_tokens_are_scored_every_epoch_and_never_trained_on() {
     assert!(err.to_string().contains("holds out 30 tokens"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Fuzz target (see `emopiano_common::fuzz`): a run folder with one file replaced by arbitrary
+/// bytes never makes generation panic or hang. An input is a file index (its low bits; the high
+/// bit also removes `checksums.json`, so damaged weights reach Burn's decoder) and the file's new
+/// contents; the seeds are the trained folder's own files.
+#[test]
+fn fuzz_run_folder_to_melody() {
+    use emopiano_trainer::{GenerateOptions, Run};
+    let dir = scratch("fuzz-run");
+    train::<Lstm1>(&dir, &corpus().into(), &config(2), &tiny(), &quiet()).unwrap();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let originals: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let checksums = RunDir(dir.clone()).checksums();
+    let checksums_bytes = std::fs::read(&checksums).unwrap();
+    let seeds = originals
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| [vec![i as u8], bytes.clone()].concat());
+    let options = GenerateOptions {
+        length: 8,
+        ..GenerateOptions::default()
+    };
+    let report =
+        emopiano_common::fuzz::Fuzz::new("run-folder-to-melody", env!("CARGO_MANIFEST_DIR"))
+            .seeds(seeds)
+            .budget(15.0, 3_000)
+            .run(|input| {
+                let Some((&which, contents)) = input.split_first() else {
+                    return Run::open(&dir).and_then(|r| r.generate(&options));
+                };
+                let i = usize::from(which & 0x7f) % files.len();
+                std::fs::write(&files[i], contents).unwrap();
+                if which & 0x80 != 0 {
+                    let _ = std::fs::remove_file(&checksums);
+                }
+                let result = Run::open(&dir).and_then(|r| r.generate(&options));
+                std::fs::write(&files[i], &originals[i]).unwrap();
+                std::fs::write(&checksums, &checksums_bytes).unwrap();
+                result
+            });
+    println!("{report}");
+    assert!(report.accepted > 10 && report.refused > 10, "{report}");
+}

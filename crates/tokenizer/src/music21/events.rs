@@ -1,7 +1,7 @@
 //! Reading a MIDI file the way `music21.midi` does: per track, absolute tick times, note-on /
 //! note-off pairing (`getNotesFromEvents`) and the meta events music21 turns into objects.
 
-use std::collections::HashMap;
+use emopiano_common::midi::{NoteEvent, pair_notes};
 
 use midly::{MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
 
@@ -26,12 +26,18 @@ pub(crate) enum Meta {
     },
     KeySignature,
     Tempo,
-    /// A program change (`Program`) or a track / instrument name (`Name`).
+    /// A program change.
     Program {
         program: u8,
         channel: u8,
     },
-    Name(String),
+    /// A track or instrument name as music21 decodes it (`None`: not UTF-8).
+    Name {
+        name: Option<String>,
+        /// A sequence/track name (it sets `partName`); otherwise an instrument name (it sets
+        /// `instrumentName`).
+        track: bool,
+    },
 }
 
 /// One track of the file, reduced to what music21's import reads.
@@ -128,8 +134,7 @@ fn check_chunks(bytes: &[u8]) -> Result<(), TokenizerError> {
 }
 
 fn read_track(events: &[midly::TrackEvent<'_>]) -> Track {
-    // (time, key, channel, is_on)
-    let mut timed: Vec<(u64, u8, u8, bool)> = Vec::new();
+    let mut timed: Vec<NoteEvent> = Vec::new();
     let mut metas = Vec::new();
     let mut now: u64 = 0;
     for ev in events {
@@ -139,9 +144,19 @@ fn read_track(events: &[midly::TrackEvent<'_>]) -> Track {
                 let ch = channel.as_int() + 1;
                 match message {
                     MidiMessage::NoteOn { key, vel } => {
-                        timed.push((now, key.as_int(), ch, vel.as_int() > 0));
+                        timed.push(NoteEvent {
+                            tick: now,
+                            key: key.as_int(),
+                            channel: ch,
+                            on: vel.as_int() > 0,
+                        });
                     }
-                    MidiMessage::NoteOff { key, .. } => timed.push((now, key.as_int(), ch, false)),
+                    MidiMessage::NoteOff { key, .. } => timed.push(NoteEvent {
+                        tick: now,
+                        key: key.as_int(),
+                        channel: ch,
+                        on: false,
+                    }),
                     MidiMessage::ProgramChange { program } => metas.push((
                         now,
                         Meta::Program {
@@ -162,32 +177,35 @@ fn read_track(events: &[midly::TrackEvent<'_>]) -> Track {
                 )),
                 MetaMessage::KeySignature(..) => metas.push((now, Meta::KeySignature)),
                 MetaMessage::Tempo(_) => metas.push((now, Meta::Tempo)),
-                MetaMessage::TrackName(bytes) | MetaMessage::InstrumentName(bytes) => {
-                    metas.push((now, Meta::Name(decode_name(bytes))))
-                }
+                MetaMessage::TrackName(bytes) => metas.push((
+                    now,
+                    Meta::Name {
+                        name: decode_name(bytes),
+                        track: true,
+                    },
+                )),
+                MetaMessage::InstrumentName(bytes) => metas.push((
+                    now,
+                    Meta::Name {
+                        name: decode_name(bytes),
+                        track: false,
+                    },
+                )),
                 _ => {}
             },
             _ => {}
         }
     }
-    let has_notes = timed.iter().any(|e| e.3);
-    // getNotesFromEvents: walk backwards so each note-on meets the nearest following note-off of
-    // its key and channel; the entry is not consumed, so repeated note-ons share one note-off.
-    let mut awaiting: HashMap<(u8, u8), u64> = HashMap::new();
-    let mut notes = Vec::new();
-    for &(time, key, channel, is_on) in timed.iter().rev() {
-        if !is_on {
-            awaiting.insert((key, channel), time);
-        } else if let Some(&off) = awaiting.get(&(key, channel)) {
-            notes.push(TimedNote {
-                on: time,
-                off,
-                key,
-                channel,
-            });
-        }
-    }
-    notes.reverse();
+    let has_notes = timed.iter().any(|e| e.on);
+    let notes = pair_notes(&timed)
+        .into_iter()
+        .map(|(i, off)| TimedNote {
+            on: timed[i].tick,
+            off,
+            key: timed[i].key,
+            channel: timed[i].channel,
+        })
+        .collect();
     Track {
         notes,
         metas,
@@ -195,8 +213,9 @@ fn read_track(events: &[midly::TrackEvent<'_>]) -> Track {
     }
 }
 
-/// music21 decodes names as UTF-8 and stops at the first NUL (MuseScore's terminator).
-fn decode_name(bytes: &[u8]) -> String {
-    let s = String::from_utf8_lossy(bytes);
-    s.split('\0').next().unwrap_or("").trim().to_string()
+/// music21 decodes names as strict UTF-8 (`None` when that fails) and stops at the first NUL
+/// (MuseScore's terminator).
+fn decode_name(bytes: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    Some(s.split('\0').next().unwrap_or("").trim().to_string())
 }

@@ -2,6 +2,7 @@
 //! depends on (see [`crate::paper`]). Nothing here is called by users directly.
 
 mod events;
+mod instrument_names;
 mod numbers;
 mod programs;
 mod score;

@@ -4,6 +4,7 @@
 //! which `partitionByInstrument(score).parts[0].recurse()` visits them.
 
 use super::events::{self, Meta, MidiFile, TimedNote, Track};
+use super::instrument_names::{CLASSES, NAMES};
 use super::numbers::{Q, best_match};
 use super::programs::{PERCUSSION, PROGRAMS};
 use crate::error::TokenizerError;
@@ -15,6 +16,11 @@ const DIVISORS: [u32; 2] = [4, 3];
 /// instead of an allocation of millions of empty measures. 100,000 bars of 4/4 last 55 hours at
 /// 120 BPM.
 const MAX_MEASURES: usize = 100_000;
+
+/// A bound on notes and chords per part after they are cut at barlines, so that thousands of
+/// notes held for hours (a damaged file) are an error within a second instead of tens of millions
+/// of tokens. The longest EMOPIA clip gives about 1,000; all 1,078 together 267,000.
+const MAX_PIECES: usize = 2_000_000;
 
 /// A note or chord as music21 imports it, with what the token needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,7 +161,9 @@ fn import_track(
             Meta::Program { program, channel } => {
                 Kind::Instrument(program_instrument(*program, *channel))
             }
-            Meta::Name(name) => Kind::Instrument(named_instrument(name)),
+            Meta::Name { name, track } => {
+                Kind::Instrument(named_instrument(name.as_deref(), *track))
+            }
         };
         elements.push(Element {
             offset: at(*tick),
@@ -196,38 +204,84 @@ fn program_instrument(program: u8, channel: u8) -> Instrument {
     }
 }
 
-/// `midiEventToInstrument` for a track or instrument name. music21's `instrument.fromString`
-/// recognises a name when one of its words names an instrument; this approximation recognises the
-/// words of the General MIDI instrument names music21 itself uses, which covers the usual track
-/// names ("Piano", "Flute", "Acoustic Grand Piano", "Violin I").
-fn named_instrument(name: &str) -> Instrument {
-    let lousy = {
-        let l = name.to_lowercase();
-        l == "instrument"
-            || l == "inst"
-            || is_digits(l.replace("instrument ", "").as_str())
-            || is_digits(l.replace("inst ", "").as_str())
-    };
-    let class = name.split_whitespace().find_map(|word| {
-        PROGRAMS
-            .iter()
-            .find(|(class, iname)| {
-                !iname.contains(' ') && iname.eq_ignore_ascii_case(word) && *class != "Sampler"
-            })
-            .map(|(class, _)| *class)
-    });
-    match class {
-        Some(class) if !name.is_empty() => Instrument {
-            class,
-            name: Some(name.to_string()),
-            part_name: (!lousy).then(|| name.to_string()),
-        },
-        _ => Instrument {
+/// `midiEventToInstrument` for a track name (`track`) or an instrument name: the class
+/// [`from_string`] finds (else a generic `Instrument`), the name as `instrumentName` when a class
+/// was found or it is an instrument name, and as `partName` when it is a track name — except
+/// music21's "lousy" names ("Instrument 3", "inst"), which set neither. A name that is not UTF-8
+/// gives a generic instrument with no names.
+fn named_instrument(name: Option<&str>, track: bool) -> Instrument {
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        return Instrument {
             class: "Instrument",
             name: None,
-            part_name: (!lousy && !name.is_empty()).then(|| name.to_string()),
-        },
+            part_name: None,
+        };
+    };
+    let class = from_string(name);
+    let lower = name.to_lowercase();
+    let lousy = lower == "instrument"
+        || lower == "inst"
+        || is_digits(&lower.replace("instrument ", ""))
+        || is_digits(&lower.replace("inst ", ""));
+    // `fromString` names what it finds after the whole string.
+    let mut instrument = Instrument {
+        class: class.unwrap_or("Instrument"),
+        name: class.map(|_| name.to_string()),
+        part_name: None,
+    };
+    if !lousy {
+        if track {
+            instrument.part_name = Some(name.to_string());
+        } else {
+            instrument.name = Some(name.to_string());
+        }
     }
+    instrument
+}
+
+/// `instrument.fromString`: among every run of consecutive words of the name (lower-cased, dots
+/// as spaces, ASCII punctuation removed), shortest runs first, the one music21's table names;
+/// a later match replaces an earlier one when its class's `bestName()` has at least as many
+/// words and the earlier instrument is not already of its class.
+pub(crate) fn from_string(name: &str) -> Option<&'static str> {
+    let cleaned: String = name
+        .replace('.', " ")
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_ascii_punctuation())
+        .collect();
+    // Python's `str.split()` also splits at the ASCII separators 0x1C–0x1F.
+    let words: Vec<&str> = cleaned
+        .split(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut best: Option<(&'static str, usize)> = None;
+    for size in 1..=words.len() {
+        for start in 0..=words.len() - size {
+            let run = words[start..start + size].join(" ");
+            let Ok(k) = NAMES.binary_search_by(|(n, _)| (*n).cmp(run.as_str())) else {
+                continue;
+            };
+            let class = NAMES[k].1;
+            let Ok(c) = CLASSES.binary_search_by(|(n, _, _)| (*n).cmp(class)) else {
+                continue;
+            };
+            let words_of = CLASSES[c].1;
+            let replaces = match best {
+                None => true,
+                Some((held, held_words)) => {
+                    let held_is_a = CLASSES
+                        .binary_search_by(|(n, _, _)| (*n).cmp(held))
+                        .is_ok_and(|h| CLASSES[h].2.contains(&class));
+                    words_of >= held_words && !held_is_a
+                }
+            };
+            if replaces {
+                best = Some((class, words_of));
+            }
+        }
+    }
+    best.map(|(class, _)| class)
 }
 
 fn is_digits(s: &str) -> bool {
@@ -495,9 +549,12 @@ fn layout_part(
         let id = arena.len();
         let offset = e.offset;
         arena.push(e);
-        match measures
-            .iter_mut()
-            .find(|m| m.start <= offset && offset < m.start.add(m.bar))
+        // Measures are in order and contiguous: the last one starting at or before the offset.
+        let k = measures.partition_point(|m| m.start <= offset);
+        match k
+            .checked_sub(1)
+            .map(|k| &mut measures[k])
+            .filter(|m| offset < m.start.add(m.bar))
         {
             Some(m) => {
                 let local = offset.sub(m.start);
@@ -512,7 +569,7 @@ fn layout_part(
             make_voices(m, &arena, counter);
         }
     }
-    make_ties(&mut measures, &mut arena, counter);
+    make_ties(&mut measures, &mut arena, counter)?;
     for m in &mut measures {
         flatten_unnecessary_voices(m, counter);
     }
@@ -680,7 +737,11 @@ fn max_layering_group(spans: &[(Q, Q)]) -> usize {
 
 /// `makeTies`: a note or chord that runs past its barline is cut there and the rest continues in
 /// the next measure (created if needed), where it is visited again.
-fn make_ties(measures: &mut Vec<Measure>, arena: &mut Vec<Element>, counter: &mut Counter) {
+fn make_ties(
+    measures: &mut Vec<Measure>,
+    arena: &mut Vec<Element>,
+    counter: &mut Counter,
+) -> Result<(), TokenizerError> {
     let mut k = 0;
     while k < measures.len() {
         let bar = measures[k].bar;
@@ -737,6 +798,12 @@ fn make_ties(measures: &mut Vec<Measure>, arena: &mut Vec<Element>, counter: &mu
                 rest.offset = measures[k + 1].start;
                 rest.grace = false;
                 let rid = arena.len();
+                if rid >= MAX_PIECES || measures.len() > MAX_MEASURES {
+                    return Err(TokenizerError::Unsupported(format!(
+                        "the piece is too long: its notes cut at barlines would give more than \
+                         {MAX_PIECES} notes and chords, or more than {MAX_MEASURES} measures"
+                    )));
+                }
                 arena.push(rest);
                 let next = &mut measures[k + 1];
                 if next_has_voices {
@@ -764,6 +831,7 @@ fn make_ties(measures: &mut Vec<Measure>, arena: &mut Vec<Element>, counter: &mu
         }
         k += 1;
     }
+    Ok(())
 }
 
 /// The voice that sorts first in the measure (`measure.voices[0]`).
@@ -844,4 +912,62 @@ fn partition_first_part(parts: Vec<FlatPart>) -> Vec<Sounding> {
     }
     collected.sort_by_key(|(o, g, r, _)| (*o, !*g, *r));
     collected.into_iter().map(|c| c.3).collect()
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    /// `tests/golden/instrument_names.json`, written by `cargo xtask golden` with music21: the
+    /// class `instrument.fromString` gives for every name of its table, every General MIDI
+    /// instrument name and the track names arrangers use ("Right Hand", "Piano Template", …).
+    #[test]
+    fn every_name_matches_as_music21_matches_it() {
+        let golden: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/golden/instrument_names.json"))
+                .unwrap_or_default();
+        let names = golden["names"].as_object().cloned().unwrap_or_default();
+        assert!(names.len() > 1100, "{} names", names.len());
+        let wrong: Vec<String> = names
+            .iter()
+            .filter(|(name, class)| from_string(name) != class.as_str())
+            .map(|(name, class)| format!("{name:?}: music21 {class}, here {:?}", from_string(name)))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{} differ:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn track_and_instrument_names_set_music21s_fields() {
+        let piano = named_instrument(Some("Piano Template"), true);
+        assert_eq!(
+            (
+                piano.class,
+                piano.name.as_deref(),
+                piano.part_name.as_deref()
+            ),
+            ("Piano", Some("Piano Template"), Some("Piano Template"))
+        );
+        let hand = named_instrument(Some("Right Hand"), true);
+        assert_eq!(
+            (hand.class, hand.name, hand.part_name.as_deref()),
+            ("Instrument", None, Some("Right Hand"))
+        );
+        let named = named_instrument(Some("Right Hand"), false);
+        assert_eq!(
+            (named.name.as_deref(), named.part_name),
+            (Some("Right Hand"), None)
+        );
+        let lousy = named_instrument(Some("Instrument 3"), true);
+        assert_eq!((lousy.name, lousy.part_name), (None, None));
+        let undecodable = named_instrument(None, true);
+        assert_eq!(
+            (undecodable.class, undecodable.name, undecodable.part_name),
+            ("Instrument", None, None)
+        );
+    }
 }
