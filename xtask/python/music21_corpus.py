@@ -18,7 +18,7 @@ import music21
 warnings.filterwarnings("ignore")
 
 # Works taken per collection (the first directory under the corpus); others: all of them.
-CAPS = {"bach": 100, "palestrina": 40, "monteverdi": 30, "trecento": 30, "essenFolksong": 30,
+CAPS = {"bach": 100, "beethoven": 4, "haydn": 3, "mozart": 4, "palestrina": 40, "monteverdi": 30, "trecento": 30, "essenFolksong": 30,
         "airdsAirs": 20, "oneills1850": 20, "ryansMammoth": 3}
 # Tunes taken from each file of a collection of tunes (an Opus).
 TUNES_PER_OPUS = 6
@@ -36,6 +36,15 @@ def main(out_dir, count):
         collection = rel.split("/")[0]
         ext = os.path.splitext(rel)[1]
         if ext == ".rntxt" or taken.get(collection, 0) >= CAPS.get(collection, 1000):
+            continue
+        base = rel.replace("/", "_").rsplit(".", 1)[0]
+        # Files an earlier, interrupted run wrote are kept as they are (parsing is slow).
+        done = sorted(f for f in os.listdir(out_dir) if f == base + ".mid" or f.startswith(base + "_") and f[len(base) + 1:-4].isdigit())
+        if done:
+            for f in done[: count - len(written)]:
+                suffix = f[len(base) + 1:-4] if f != base + ".mid" else ""
+                written[f] = rel + (f" (tune {suffix})" if suffix else "")
+                taken[collection] = taken.get(collection, 0) + 1
             continue
         try:
             parsed = music21.converter.parse(path)

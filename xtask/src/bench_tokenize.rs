@@ -12,6 +12,14 @@ use serde_json::{Value, json};
 
 use crate::python::music21_json;
 
+/// A set's name, its files, emopiano's tokens of each and music21's output.
+type ParitySet = (
+    String,
+    Vec<PathBuf>,
+    Vec<Result<Vec<String>, TokenizerError>>,
+    Value,
+);
+
 fn midi_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -114,12 +122,7 @@ pub fn run(
     );
 
     // The parity sets: the timed folder first.
-    let mut sets: Vec<(
-        String,
-        Vec<PathBuf>,
-        Vec<Result<Vec<String>, TokenizerError>>,
-        Value,
-    )> = vec![(
+    let mut sets: Vec<ParitySet> = vec![(
         dir.display().to_string(),
         files.clone(),
         ours,

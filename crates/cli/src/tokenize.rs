@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use emopiano_tokenizer::{DecodeOptions, TokenizerError, TokenizerKind, encode_files};
+use emopiano_tokenizer::{
+    DecodeOptions, TokenizerError, TokenizerKind, encode_files, why_no_tokens,
+};
 use serde::Serialize;
 
 /// Arguments of `emopiano tokenize`.
@@ -60,7 +62,7 @@ pub fn run(args: Args) -> Result<()> {
     for (path, result) in files.into_iter().zip(encoded) {
         let result = result.and_then(|t| {
             if t.is_empty() {
-                Err(TokenizerError::NoNotes)
+                Err(std::fs::read(&path).map_or(TokenizerError::NoNotes, |b| why_no_tokens(&b)))
             } else {
                 Ok(t)
             }

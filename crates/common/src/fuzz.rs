@@ -301,39 +301,6 @@ pub fn mutate(rng: &mut SplitMix64, seeds: &[Vec<u8>]) -> Vec<u8> {
     m
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mutations_are_seeded_and_varied() {
-        let seeds = vec![b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk".to_vec()];
-        let run = |seed| {
-            let mut rng = SplitMix64::new(seed);
-            (0..200)
-                .map(|_| mutate(&mut rng, &seeds))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(run(7), run(7));
-        let distinct: std::collections::BTreeSet<Vec<u8>> = run(7).into_iter().collect();
-        assert!(distinct.len() > 150, "{} distinct inputs", distinct.len());
-        assert!(distinct.iter().any(|m| m.len() < seeds[0].len()));
-        assert!(distinct.iter().any(|m| m.len() > seeds[0].len()));
-    }
-
-    #[test]
-    #[should_panic(expected = "finding")]
-    fn a_panicking_target_fails_and_keeps_the_input() {
-        Fuzz::new("self-test", env!("CARGO_MANIFEST_DIR"))
-            .seed(vec![1, 2, 3])
-            .budget(5.0, 50)
-            .run(|b: &[u8]| -> Result<(), ()> {
-                assert!(b.len() == 3, "not three bytes");
-                Ok(())
-            });
-    }
-}
-
 /// Hand-made hostile MIDI files, seeds for every target that reads MIDI: a note 2^28 − 1 ticks
 /// long, 60,000 note-ons never released, 80,000 events of 40,000 one-tick notes, hours of silence
 /// between two notes, tempo 1 µs and 2^24 − 1 µs per quarter, a header that declares 65,535
@@ -403,4 +370,37 @@ pub fn hostile_midi() -> Vec<Vec<u8>> {
     smpte[12..14].copy_from_slice(&[0xe7, 0x28]);
     out.push(smpte);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mutations_are_seeded_and_varied() {
+        let seeds = vec![b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk".to_vec()];
+        let run = |seed| {
+            let mut rng = SplitMix64::new(seed);
+            (0..200)
+                .map(|_| mutate(&mut rng, &seeds))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(7), run(7));
+        let distinct: std::collections::BTreeSet<Vec<u8>> = run(7).into_iter().collect();
+        assert!(distinct.len() > 150, "{} distinct inputs", distinct.len());
+        assert!(distinct.iter().any(|m| m.len() < seeds[0].len()));
+        assert!(distinct.iter().any(|m| m.len() > seeds[0].len()));
+    }
+
+    #[test]
+    #[should_panic(expected = "finding")]
+    fn a_panicking_target_fails_and_keeps_the_input() {
+        Fuzz::new("self-test", env!("CARGO_MANIFEST_DIR"))
+            .seed(vec![1, 2, 3])
+            .budget(5.0, 50)
+            .run(|b: &[u8]| -> Result<(), ()> {
+                assert!(b.len() == 3, "not three bytes");
+                Ok(())
+            });
+    }
 }

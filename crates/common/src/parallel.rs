@@ -68,7 +68,7 @@ pub fn map_ordered<T: Sync, R: Send>(
         vec![work()]
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(&work)).collect();
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or(Err(WorkerPanicked { first_item: 0 })))

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use emopiano_tokenizer::{DecodeOptions, TokenizerError, TokenizerKind};
+use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use serde::Serialize;
 
 use crate::duration::midi_seconds;
@@ -81,7 +81,7 @@ pub fn compute(
             };
             match tok.encode(&bytes).and_then(|t| {
                 if t.is_empty() {
-                    Err(TokenizerError::NoNotes)
+                    Err(emopiano_tokenizer::why_no_tokens(&bytes))
                 } else {
                     Ok(t)
                 }

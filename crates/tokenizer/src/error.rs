@@ -18,6 +18,12 @@ pub enum TokenizerError {
     /// A token that is neither a pitch name (`B-3`) nor a chord of pitch classes (`4.8.11`).
     #[error("not a note or chord token: {0:?}")]
     BadToken(String),
+    /// The file has notes, but not in the part the paper's loop reads (music21's first part
+    /// after `partitionByInstrument`), so it gives no tokens.
+    #[error(
+        "the file has notes, but music21's first part (the only one the paper's loop reads) holds none, so it gives no tokens"
+    )]
+    FirstPartEmpty,
     /// A JSON document that is not a token list.
     #[error("not a token list: {0}")]
     TokenList(String),

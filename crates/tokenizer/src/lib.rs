@@ -94,6 +94,16 @@ pub fn encode_files(
         .unwrap_or_else(|_| paths.iter().map(encode).collect())
 }
 
+/// Why `midi` gave no tokens: [`TokenizerError::FirstPartEmpty`] when it has pitched notes that
+/// the paper's loop does not read, else [`TokenizerError::NoNotes`].
+pub fn why_no_tokens(midi: &[u8]) -> TokenizerError {
+    if music21::has_pitched_notes(midi) {
+        TokenizerError::FirstPartEmpty
+    } else {
+        TokenizerError::NoNotes
+    }
+}
+
 /// The tokenization schemes this crate provides.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
@@ -137,5 +147,56 @@ impl FromStr for TokenizerKind {
             .into_iter()
             .find(|k| k.name() == s)
             .ok_or_else(|| TokenizerError::Unsupported(format!("unknown tokenization {s:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use midly::num::{u4, u7};
+    use midly::{Format, MetaMessage, MidiMessage, TrackEventKind};
+
+    fn note(channel: u8, key: u8, on: bool) -> TrackEventKind<'static> {
+        TrackEventKind::Midi {
+            channel: u4::new(channel),
+            message: if on {
+                MidiMessage::NoteOn {
+                    key: u7::new(key),
+                    vel: u7::new(80),
+                }
+            } else {
+                MidiMessage::NoteOff {
+                    key: u7::new(key),
+                    vel: u7::new(0),
+                }
+            },
+        }
+    }
+
+    #[test]
+    fn a_file_whose_first_part_is_drums_says_so() {
+        // Track 1: drums only, named as an instrument; track 2: a piano melody.
+        let drums = vec![
+            (0, TrackEventKind::Meta(MetaMessage::TrackName(b"Drums"))),
+            (0, note(9, 36, true)),
+            (480, note(9, 36, false)),
+        ];
+        let piano = vec![
+            (0, TrackEventKind::Meta(MetaMessage::TrackName(b"Piano"))),
+            (0, note(0, 60, true)),
+            (480, note(0, 60, false)),
+        ];
+        let both = emopiano_common::midi::encode(Format::Parallel, 480, vec![drums.clone(), piano]);
+        let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
+        assert_eq!(tokenizer.encode(&both).ok(), Some(Vec::new()));
+        assert!(matches!(
+            why_no_tokens(&both),
+            TokenizerError::FirstPartEmpty
+        ));
+        let only_drums = emopiano_common::midi::encode(Format::Parallel, 480, vec![drums]);
+        assert!(matches!(
+            why_no_tokens(&only_drums),
+            TokenizerError::NoNotes
+        ));
     }
 }

@@ -24,8 +24,9 @@ use crate::{Tokenizer, TokenizerError, TokenizerKind};
 /// notes starting within a sixteenth and ending together grouped into a chord; notes that cross a
 /// barline split into one token per measure; overlapping notes ordered by music21's voices; only
 /// the first instrument's part (tracks with the same instrument name merge); drums (channel 10)
-/// skipped. Track names are matched to instruments by a small approximation of
-/// `instrument.fromString` (see the crate's README for the known differences).
+/// skipped. Track and instrument names are matched to instruments as `instrument.fromString`
+/// matches them, with music21's whole name table. A piece whose notes, cut at barlines, would
+/// give more than two million tokens is refused (music21 would take hours over it).
 #[derive(Clone, Debug, Default)]
 pub struct NotesChords {
     options: DecodeOptions,

@@ -7,7 +7,7 @@ mod numbers;
 mod programs;
 mod score;
 
-pub(crate) use score::{Sounding, paper_elements};
+pub(crate) use score::{Sounding, has_pitched_notes, paper_elements};
 
 /// music21's `instrumentName` for a General MIDI program.
 pub(crate) fn program_name(program: u8) -> &'static str {

@@ -112,6 +112,15 @@ pub(crate) fn paper_elements(bytes: &[u8]) -> Result<Vec<Sounding>, TokenizerErr
     Ok(partition_first_part(parts))
 }
 
+/// Whether any track holds a pitched note (one music21 would import as a note or chord).
+pub(crate) fn has_pitched_notes(bytes: &[u8]) -> bool {
+    events::read(bytes).is_ok_and(|file| {
+        file.tracks
+            .iter()
+            .any(|t| t.notes.iter().any(|n| n.channel != 10))
+    })
+}
+
 /// `midiTracksToStreams`: one part per track with notes; tracks without notes feed the conductor.
 fn import_parts(file: &MidiFile) -> Result<Vec<FlatPart>, TokenizerError> {
     let tpq = file.ticks_per_quarter;
