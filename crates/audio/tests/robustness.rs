@@ -7,28 +7,12 @@ use emopiano_audio::render::{Instrument, RenderOptions, render_midi};
 use emopiano_audio::transcribe::{TranscribeOptions, transcribe};
 use emopiano_audio::wav::{decode_wav, encode_wav};
 use emopiano_common::fuzz::{Fuzz, hostile_midi};
-use emopiano_common::testdata::shared_data;
-
-fn real_midi(sub: &str, n: usize) -> Vec<Vec<u8>> {
-    let Some(dir) = shared_data(env!("CARGO_MANIFEST_DIR"), sub) else {
-        return Vec::new();
-    };
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|x| x == "mid"));
-    files.sort();
-    files
-        .iter()
-        .take(n)
-        .filter_map(|p| std::fs::read(p).ok())
-        .collect()
-}
+use emopiano_common::testdata::shared_midi;
 
 #[test]
 fn fuzz_midi_to_audio() {
-    let mut seeds = real_midi("eerola/midi", 4);
-    seeds.extend(real_midi("emopia/midis", 4));
+    let mut seeds = shared_midi(env!("CARGO_MANIFEST_DIR"), "eerola/midi", 4);
+    seeds.extend(shared_midi(env!("CARGO_MANIFEST_DIR"), "emopia/midis", 4));
     seeds.extend(hostile_midi());
     // A minute at most: past it a render is an error, and the budget stays on inputs that play.
     let options = RenderOptions {

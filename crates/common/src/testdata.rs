@@ -28,3 +28,21 @@ pub fn shared_data(manifest_dir: &str, sub: &str) -> Option<PathBuf> {
 fn shared_root(crate_dir: &Path) -> PathBuf {
     crate_dir.join("../../../shared/data")
 }
+
+/// The bytes of up to `n` MIDI files (`.mid`, by name) of `../shared/data/<sub>`: seeds for fuzz
+/// targets and tests. Empty where [`shared_data`] skips.
+pub fn shared_midi(manifest_dir: &str, sub: &str, n: usize) -> Vec<Vec<u8>> {
+    let Some(dir) = shared_data(manifest_dir, sub) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "mid"));
+    files.sort();
+    files
+        .iter()
+        .take(n)
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect()
+}

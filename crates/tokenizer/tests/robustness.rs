@@ -3,30 +3,13 @@
 //! hand-made hostile files; `fuzz/<target>/` holds the regression files every run replays.
 
 use emopiano_common::fuzz::{Fuzz, hostile_midi};
-use emopiano_common::testdata::shared_data;
+use emopiano_common::testdata::shared_midi;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind, fixtures, tokens_from_json};
-
-/// Up to `n` MIDI files of `../shared/data/<sub>`, in name order.
-fn real_midi(sub: &str, n: usize) -> Vec<Vec<u8>> {
-    let Some(dir) = shared_data(env!("CARGO_MANIFEST_DIR"), sub) else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "mid"));
-    files.sort();
-    files
-        .iter()
-        .take(n)
-        .filter_map(|p| std::fs::read(p).ok())
-        .collect()
-}
 
 fn midi_seeds() -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = fixtures::all().into_iter().map(|f| f.bytes).collect();
-    seeds.extend(real_midi("eerola/midi", 8));
-    seeds.extend(real_midi("emopia/midis", 8));
+    seeds.extend(shared_midi(env!("CARGO_MANIFEST_DIR"), "eerola/midi", 8));
+    seeds.extend(shared_midi(env!("CARGO_MANIFEST_DIR"), "emopia/midis", 8));
     seeds.extend(hostile_midi());
     seeds
 }
