@@ -7,6 +7,13 @@ The selection is deterministic: the corpus's core paths in order, at most a few 
 collection (Bach chorales, Palestrina masses, Monteverdi madrigals, Trecento pieces, string
 quartets, piano pieces, folk-song collections, whose part names become track names), skipping
 works music21 cannot write and files over 64 kB, until COUNT files are written.
+
+music21 writes each part with its instrument's name as the track name and a program change
+after it, so for most multi-part works the paper's loop (`partitionByInstrument(...).parts[0]`)
+finds an empty first part and no tokens. Every such work is written a second time as a piano
+arrangement, `<name>_piano.mid`: each part's instruments replaced by one `Piano` whose part name
+is an arranger's track name ("Right Hand", "Left Hand", ...), so that all parts merge into the
+first part, overlapping, as in a two-hand piano file. These are not counted in COUNT.
 """
 import json
 import os
@@ -14,6 +21,8 @@ import sys
 import warnings
 
 import music21
+
+from music21_tokens import tokens as paper_tokens
 
 warnings.filterwarnings("ignore")
 
@@ -23,6 +32,41 @@ CAPS = {"bach": 100, "beethoven": 4, "haydn": 3, "mozart": 4, "palestrina": 40, 
 # Tunes taken from each file of a collection of tunes (an Opus).
 TUNES_PER_OPUS = 6
 MAX_BYTES = 64 * 1024
+# Track names of the piano arrangements, part by part.
+HAND_NAMES = ["Right Hand", "Left Hand", "Piano", "Melody", "Harmony", "Piano Template"]
+
+
+def write_piano_arrangement(score, target):
+    for i, part in enumerate(score.parts):
+        for inst in list(part.recurse().getElementsByClass(music21.instrument.Instrument)):
+            inst.activeSite.remove(inst)
+        piano = music21.instrument.Piano()
+        piano.partName = HAND_NAMES[i % len(HAND_NAMES)]
+        part.insert(0, piano)
+    score.write("midi", fp=target)
+
+
+def add_piano_arrangements(out_dir, written):
+    """The `_piano` twin of every written work whose tokens are empty."""
+    for name, source in list(written.items()):
+        twin = name[:-4] + "_piano.mid"
+        target = os.path.join(out_dir, twin)
+        if not os.path.exists(target):
+            if paper_tokens(os.path.join(out_dir, name)):
+                continue
+            rel, _, tune = source.partition(" (tune ")
+            try:
+                parsed = music21.converter.parse(music21.corpus.getWork(rel))
+                score = parsed.scores[int(tune[:-1])] if tune else parsed
+                write_piano_arrangement(score, target)
+            except Exception:
+                if os.path.exists(target):
+                    os.remove(target)
+                continue
+            if os.path.getsize(target) > MAX_BYTES:
+                os.remove(target)
+                continue
+        written[twin] = source + " (piano arrangement)"
 
 
 def main(out_dir, count):
@@ -39,7 +83,8 @@ def main(out_dir, count):
             continue
         base = rel.replace("/", "_").rsplit(".", 1)[0]
         # Files an earlier, interrupted run wrote are kept as they are (parsing is slow).
-        done = sorted(f for f in os.listdir(out_dir) if f == base + ".mid" or f.startswith(base + "_") and f[len(base) + 1:-4].isdigit())
+        tunes = {f"{base}_{i}.mid" for i in range(TUNES_PER_OPUS)}
+        done = sorted(f for f in os.listdir(out_dir) if f == base + ".mid" or f in tunes)
         if done:
             for f in done[: count - len(written)]:
                 suffix = f[len(base) + 1:-4] if f != base + ".mid" else ""
@@ -70,6 +115,7 @@ def main(out_dir, count):
                 continue
             written[stem + ".mid"] = rel + (f" (tune {suffix})" if suffix else "")
             taken[collection] = taken.get(collection, 0) + 1
+    add_piano_arrangements(out_dir, written)
     json.dump({"music21": music21.__version__, "files": written}, sys.stdout)
 
 

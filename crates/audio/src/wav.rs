@@ -138,25 +138,36 @@ pub fn read_wav(path: &Path) -> Result<Audio, AudioError> {
 
 /// Encodes mono samples as a 16-bit PCM wav (values outside `[-1, 1]` are clipped).
 pub fn encode_wav(samples: &[f32], sample_rate: u32) -> Vec<u8> {
-    let data_len = samples.len() * 2;
-    let mut out = Vec::with_capacity(44 + data_len);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&((36 + data_len) as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&sample_rate.to_le_bytes());
-    out.extend_from_slice(&(sample_rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(data_len as u32).to_le_bytes());
+    let mut out = Vec::with_capacity(44 + 2 * samples.len());
+    out.extend_from_slice(&wav_header(samples.len(), sample_rate));
     for &s in samples {
-        let v = (s.clamp(-1.0, 1.0) * 32767.0).round() as i16;
-        out.extend_from_slice(&v.to_le_bytes());
+        out.extend_from_slice(&pcm16(s).to_le_bytes());
     }
     out
+}
+
+/// The 44-byte header of a mono 16-bit PCM wav of `samples` samples.
+pub fn wav_header(samples: usize, sample_rate: u32) -> [u8; 44] {
+    let data_len = (samples * 2) as u32;
+    let mut out = [0u8; 44];
+    out[0..4].copy_from_slice(b"RIFF");
+    out[4..8].copy_from_slice(&(36 + data_len).to_le_bytes());
+    out[8..16].copy_from_slice(b"WAVEfmt ");
+    out[16..20].copy_from_slice(&16u32.to_le_bytes());
+    out[20..22].copy_from_slice(&1u16.to_le_bytes()); // PCM
+    out[22..24].copy_from_slice(&1u16.to_le_bytes()); // mono
+    out[24..28].copy_from_slice(&sample_rate.to_le_bytes());
+    out[28..32].copy_from_slice(&(sample_rate * 2).to_le_bytes());
+    out[32..34].copy_from_slice(&2u16.to_le_bytes());
+    out[34..36].copy_from_slice(&16u16.to_le_bytes());
+    out[36..40].copy_from_slice(b"data");
+    out[40..44].copy_from_slice(&data_len.to_le_bytes());
+    out
+}
+
+/// A sample as 16-bit PCM, clipped to `[-1, 1]`.
+pub fn pcm16(s: f32) -> i16 {
+    (s.clamp(-1.0, 1.0) * 32767.0).round() as i16
 }
 
 /// Writes mono samples as a 16-bit wav, through a temporary file and a rename.

@@ -134,3 +134,47 @@ fn a_piece_longer_than_the_limit_is_refused_before_synthesis() {
     let samples = render_midi(&short, &Instrument::Builtin, &RenderOptions::default()).unwrap();
     assert!(samples.len() as f64 >= 2.0 * SAMPLE_RATE as f64);
 }
+
+#[test]
+fn a_streamed_wav_is_the_in_memory_render_byte_for_byte() {
+    use emopiano_audio::render::{render_midi, write_wav_streaming};
+    // A real score no one here wrote: a Bach chorale as music21 writes it, five parts.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tokenizer/tests/corpus/music21/bach_bwv1.6.mid"
+    );
+    let midi = std::fs::read(path).unwrap();
+    let dir = std::env::temp_dir().join(format!("emopiano-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("chorale.wav");
+    let options = RenderOptions::default();
+    let mut instruments = vec![Instrument::Builtin];
+    if let Some(sf) = emopiano_audio::render::find_soundfont() {
+        instruments.push(Instrument::soundfont(&sf).unwrap());
+    }
+    for instrument in &instruments {
+        let seconds = write_wav_streaming(&midi, instrument, &options, &out).unwrap();
+        let samples = render_midi(&midi, instrument, &options).unwrap();
+        assert!(seconds > 30.0, "{seconds} s");
+        assert_eq!(seconds, samples.len() as f64 / SAMPLE_RATE as f64);
+        assert!(
+            std::fs::read(&out).unwrap() == encode_wav(&samples, SAMPLE_RATE),
+            "{}: the streamed wav differs",
+            instrument.describe()
+        );
+    }
+    // A refused piece leaves the wav already there as it was, and no temporary file.
+    let before = std::fs::read(&out).unwrap();
+    let tight = RenderOptions {
+        max_seconds: 5.0,
+        ..RenderOptions::default()
+    };
+    assert!(write_wav_streaming(&midi, &Instrument::Builtin, &tight, &out).is_err());
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["chorale.wav"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

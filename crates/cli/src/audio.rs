@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use emopiano_audio::notes::notes_to_midi;
-use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
+use emopiano_audio::render::{Instrument, RenderOptions, write_wav_streaming};
 use emopiano_audio::transcribe::{Method, TranscribeOptions, transcribe};
-use emopiano_audio::wav::{read_wav, write_wav};
+use emopiano_audio::wav::read_wav;
 use emopiano_audio::write_atomically;
 
 /// Arguments of `emopiano render`.
@@ -77,7 +77,8 @@ pub fn instrument(soundfont: Option<&Path>, builtin: bool) -> Result<Instrument>
     Ok(Instrument::choose(soundfont)?)
 }
 
-/// Renders MIDI bytes from `source` to a wav at `out`, returning the seconds written.
+/// Renders MIDI bytes from `source` to a wav at `out` (streamed: memory does not grow with the
+/// piece's length), returning the seconds written.
 pub fn render_to_wav(
     midi: &[u8],
     source: &Path,
@@ -85,10 +86,8 @@ pub fn render_to_wav(
     instrument: &Instrument,
     options: &RenderOptions,
 ) -> Result<f64> {
-    let samples =
-        render_midi(midi, instrument, options).with_context(|| format!("{}", source.display()))?;
-    write_wav(out, &samples, SAMPLE_RATE)?;
-    Ok(samples.len() as f64 / SAMPLE_RATE as f64)
+    write_wav_streaming(midi, instrument, options, out)
+        .with_context(|| format!("{}", source.display()))
 }
 
 pub fn render(args: RenderArgs) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Files written through a temporary file and a rename.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The temporary name [`write_atomically`] writes first: a hidden file in the same folder (a
@@ -27,11 +28,81 @@ pub fn temporary_path(path: &Path) -> PathBuf {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = temporary_path(path);
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
+/// A file written in pieces that appears under its name only when [`AtomicFile::commit`] is
+/// called: until then it is [`temporary_path`], removed if the writer is dropped (an error, a
+/// panic) so that no half-written file is left behind.
+///
+/// ```
+/// use std::io::Write;
+/// let path = std::env::temp_dir().join(format!("emopiano-atomic-doc-{}", std::process::id()));
+/// let mut file = emopiano_common::fs::AtomicFile::create(&path)?;
+/// file.write_all(b"first half, ")?;
+/// assert!(!path.exists());
+/// file.write_all(b"second half")?;
+/// file.commit()?;
+/// assert_eq!(std::fs::read(&path)?, b"first half, second half");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path` (through its temporary name).
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        let tmp = temporary_path(path);
+        let file = std::fs::File::create(&tmp)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            tmp,
+            file: Some(std::io::BufWriter::new(file)),
+        })
+    }
+
+    /// What was written so far, from its start, for reading back: a scratch file used this
+    /// way is never committed, and goes when the writer is dropped.
+    pub fn read_back(&mut self) -> std::io::Result<std::io::BufReader<std::fs::File>> {
+        if let Some(file) = self.file.as_mut() {
+            file.flush()?;
+        }
+        Ok(std::io::BufReader::new(std::fs::File::open(&self.tmp)?))
+    }
+
+    /// Gives the file its name.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        if let Some(file) = self.file.take() {
+            file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        }
+        std::fs::rename(&self.tmp, &self.path)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.file.as_mut() {
+            Some(file) => file.write(buf),
+            None => Err(std::io::Error::other("the file was committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), |f| f.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // After a commit the temporary name is gone and this fails harmlessly.
+        let _ = std::fs::remove_file(&self.tmp);
+    }
 }
 
 /// Copies `from` to `to` through [`write_atomically`].

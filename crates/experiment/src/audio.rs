@@ -6,8 +6,7 @@ use std::path::Path;
 
 use emopiano_audio::metrics::{Tolerance, score};
 use emopiano_audio::notes::{Note, notes_from_midi};
-use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
-use emopiano_audio::wav::write_wav;
+use emopiano_audio::render::{Instrument, RenderOptions, write_wav_streaming};
 use emopiano_corpus::{Corpus, Piece, Source};
 
 use crate::ExperimentError;
@@ -53,15 +52,11 @@ pub fn render_corpus(
         originals.insert(piece.id.clone(), notes);
         let wav = dir.join(format!("{}.wav", piece.id));
         if !wav.exists() {
-            let samples =
-                render_midi(&midi, instrument, &RenderOptions::default()).map_err(|e| {
-                    ExperimentError::File {
-                        path: piece.path().to_path_buf(),
-                        message: format!("rendering: {e}"),
-                    }
+            seconds += write_wav_streaming(&midi, instrument, &RenderOptions::default(), &wav)
+                .map_err(|e| ExperimentError::File {
+                    path: piece.path().to_path_buf(),
+                    message: format!("rendering: {e}"),
                 })?;
-            seconds += samples.len() as f64 / SAMPLE_RATE as f64;
-            write_wav(&wav, &samples, SAMPLE_RATE)?;
         }
         piece.source = Source::Wav(wav);
     }

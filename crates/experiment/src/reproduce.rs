@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_midi};
-use emopiano_audio::wav::write_wav;
+use emopiano_audio::render::{Instrument, RenderOptions, write_wav_streaming};
 use emopiano_common::fs::write_atomically;
 use emopiano_corpus::{Corpus, DatasetKind, Emotion, Holdout, LoadOptions, Piece, load};
 use emopiano_model::backend_name;
@@ -622,15 +621,15 @@ fn write_melodies(
         };
         write_atomically(&path, &first.midi).map_err(ExperimentError::io(&path))?;
         let wav = path.with_extension("wav");
-        let samples = render_midi(&first.midi, instrument, &RenderOptions::default())?;
-        write_wav(&wav, &samples, SAMPLE_RATE)?;
+        let seconds =
+            write_wav_streaming(&first.midi, instrument, &RenderOptions::default(), &wav)?;
         say(format!(
             "{}: {} tokens from {}; {} ({:.1} s); {} melodies per set in {}",
             path.display(),
             first.tokens.len(),
             run.config().architecture,
             wav.display(),
-            samples.len() as f64 / SAMPLE_RATE as f64,
+            seconds,
             options.melodies.max(1),
             sets_dir.display()
         ));

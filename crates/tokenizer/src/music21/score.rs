@@ -446,11 +446,42 @@ struct Measure {
     slots: Vec<Slot>,
     /// Each voice: (element, offset in measure, insertion index).
     voices: Vec<Vec<(usize, Q, u64)>>,
+    /// Each voice's cached `highestTime`, as music21 holds it. music21 clears a stream's cache
+    /// when an element is inserted or a note's duration changes, but not when a chord's
+    /// duration changes (`Chord.duration`'s setter does not inform its sites), so a voice
+    /// whose chord `makeTies` cuts at the barline may keep the chord's old end; `makeRests`
+    /// then stacks the measures by that end.
+    voice_cache: Vec<Option<Q>>,
+    /// Whether a clef, key, tempo or instrument lies inside the measure after its start:
+    /// then the measure is no longer sorted once `makeVoices` inserts its first voice.
+    late_meta: bool,
 }
 
 impl Measure {
     fn has_voices(&self) -> bool {
         self.slots.iter().any(|s| matches!(s, Slot::Voice(..)))
+    }
+
+    /// A new voice, its cache empty.
+    fn push_voice(&mut self, notes: Vec<(usize, Q, u64)>, index: u64) {
+        self.voices.push(notes);
+        self.voice_cache.push(None);
+        self.slots.push(Slot::Voice(self.voices.len() - 1, index));
+    }
+
+    /// The voice's `highestTime` from its notes as they are now.
+    fn voice_end(&self, v: usize, arena: &[Element]) -> Q {
+        self.voices[v]
+            .iter()
+            .map(|&(id, local, _)| local.add(arena[id].duration))
+            .fold(Q::ZERO, Q::max)
+    }
+
+    /// Reads the voice's `highestTime` as music21 does: the cached value, else computed now
+    /// and cached.
+    fn voice_highest(&mut self, v: usize, arena: &[Element]) -> Q {
+        let end = self.voice_end(v, arena);
+        *self.voice_cache[v].get_or_insert(end)
     }
 
     /// The notes and chords held by the measure itself (not by its voices):
@@ -547,6 +578,18 @@ fn layout_part(
     let mut arena: Vec<Element> = Vec::new();
     let mut instruments = Vec::new();
     let mut at_end: Vec<usize> = Vec::new();
+    // What is not a note lands in its measure too; only whether it lies after the measure's
+    // start matters (time signatures go to measure starts). The conductor's keys and tempos are
+    // copied into every part.
+    let conductor_metas = conductor.iter().filter(|e| matches!(e.kind, Kind::Other));
+    for e in elements.iter().chain(conductor_metas) {
+        if !matches!(e.kind, Kind::Sounding(_) | Kind::TimeSignature(_)) {
+            let k = measures.partition_point(|m| m.start <= e.offset);
+            if let Some(m) = k.checked_sub(1).map(|k| &mut measures[k]) {
+                m.late_meta |= e.offset > m.start && e.offset < m.start.add(m.bar);
+            }
+        }
+    }
     for e in elements {
         if let Kind::Instrument(inst) = &e.kind {
             instruments.push((e.offset, inst.clone()));
@@ -582,6 +625,7 @@ fn layout_part(
     for m in &mut measures {
         flatten_unnecessary_voices(m, counter);
     }
+    restack_measures(&mut measures, &arena);
 
     // flatten(): visit measures in order, each in its own sort order, descending into voices.
     let mut visited: Vec<(Q, bool, usize, usize)> = Vec::new();
@@ -656,17 +700,42 @@ fn make_voices(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
     }
     let mut voices: Vec<Vec<(usize, Q, u64)>> = vec![Vec::new(); max_voices];
     let mut highest: Vec<Q> = vec![Q::ZERO; max_voices];
+    // Each voice music21 asks "free at this onset?" caches its highestTime; an insert clears it.
+    let mut cached = vec![false; max_voices];
     for (k, &(id, local, _)) in notes.iter().enumerate() {
-        if let Some(v) = (0..max_voices).find(|&v| highest[v] <= local) {
-            voices[v].push((id, local, counter.next()));
-            highest[v] = highest[v].max(spans[k].1);
+        for v in 0..max_voices {
+            cached[v] = true;
+            if highest[v] <= local {
+                voices[v].push((id, local, counter.next()));
+                highest[v] = highest[v].max(spans[k].1);
+                cached[v] = false;
+                break;
+            }
         }
     }
     m.slots.retain(|s| matches!(s, Slot::Voice(..)));
-    for v in voices.into_iter().filter(|v| !v.is_empty()) {
-        m.voices.push(v);
-        m.slots
-            .push(Slot::Voice(m.voices.len() - 1, counter.next()));
+    // Inserting a voice into a sorted measure first computes the measure's highestTime, which
+    // caches the voices already inserted; the measure is sorted for the first voice only, and
+    // only when nothing in it lies after its start.
+    let mut sorted = !m.late_meta;
+    let first = m.voices.len();
+    let kept = voices
+        .into_iter()
+        .zip(cached)
+        .zip(highest)
+        .filter(|((v, _), _)| !v.is_empty());
+    for (j, ((notes, cached), end)) in kept.enumerate() {
+        if j > 0 && sorted {
+            for v in first..m.voices.len() {
+                m.voice_highest(v, arena);
+            }
+            sorted = false;
+        }
+        let index = counter.next();
+        m.push_voice(notes, index);
+        if cached {
+            m.voice_cache[first + j] = Some(end);
+        }
     }
 }
 
@@ -794,7 +863,7 @@ fn make_ties(
         }
         let mut added_next = false;
         for container in containers {
-            for (id, local, _) in container {
+            for (id, local, voice) in container {
                 let end = local.add(arena[id].duration);
                 if end <= bar || local >= bar {
                     continue;
@@ -802,6 +871,10 @@ fn make_ties(
                 let within = bar.sub(local);
                 let remain = end.sub(bar);
                 arena[id].duration = within;
+                let is_chord = matches!(arena[id].kind, Kind::Sounding(Sounding::Chord(_)));
+                if let Some(v) = voice.filter(|_| !is_chord) {
+                    measures[k].voice_cache[v] = None;
+                }
                 let mut rest = arena[id].clone();
                 rest.duration = remain;
                 rest.offset = measures[k + 1].start;
@@ -818,11 +891,16 @@ fn make_ties(
                 if next_has_voices {
                     if m_has_voices {
                         // music21 looks the voice up by an id that is never shared between
-                        // measures, finds nothing, and inserts into the measure itself.
+                        // measures, finds nothing, and inserts into the measure itself, which
+                        // is sorted then, so the insert computes (and caches) every voice's end.
+                        for (v, _) in next.voice_slots() {
+                            next.voice_highest(v, arena);
+                        }
                         next.slots.push(Slot::Note(rid, Q::ZERO, counter.next()));
                     } else {
                         let v = first_voice(next);
                         next.voices[v].push((rid, Q::ZERO, counter.next()));
+                        next.voice_cache[v] = None;
                     }
                 } else if m_has_voices {
                     move_notes_to_voice(next, counter);
@@ -861,9 +939,8 @@ fn move_notes_to_voice(m: &mut Measure, counter: &mut Counter) {
         .into_iter()
         .map(|(id, local, _)| (id, local, counter.next()))
         .collect();
-    m.voices.push(voice);
-    m.slots
-        .push(Slot::Voice(m.voices.len() - 1, counter.next()));
+    let index = counter.next();
+    m.push_voice(voice, index);
 }
 
 /// `flattenUnnecessaryVoices`: empty voices go; a single remaining voice is dissolved into the
@@ -881,6 +958,41 @@ fn flatten_unnecessary_voices(m: &mut Measure, counter: &mut Counter) {
         for (id, local, _) in notes {
             m.slots.push(Slot::Note(id, local, counter.next()));
         }
+    }
+}
+
+/// The end of `midiTrackToStream`'s `makeRests(fillGaps=True, timeRangeFromBarDuration=True)`:
+/// rests fill every voice and measure to its bar, then each measure is moved to start where the
+/// previous one's `highestTime` ends. A measure is longer than its bar when it holds a note
+/// that runs past the barline (a tie continuation inserted beside voices, which `makeTies` never
+/// cuts) or a voice whose cached end is a cut chord's old end; either pushes every later
+/// measure, and with them the offsets by which parts interleave.
+fn restack_measures(measures: &mut [Measure], arena: &[Element]) {
+    let mut start = Q::ZERO;
+    for m in measures {
+        m.start = start;
+        let mut highest = m.bar;
+        for (v, _) in m.voice_slots() {
+            // The voice's own makeRests: its end is read (from the cache) first; a rest before
+            // its first note, after its end or in a gap is an insert, which clears the cache.
+            let end = m.voice_highest(v, arena);
+            let mut notes = m.voices[v].clone();
+            notes.sort_by_key(|(id, local, idx)| (*local, !arena[*id].grace, *idx));
+            let mut reach = notes.first().map_or(Q::ZERO, |n| n.1);
+            let mut rest = reach.is_positive() || end < m.bar;
+            for &(id, local, _) in &notes {
+                rest |= local > reach;
+                reach = reach.max(local.add(arena[id].duration));
+            }
+            if rest {
+                m.voice_cache[v] = None;
+            }
+            highest = highest.max(m.voice_highest(v, arena));
+        }
+        for (id, local, _) in m.direct_notes() {
+            highest = highest.max(local.add(arena[id].duration));
+        }
+        start = start.add(highest);
     }
 }
 
