@@ -36,6 +36,20 @@ MAX_BYTES = 64 * 1024
 HAND_NAMES = ["Right Hand", "Left Hand", "Piano", "Melody", "Harmony", "Piano Template"]
 
 
+def write_kept(write, target):
+    """Runs `write()` (which writes `target`); keeps the file unless that fails or it is too big."""
+    try:
+        write()
+    except Exception:
+        if os.path.exists(target):
+            os.remove(target)
+        return False
+    if os.path.getsize(target) > MAX_BYTES:
+        os.remove(target)
+        return False
+    return True
+
+
 def write_piano_arrangement(score, target):
     for i, part in enumerate(score.parts):
         for inst in list(part.recurse().getElementsByClass(music21.instrument.Instrument)):
@@ -55,16 +69,13 @@ def add_piano_arrangements(out_dir, written):
             if paper_tokens(os.path.join(out_dir, name)):
                 continue
             rel, _, tune = source.partition(" (tune ")
-            try:
+
+            def write():
                 parsed = music21.converter.parse(music21.corpus.getWork(rel))
                 score = parsed.scores[int(tune[:-1])] if tune else parsed
                 write_piano_arrangement(score, target)
-            except Exception:
-                if os.path.exists(target):
-                    os.remove(target)
-                continue
-            if os.path.getsize(target) > MAX_BYTES:
-                os.remove(target)
+
+            if not write_kept(write, target):
                 continue
         written[twin] = source + " (piano arrangement)"
 
@@ -104,14 +115,7 @@ def main(out_dir, count):
                 break
             stem = rel.replace("/", "_").rsplit(".", 1)[0] + (f"_{suffix}" if suffix else "")
             target = os.path.join(out_dir, stem + ".mid")
-            try:
-                score.write("midi", fp=target)
-            except Exception:
-                if os.path.exists(target):
-                    os.remove(target)
-                continue
-            if os.path.getsize(target) > MAX_BYTES:
-                os.remove(target)
+            if not write_kept(lambda: score.write("midi", fp=target), target):
                 continue
             written[stem + ".mid"] = rel + (f" (tune {suffix})" if suffix else "")
             taken[collection] = taken.get(collection, 0) + 1
