@@ -105,25 +105,14 @@ pub fn run(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Track names arrangers use, checked besides every name music21's own table knows.
+/// Track names arrangers use, checked besides every name music21's own table knows and the
+/// names of the multi-track fixtures (`fixtures::HAND_NAMES`, `fixtures::EMPTY_NAMES`).
 const TRACK_NAMES: &[&str] = &[
-    "Right Hand",
-    "Left Hand",
-    "Melody",
-    "Harmony",
-    "Bass",
-    "Piano Template",
-    "Copyright © 2004 by the arranger",
-    "Title",
-    "Soprano",
     "Alto",
     "Tenor",
-    "Violin I",
     "Violin II",
     "Viola",
     "Violoncello",
-    "Piano RH",
-    "Piano LH",
     "Pno.",
     "Vln. 1",
     "B♭ Clarinet",
@@ -132,19 +121,16 @@ const TRACK_NAMES: &[&str] = &[
     "Horn in F",
     "Trumpet in Bb",
     "Staff",
-    "Track 1",
     "Instrument 1",
     "inst 2",
     "Untitled",
     "Grand Piano",
-    "Strings",
     "Drums",
     "Voice",
     "Piano (right)",
     "piano-left",
     "PIANO",
     "Klavier",
-    "Acoustic Grand Piano",
     "Electric Piano 1",
     "Bass Guitar",
     "Soprano Saxophone",
@@ -165,7 +151,10 @@ fn instrument_names(root: &Path, golden_dir: &Path) -> Result<()> {
     let names = crate::python::script_json(
         &python,
         &script,
-        std::iter::once("golden").chain(TRACK_NAMES.iter().copied()),
+        std::iter::once("golden")
+            .chain(fixtures::HAND_NAMES)
+            .chain(fixtures::EMPTY_NAMES)
+            .chain(TRACK_NAMES.iter().copied()),
     )?;
     write_json(&golden_dir.join("instrument_names.json"), &names)?;
     println!(

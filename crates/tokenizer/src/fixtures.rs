@@ -632,7 +632,7 @@ const MULTITRACK: [&str; 48] = [
 ];
 
 /// Track names of [`multitrack`]'s note tracks, as arrangers name them.
-const HAND_NAMES: [&str; 14] = [
+pub const HAND_NAMES: [&str; 14] = [
     "Right Hand",
     "Left Hand",
     "Melody",
@@ -648,8 +648,8 @@ const HAND_NAMES: [&str; 14] = [
     "Track 1",
     "Soprano",
 ];
-/// Names of tracks without notes: titles and copyright lines.
-const EMPTY_NAMES: [&str; 4] = [
+/// Names of [`multitrack`]'s tracks without notes: titles and copyright lines.
+pub const EMPTY_NAMES: [&str; 4] = [
     "Copyright © 2003 by the arranger",
     "Für Elise (arr.)",
     "Title",
