@@ -1,13 +1,11 @@
 //! MIDI to audio: with a SoundFont through rustysynth, or with the built-in synthesizer.
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
-
-use std::io::{Read, Write};
-
 use emopiano_common::fs::AtomicFile;
+use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
 
 use crate::notes::{Note, notes_from_midi};
 use crate::{AudioError, synth};
