@@ -8,6 +8,7 @@ mod bench_transcribe;
 mod fetch_dataset;
 mod golden;
 mod golden_metrics;
+mod golden_miditok;
 mod python;
 mod train_transcriber;
 
@@ -26,11 +27,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate the tokenizer's golden files with music21 (creates a Python venv on first use).
+    /// Regenerate the tokenizer's golden files with music21 and MidiTok (creates Python venvs on
+    /// first use).
     Golden {
         /// Instead: the model crate's Keras parameter counts (creates a TensorFlow venv).
         #[arg(long)]
         keras: bool,
+        /// Only MidiTok 3.1.0's REMI and TSD golden files (creates a miditok venv).
+        #[arg(long)]
+        miditok: bool,
+        /// Folder with emopia/ and eerola/ (for the REMI/TSD golden files).
+        #[arg(long, default_value = "../shared/data")]
+        shared: PathBuf,
     },
     /// Regenerate the evaluation crate's golden statistics with MusPy 0.5 (creates a Python venv
     /// on first use): its fixtures, the tokenizer's, and real EMOPIA and Eerola files.
@@ -220,8 +228,16 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let root = root();
     match cli.command {
-        Command::Golden { keras: false } => golden::run(&root),
-        Command::Golden { keras: true } => golden::keras(&root),
+        Command::Golden { keras: true, .. } => golden::keras(&root),
+        Command::Golden {
+            miditok: true,
+            shared,
+            ..
+        } => golden_miditok::run(&root, &shared),
+        Command::Golden { shared, .. } => {
+            golden::run(&root)?;
+            golden_miditok::run(&root, &shared)
+        }
         Command::GoldenMetrics { shared } => golden_metrics::run(&root, &shared),
         Command::FetchDataset {
             dataset,

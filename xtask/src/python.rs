@@ -47,8 +47,11 @@ pub fn venv_with(
         );
         run(Command::new("python3").arg("-m").arg("venv").arg(&dir))
             .context("python3 -m venv (is Python 3 installed?)")?;
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", requirement]))
-            .with_context(|| format!("pip install {requirement}"))?;
+        // A requirement may name several packages ("a==1 b==2").
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(requirement.split_whitespace()))
+        .with_context(|| format!("pip install {requirement}"))?;
     }
     Ok(python)
 }

@@ -29,6 +29,7 @@ pub mod decode;
 mod error;
 pub mod fixtures;
 pub mod midi_out;
+pub mod miditok;
 mod music21;
 pub mod paper;
 pub mod pitch;
@@ -42,6 +43,7 @@ use std::str::FromStr;
 
 pub use decode::{ChordVoicing, DecodeOptions};
 pub use error::TokenizerError;
+pub use miditok::{Remi, Tsd};
 pub use paper::NotesChords;
 pub use token_file::tokens_from_json;
 pub use vocab::Vocabulary;
@@ -112,24 +114,43 @@ pub fn why_no_tokens(midi: &[u8]) -> TokenizerError {
 pub enum TokenizerKind {
     /// The paper's: one token per note (`B-3`) or chord (`4.8.11`), no rhythm.
     #[default]
+    #[serde(alias = "paper")]
     NotesChords,
+    /// REMI as MidiTok 3.1.0 makes it: bars, positions, pitch, velocity, duration.
+    Remi,
+    /// TSD as MidiTok 3.1.0 makes it: time shifts, pitch, velocity, duration.
+    Tsd,
 }
 
 impl TokenizerKind {
     /// Every scheme, for help texts and validation.
-    pub const ALL: [TokenizerKind; 1] = [TokenizerKind::NotesChords];
+    pub const ALL: [TokenizerKind; 3] = [
+        TokenizerKind::NotesChords,
+        TokenizerKind::Remi,
+        TokenizerKind::Tsd,
+    ];
 
     /// The scheme's name as written in configs and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             TokenizerKind::NotesChords => "notes-chords",
+            TokenizerKind::Remi => "remi",
+            TokenizerKind::Tsd => "tsd",
         }
     }
 
-    /// A tokenizer of this kind that decodes with `options`.
+    /// Whether the tokens carry rhythm (onsets and durations), so decoding writes them.
+    pub fn has_rhythm(self) -> bool {
+        !matches!(self, TokenizerKind::NotesChords)
+    }
+
+    /// A tokenizer of this kind that decodes with `options` (REMI and TSD take only its tempo,
+    /// program and ticks per quarter: their tokens carry the rest).
     pub fn build(self, options: DecodeOptions) -> Box<dyn Tokenizer> {
         match self {
             TokenizerKind::NotesChords => Box::new(NotesChords::new(options)),
+            TokenizerKind::Remi => Box::new(Remi::new(options)),
+            TokenizerKind::Tsd => Box::new(Tsd::new(options)),
         }
     }
 }
@@ -143,10 +164,17 @@ impl fmt::Display for TokenizerKind {
 impl FromStr for TokenizerKind {
     type Err = TokenizerError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "paper" {
+            return Ok(TokenizerKind::NotesChords);
+        }
         Self::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| TokenizerError::Unsupported(format!("unknown tokenization {s:?}")))
+            .ok_or_else(|| {
+                TokenizerError::Unsupported(format!(
+                    "unknown tokenization {s:?} (known: paper, remi, tsd)"
+                ))
+            })
     }
 }
 

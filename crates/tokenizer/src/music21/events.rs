@@ -59,7 +59,9 @@ pub(crate) struct MidiFile {
 /// whose division music21 ignores.
 const DEFAULT_TICKS_PER_QUARTER: u32 = 10080;
 
-pub(crate) fn read(bytes: &[u8]) -> Result<MidiFile, TokenizerError> {
+/// Parses a Standard MIDI File after the checks every reader of this crate shares: not empty,
+/// no chunk running past the end of the data, not format 2 (which music21 cannot read).
+pub(crate) fn parse(bytes: &[u8]) -> Result<Smf<'_>, TokenizerError> {
     if bytes.is_empty() {
         return Err(TokenizerError::Empty);
     }
@@ -70,6 +72,11 @@ pub(crate) fn read(bytes: &[u8]) -> Result<MidiFile, TokenizerError> {
             "MIDI format 2 (sequential tracks), which music21 cannot read".into(),
         ));
     }
+    Ok(smf)
+}
+
+pub(crate) fn read(bytes: &[u8]) -> Result<MidiFile, TokenizerError> {
+    let smf = parse(bytes)?;
     let ticks_per_quarter = match smf.header.timing {
         Timing::Metrical(t) => u32::from(t.as_int()),
         Timing::Timecode(..) => DEFAULT_TICKS_PER_QUARTER,
