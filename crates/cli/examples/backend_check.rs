@@ -56,7 +56,7 @@ fn train_step(
     targets: &TensorData,
     device: &Device,
 ) -> Result<StepReport> {
-    let x = Tensor::<3>::from_data(inputs.clone(), device);
+    let x = Tensor::<2, Int>::from_data(inputs.clone(), device);
     let y = Tensor::<1, Int>::from_data(targets.clone(), device);
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let t0 = Instant::now();
@@ -99,9 +99,9 @@ fn main() -> Result<()> {
     let (b, t, v) = (args.batch, args.window, args.vocab);
     let mut rng = Lcg::new(12345);
     let mut next = || rng.index(v);
-    let tokens: Vec<f32> = (0..b * t).map(|_| next() as f32 / v as f32).collect();
+    let tokens: Vec<i64> = (0..b * t).map(|_| next() as i64).collect();
     let labels: Vec<i64> = (0..b).map(|_| next() as i64).collect();
-    let inputs = TensorData::new(tokens, [b, t, 1]);
+    let inputs = TensorData::new(tokens, [b, t]);
     let targets = TensorData::new(labels, [b]);
 
     println!(

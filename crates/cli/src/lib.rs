@@ -14,7 +14,7 @@
 //! ```
 //! use burn::module::Module;
 //! use burn::nn::{Linear, LinearConfig};
-//! use burn::tensor::{Device, Tensor};
+//! use burn::tensor::{Device, Int, Tensor};
 //! use emopiano_model::{Architecture, ModelError, SequenceModel, Sizing};
 //! use emopiano_trainer::Registry;
 //!
@@ -29,15 +29,18 @@
 //! impl SequenceModel for TwoFeatures {
 //!     /// The running sum of the features and the count (a mean needs no more).
 //!     type State = (Tensor<2>, usize);
-//!     fn forward(&self, x: Tensor<3>) -> Tensor<2> {
-//!         let [b, t, _] = x.dims();
+//!     fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
+//!         let [b, t] = tokens.dims();
+//!         let x = emopiano_model::scalar_features(tokens, self.vocab);
 //!         let last = x.clone().slice([0..b, t - 1..t]).reshape([b, 1]);
 //!         let mean = x.mean_dim(1).reshape([b, 1]);
 //!         let h = burn::tensor::activation::relu(self.hidden.forward(Tensor::cat(vec![last, mean], 1)));
 //!         self.output.forward(h)
 //!     }
-//!     fn step(&self, x: Tensor<2>, state: Option<Self::State>)
+//!     fn step(&self, token: Tensor<1, Int>, state: Option<Self::State>)
 //!         -> Result<(Tensor<2>, Self::State), ModelError> {
+//!         let [b] = token.dims();
+//!         let x = emopiano_model::scalar_features(token.reshape([b, 1]), self.vocab).reshape([b, 1]);
 //!         let (sum, n) = match state {
 //!             Some((sum, n)) => (sum + x.clone(), n + 1),
 //!             None => (x.clone(), 1),

@@ -1,7 +1,7 @@
 //! Generating a token sequence from a model: stateful (one LSTM step per new token) or the
 //! paper's sliding window (the last `window` tokens re-fed from a zero state for every token).
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::sampling::Sampler;
@@ -20,8 +20,10 @@ pub enum GenerationMode {
     SlidingWindow,
 }
 
-fn feature(index: usize, vocab: usize) -> f32 {
-    index as f32 / vocab as f32
+/// Token indices as an `Int` tensor of `shape` (their product is `indices.len()`).
+fn ids<const D: usize>(indices: &[usize], shape: [usize; D], device: &Device) -> Tensor<D, Int> {
+    let values: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
+    Tensor::from_data(TensorData::new(values, shape), device)
 }
 
 fn to_vec(logits: Tensor<2>) -> Result<Vec<f32>, ModelError> {
@@ -55,13 +57,7 @@ pub fn generate<M: SequenceModel>(
     let mut out = Vec::with_capacity(length);
     match mode {
         GenerationMode::Stateful => {
-            let step = |index: usize, state| {
-                let x = Tensor::<2>::from_data(
-                    TensorData::new(vec![feature(index, vocab)], [1, 1]),
-                    device,
-                );
-                model.step(x, state)
-            };
+            let step = |index: usize, state| model.step(ids(&[index], [1], device), state);
             let mut state = None;
             let mut logits = None;
             for &t in primer {
@@ -84,11 +80,7 @@ pub fn generate<M: SequenceModel>(
             let window = primer.len();
             let mut seq: Vec<usize> = primer.to_vec();
             while out.len() < length {
-                let inputs: Vec<f32> = seq[seq.len() - window..]
-                    .iter()
-                    .map(|&i| feature(i, vocab))
-                    .collect();
-                let x = Tensor::<3>::from_data(TensorData::new(inputs, [1, window, 1]), device);
+                let x = ids(&seq[seq.len() - window..], [1, window], device);
                 let next = sampler.sample(&to_vec(model.forward(x))?);
                 out.push(next);
                 seq.push(next);
@@ -156,15 +148,8 @@ impl<M: SequenceModel> Generator for Loaded<M> {
                 "windows must share one positive length and index a vocabulary of {vocab}"
             )));
         }
-        let inputs: Vec<f32> = windows
-            .iter()
-            .flatten()
-            .map(|&i| feature(i, vocab))
-            .collect();
-        let x = Tensor::<3>::from_data(
-            TensorData::new(inputs, [windows.len(), len, 1]),
-            &self.device,
-        );
+        let flat: Vec<usize> = windows.iter().flatten().copied().collect();
+        let x = ids(&flat, [windows.len(), len], &self.device);
         let flat = to_vec(self.model.forward(x))?;
         Ok(flat.chunks(vocab.max(1)).map(<[f32]>::to_vec).collect())
     }

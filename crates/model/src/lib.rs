@@ -13,8 +13,10 @@
 //!   trainer's registry makes it selectable by that name.
 //! - [`sampling`] holds the seeded sampler, [`generate`] the generation loops.
 //!
-//! Inputs are windows of token features `index / vocab_size`, shape `[batch, window, 1]`;
-//! forward passes return logits `[batch, vocab]` (the softmax lives in the loss and the sampler).
+//! Inputs are windows of token indices, shape `[batch, window]` (`Int`); each architecture turns
+//! them into features: the paper's one scalar `index / vocab_size` per step ([`scalar_features`],
+//! LSTM1/2/3) or an embedding (`lstm-emb`). Forward passes return logits `[batch, vocab]` (the
+//! softmax lives in the loss and the sampler).
 //!
 //! ## Adding an architecture
 //!
@@ -24,7 +26,7 @@
 //! ```
 //! use burn::module::Module;
 //! use burn::nn::{Linear, LinearConfig};
-//! use burn::tensor::{Device, Tensor};
+//! use burn::tensor::{Device, Int, Tensor};
 //! use emopiano_model::{Architecture, ModelError, SequenceModel, Sizing};
 //!
 //! /// A (deliberately silly) model that reads only the newest token.
@@ -36,11 +38,13 @@
 //!
 //! impl SequenceModel for LastToken {
 //!     type State = ();
-//!     fn forward(&self, x: Tensor<3>) -> Tensor<2> {
-//!         let [b, t, _] = x.dims();
-//!         self.linear.forward(x.slice([0..b, t - 1..t]).reshape([b, 1]))
+//!     fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
+//!         let [b, t] = tokens.dims();
+//!         self.step(tokens.slice([0..b, t - 1..t]).reshape([b]), None).map(|(l, _)| l).unwrap()
 //!     }
-//!     fn step(&self, x: Tensor<2>, _: Option<()>) -> Result<(Tensor<2>, ()), ModelError> {
+//!     fn step(&self, token: Tensor<1, Int>, _: Option<()>) -> Result<(Tensor<2>, ()), ModelError> {
+//!         let [b] = token.dims();
+//!         let x = token.float().div_scalar(self.vocab as f32).reshape([b, 1]);
 //!         Ok((self.linear.forward(x), ()))
 //!     }
 //!     fn vocab_size(&self) -> usize {
@@ -64,7 +68,7 @@
 //!
 //! let device = emopiano_model::select_device();
 //! let model = LastTokenArch::init(&LastTokenArch::default_config(7), &device)?;
-//! let logits = model.forward(Tensor::zeros([2, 100, 1], &device));
+//! let logits = model.forward(Tensor::zeros([2, 100], &device));
 //! assert_eq!(logits.dims(), [2, 7]);
 //! # Ok::<(), ModelError>(())
 //! ```
@@ -82,7 +86,7 @@ pub mod sampling;
 mod stack;
 
 use burn::module::{Module, ModuleDisplay};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 use generate::GenerationMode;
 
 pub use device::{backend_name, reference_device, select_device, training_device};
@@ -108,15 +112,16 @@ pub trait SequenceModel: Module + ModuleDisplay + 'static {
     /// What one generation step carries to the next (the LSTMs' cell and hidden states).
     type State: Clone + Send;
 
-    /// Logits of the token after each window: `x` `[batch, window, 1]` → `[batch, vocab]`.
-    fn forward(&self, x: Tensor<3>) -> Tensor<2>;
+    /// Logits of the token after each window: token indices `[batch, window]` →
+    /// `[batch, vocab]`.
+    fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<2>;
 
-    /// One step of generation: the newest token's feature `x` `[batch, 1]` and the state after
-    /// the previous tokens (`None` at the start) → logits `[batch, vocab]` and the new state.
+    /// One step of generation: the newest token's index `[batch]` and the state after the
+    /// previous tokens (`None` at the start) → logits `[batch, vocab]` and the new state.
     /// Running `step` over a window from `None` gives the same logits as [`Self::forward`].
     fn step(
         &self,
-        x: Tensor<2>,
+        token: Tensor<1, Int>,
         state: Option<Self::State>,
     ) -> Result<(Tensor<2>, Self::State), ModelError>;
 
@@ -149,6 +154,17 @@ pub struct Sizing {
     pub head_input: Option<HeadInput>,
 }
 
+/// The paper's input: token indices `[batch, window]` → one feature per step,
+/// `index / vocab_size`, `[batch, window, 1]` (computed in f32 as the reference code's NumPy
+/// division, so the values are bit-identical).
+pub fn scalar_features(tokens: Tensor<2, Int>, vocab_size: usize) -> Tensor<3> {
+    let [b, t] = tokens.dims();
+    tokens
+        .float()
+        .div_scalar(vocab_size as f32)
+        .reshape([b, t, 1])
+}
+
 /// A model registered under a name, with its configuration type.
 pub trait Architecture {
     /// The module.
@@ -175,6 +191,10 @@ pub struct Lstm1;
 pub struct Lstm2;
 /// LSTM3: two LSTM(512) layers and a Dense(256) block.
 pub struct Lstm3;
+/// `lstm-emb`: an embedding of 256 per token, two LSTM(512) layers, a linear head (after the
+/// stack's batch norm and dropout): the model for event vocabularies (REMI, TSD), where one
+/// scalar per token would place `Pitch_60` next to `Position_3` by the accident of sorting.
+pub struct LstmEmb;
 
 macro_rules! stack_architecture {
     ($ty:ident, $name:literal, $preset:ident) => {
@@ -194,3 +214,4 @@ macro_rules! stack_architecture {
 stack_architecture!(Lstm1, "lstm1", lstm1);
 stack_architecture!(Lstm2, "lstm2", lstm2);
 stack_architecture!(Lstm3, "lstm3", lstm3);
+stack_architecture!(LstmEmb, "lstm-emb", lstm_emb);

@@ -4,11 +4,11 @@
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{
-    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig, Lstm,
-    LstmConfig, LstmState,
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer,
+    Linear, LinearConfig, Lstm, LstmConfig, LstmState,
 };
 use burn::tensor::activation::relu;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 
 use crate::lstm::{self, FusedWeights, LstmImpl};
 use crate::{ModelError, SequenceModel};
@@ -110,6 +110,10 @@ pub struct LstmStackConfig {
     /// saved before the field existed still load.)
     #[config(default = "None")]
     pub lstm_impl: Option<LstmImpl>,
+    /// Width of a learned embedding of each token, the first LSTM's input; `None` (the paper,
+    /// and configurations saved before the field existed): one scalar, `index / vocab_size`.
+    #[config(default = "None")]
+    pub embedding: Option<usize>,
 }
 
 impl LstmStackConfig {
@@ -128,6 +132,14 @@ impl LstmStackConfig {
         Self::new(vocab_size)
             .with_lstm_layers(2)
             .with_dense_size(Some(256))
+    }
+
+    /// `lstm-emb`: Embedding(256) → LSTM(512) → LSTM(512) → BatchNorm → Dropout(0.3) →
+    /// Dense(vocab).
+    pub fn lstm_emb(vocab_size: usize) -> Self {
+        Self::new(vocab_size)
+            .with_lstm_layers(2)
+            .with_embedding(Some(256))
     }
 
     /// This configuration with the run's window and the sizes `sizing` sets (a dense size only
@@ -156,7 +168,12 @@ impl LstmStackConfig {
             HeadInput::LastStep => h,
             HeadInput::AllSteps => h * self.window,
         };
-        let mut n = lstm(1) + (1..self.lstm_layers).map(|_| lstm(h)).sum::<usize>() + norm(h);
+        let d_in = self.embedding.unwrap_or(1);
+        let embedding = self.embedding.map_or(0, |e| e * self.vocab_size);
+        let mut n = embedding
+            + lstm(d_in)
+            + (1..self.lstm_layers).map(|_| lstm(h)).sum::<usize>()
+            + norm(h);
         let mut width = features;
         if let Some(units) = self.dense_size {
             n += dense(width, units) + norm(units);
@@ -172,6 +189,7 @@ impl LstmStackConfig {
             || self.hidden_size == 0
             || self.lstm_layers == 0
             || self.window == 0
+            || self.embedding == Some(0)
         {
             return bad(format!(
                 "vocab_size, hidden_size, lstm_layers and window must be positive: {self:?}"
@@ -193,7 +211,10 @@ impl LstmStackConfig {
                 .with_epsilon(1e-3)
                 .init(device)
         };
-        let first = lstm(1);
+        let first = lstm(self.embedding.unwrap_or(1));
+        let embedding = self
+            .embedding
+            .map(|width| EmbeddingConfig::new(self.vocab_size, width).init(device));
         let rest = (1..self.lstm_layers)
             .map(|_| lstm(self.hidden_size))
             .collect();
@@ -208,6 +229,7 @@ impl LstmStackConfig {
         });
         let output = self.linear(self.dense_size.unwrap_or(features), self.vocab_size, device);
         Ok(LstmStack {
+            embedding,
             first,
             rest,
             norm: norm(self.hidden_size),
@@ -327,6 +349,7 @@ impl DenseBlock {
 /// LSTM1, LSTM2 and LSTM3 (see [`LstmStackConfig`]).
 #[derive(Module, Debug)]
 pub struct LstmStack {
+    embedding: Option<Embedding>,
     first: Lstm,
     rest: Vec<Lstm>,
     norm: BatchNorm,
@@ -362,6 +385,14 @@ impl LstmStack {
         }
     }
 
+    /// Token indices `[batch, window]` → the first LSTM's input `[batch, window, features]`.
+    fn features(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        match &self.embedding {
+            Some(embedding) => embedding.forward(tokens),
+            None => crate::scalar_features(tokens, self.vocab_size),
+        }
+    }
+
     /// `[batch, features]` after the LSTMs → logits `[batch, vocab]`.
     fn head(&self, features: Tensor<2>) -> Tensor<2> {
         let x = self.dropout.forward(self.norm.forward(features));
@@ -376,7 +407,8 @@ impl LstmStack {
 impl SequenceModel for LstmStack {
     type State = StackState;
 
-    fn forward(&self, x: Tensor<3>) -> Tensor<2> {
+    fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
+        let x = self.features(tokens);
         let (mut seq, mut state) = self.layer(&self.first, x, None);
         for lstm in &self.rest {
             (seq, state) = self.layer(lstm, seq, None);
@@ -398,7 +430,7 @@ impl SequenceModel for LstmStack {
 
     fn step(
         &self,
-        x: Tensor<2>,
+        token: Tensor<1, Int>,
         state: Option<StackState>,
     ) -> Result<(Tensor<2>, StackState), ModelError> {
         if self.all_steps {
@@ -432,7 +464,10 @@ impl SequenceModel for LstmStack {
                 layers.len()
             )));
         }
-        let mut input = x;
+        let [b] = token.dims();
+        let x = self.features(token.reshape([b, 1]));
+        let [_, _, d] = x.dims();
+        let mut input = x.reshape([b, d]);
         let mut out = Vec::with_capacity(layers.len());
         for ((lstm, state), weights) in layers.iter().zip(states.iter_mut()).zip(&weights) {
             let next = match weights {

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed setup step should abort the test
 
 use burn::module::Module;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use emopiano_model::generate::{GenerationMode, generate};
 use emopiano_model::sampling::{Sampler, Sampling};
 use emopiano_model::{
@@ -23,11 +23,11 @@ fn small(config: LstmStackConfig) -> LstmStackConfig {
         .with_dense_size(dense)
 }
 
-fn windows(device: &Device, batch: usize) -> Tensor<3> {
-    let data: Vec<f32> = (0..batch * WINDOW)
-        .map(|i| ((i * 7) % VOCAB) as f32 / VOCAB as f32)
+fn windows(device: &Device, batch: usize) -> Tensor<2, Int> {
+    let data: Vec<i64> = (0..batch * WINDOW)
+        .map(|i| ((i * 7) % VOCAB) as i64)
         .collect();
-    Tensor::from_data(TensorData::new(data, [batch, WINDOW, 1]), device)
+    Tensor::from_data(TensorData::new(data, [batch, WINDOW]), device)
 }
 
 fn values(t: Tensor<2>) -> Vec<f32> {
@@ -116,6 +116,7 @@ fn stepping_through_a_window_equals_the_forward_pass() {
         LstmStackConfig::lstm1(VOCAB),
         LstmStackConfig::lstm2(VOCAB),
         LstmStackConfig::lstm3(VOCAB),
+        LstmStackConfig::lstm_emb(VOCAB),
     ] {
         let model = small(config).init(&device).unwrap().valid();
         let x = windows(&device, 2);
@@ -123,7 +124,7 @@ fn stepping_through_a_window_equals_the_forward_pass() {
         let mut state = None;
         let mut logits = None;
         for t in 0..WINDOW {
-            let xt = x.clone().slice([0..2, t..t + 1]).reshape([2, 1]);
+            let xt = x.clone().slice([0..2, t..t + 1]).reshape([2]);
             let (l, s) = model.step(xt, state).unwrap();
             logits = Some(l);
             state = Some(s);
@@ -161,7 +162,7 @@ fn fused_and_stock_layers_give_the_same_logits_forward_and_stepping() {
         assert!(close(&a, &b, 1e-4), "forward: {a:?} vs {b:?}");
         let (mut sf, mut ss) = (None, None);
         for t in 0..WINDOW {
-            let xt = x.clone().slice([0..3, t..t + 1]).reshape([3, 1]);
+            let xt = x.clone().slice([0..3, t..t + 1]).reshape([3]);
             let (lf, f) = fused.step(xt.clone(), sf).unwrap();
             let (ls, s) = stock.step(xt, ss).unwrap();
             let (lf, ls) = (values(lf), values(ls));
@@ -297,7 +298,7 @@ fn head_names_parse_and_an_all_steps_model_generates_with_the_sliding_window() {
         .init(&device)
         .unwrap();
     assert_eq!(all.generation_mode(), GenerationMode::SlidingWindow);
-    assert!(all.step(Tensor::zeros([1, 1], &device), None).is_err());
+    assert!(all.step(Tensor::zeros([1], &device), None).is_err());
     let last = small(LstmStackConfig::lstm1(VOCAB)).init(&device).unwrap();
     assert_eq!(last.generation_mode(), GenerationMode::Stateful);
 }

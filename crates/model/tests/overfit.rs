@@ -22,11 +22,11 @@ fn a_tiny_model_overfits_a_tiny_corpus() {
     let melody = [3usize, 7, 1, 9, 4, 7];
     let seq: Vec<usize> = (0..80).map(|i| melody[i % melody.len()]).collect();
     let n = seq.len() - WINDOW;
-    let inputs: Vec<f32> = (0..n)
-        .flat_map(|i| seq[i..i + WINDOW].iter().map(|&t| t as f32 / VOCAB as f32))
+    let inputs: Vec<i64> = (0..n)
+        .flat_map(|i| seq[i..i + WINDOW].iter().map(|&t| t as i64))
         .collect();
     let targets: Vec<i64> = (0..n).map(|i| seq[i + WINDOW] as i64).collect();
-    let x = Tensor::<3>::from_data(TensorData::new(inputs, [n, WINDOW, 1]), &device);
+    let x = Tensor::<2, Int>::from_data(TensorData::new(inputs, [n, WINDOW]), &device);
     let y = Tensor::<1, Int>::from_data(TensorData::new(targets, [n]), &device);
     let mut model: LstmStack = LstmStackConfig::lstm1(VOCAB)
         .with_window(WINDOW)

@@ -1,20 +1,20 @@
 //! Training windows as the reference code builds them: every run of `window` tokens predicts the
-//! token after it, and inputs are `index / vocab_size`.
+//! token after it. Windows hold token indices; the model turns them into features (the paper's
+//! `index / vocab_size`, or an embedding).
 
 use crate::TokenizerError;
 
 /// `len - window` input windows and their next-token targets.
 ///
-/// `inputs` is row-major `[count, window]` (one f32 feature per step, as the paper's
-/// `[batch, 100, 1]` input); `targets` is `[count]`.
+/// `inputs` is row-major `[count, window]` token indices; `targets` is `[count]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Windows {
     /// Steps per window (100 in the paper).
     pub window: usize,
-    /// The divisor of the inputs.
+    /// Tokens in the vocabulary (every index is below it).
     pub vocab_size: usize,
-    /// `[count, window]`, each `index / vocab_size`.
-    pub inputs: Vec<f32>,
+    /// `[count, window]` vocabulary indices.
+    pub inputs: Vec<u32>,
     /// `[count]` vocabulary indices.
     pub targets: Vec<usize>,
 }
@@ -31,7 +31,7 @@ impl Windows {
     }
 
     /// The inputs of window `i`, `[window]`.
-    pub fn input(&self, i: usize) -> &[f32] {
+    pub fn input(&self, i: usize) -> &[u32] {
         &self.inputs[i * self.window..(i + 1) * self.window]
     }
 }
@@ -43,7 +43,7 @@ impl Windows {
 /// use emopiano_tokenizer::make_windows;
 /// let w = make_windows(&[0, 1, 2, 3], 2, 4).unwrap();
 /// assert_eq!(w.len(), 2);
-/// assert_eq!(w.input(1), [0.25, 0.5]);
+/// assert_eq!(w.input(1), [1, 2]);
 /// assert_eq!(w.targets, [2, 3]);
 /// ```
 pub fn make_windows(
@@ -62,11 +62,15 @@ pub fn make_windows(
             "index {bad} is out of range for {vocab_size} tokens"
         )));
     }
+    if u32::try_from(vocab_size).is_err() {
+        return Err(TokenizerError::BadVocabulary(format!(
+            "{vocab_size} tokens are more than windows can index"
+        )));
+    }
     let count = indices.len() - window;
-    let scale = vocab_size as f32;
     let mut inputs = Vec::with_capacity(count * window);
     for i in 0..count {
-        inputs.extend(indices[i..i + window].iter().map(|&x| x as f32 / scale));
+        inputs.extend(indices[i..i + window].iter().map(|&x| x as u32));
     }
     Ok(Windows {
         window,
@@ -88,7 +92,7 @@ mod tests {
         assert_eq!(w.inputs.len(), 500);
         for i in 0..5 {
             assert_eq!(w.targets[i], seq[i + 100]);
-            assert_eq!(w.input(i)[99], seq[i + 99] as f32 / 7.0);
+            assert_eq!(w.input(i)[99] as usize, seq[i + 99]);
         }
     }
 

@@ -13,8 +13,8 @@ use emopiano_tokenizer::Windows;
 /// One window and the token after it.
 #[derive(Clone, Debug)]
 pub struct WindowItem {
-    /// `[window]` features, `index / vocab_size`.
-    pub input: Vec<f32>,
+    /// `[window]` token indices.
+    pub input: Vec<u32>,
     /// The next token's index.
     pub target: usize,
 }
@@ -57,11 +57,11 @@ impl Dataset<WindowItem> for WindowDataset {
     }
 }
 
-/// A batch: inputs `[batch, window, 1]`, targets `[batch]`.
+/// A batch: token indices `[batch, window]`, targets `[batch]`.
 #[derive(Clone, Debug)]
 pub struct WindowBatch {
-    /// `[batch, window, 1]`.
-    pub inputs: Tensor<3>,
+    /// `[batch, window]` token indices.
+    pub inputs: Tensor<2, Int>,
     /// `[batch]` token indices.
     pub targets: Tensor<1, Int>,
 }
@@ -74,10 +74,13 @@ impl Batcher<WindowItem, WindowBatch> for WindowBatcher {
     fn batch(&self, items: Vec<WindowItem>, device: &Device) -> WindowBatch {
         let batch = items.len();
         let window = items.first().map_or(0, |i| i.input.len());
-        let inputs: Vec<f32> = items.iter().flat_map(|i| i.input.iter().copied()).collect();
+        let inputs: Vec<i64> = items
+            .iter()
+            .flat_map(|i| i.input.iter().map(|&t| i64::from(t)))
+            .collect();
         let targets: Vec<i64> = items.iter().map(|i| i.target as i64).collect();
         WindowBatch {
-            inputs: Tensor::from_data(TensorData::new(inputs, [batch, window, 1]), device),
+            inputs: Tensor::from_data(TensorData::new(inputs, [batch, window]), device),
             targets: Tensor::from_data(TensorData::new(targets, [batch]), device),
         }
     }

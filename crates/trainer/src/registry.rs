@@ -13,7 +13,9 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, RmsPropConfig};
 use burn::tensor::{Device, Distribution, Int, Tensor};
 use emopiano_model::generate::{Generator, Loaded};
-use emopiano_model::{Architecture, Lstm1, Lstm2, Lstm3, ModelError, SequenceModel, Sizing};
+use emopiano_model::{
+    Architecture, Lstm1, Lstm2, Lstm3, LstmEmb, ModelError, SequenceModel, Sizing,
+};
 
 use crate::run::{RunSummary, TrainConfig, TrainData, TrainError, TrainOptions, load_model, train};
 
@@ -158,9 +160,9 @@ fn time_steps<A: Architecture>(
         .with_epsilon(1e-7)
         .init();
     let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let x = Tensor::<3>::random(
-        [shape.batch, shape.window, 1],
-        Distribution::Uniform(0.0, 1.0),
+    let x = Tensor::<2, Int>::random(
+        [shape.batch, shape.window],
+        Distribution::Uniform(0.0, shape.vocab as f64),
         device,
     );
     let y = Tensor::<1, Int>::random(
@@ -203,8 +205,8 @@ impl Default for Registry {
 }
 
 impl Registry {
-    /// The paper's architectures: LSTM1, LSTM2, LSTM3. A new built-in architecture is one more
-    /// `.with::<…>()` here.
+    /// The paper's architectures (LSTM1, LSTM2, LSTM3) and `lstm-emb`, which reads token
+    /// embeddings. A new built-in architecture is one more `.with::<…>()` here.
     pub fn builtin() -> Self {
         Self {
             entries: Vec::new(),
@@ -212,6 +214,7 @@ impl Registry {
         .with::<Lstm1>()
         .with::<Lstm2>()
         .with::<Lstm3>()
+        .with::<LstmEmb>()
     }
 
     /// This registry and architecture `A` (replacing an entry of the same name).
@@ -226,7 +229,7 @@ impl Registry {
     /// ```
     /// let registry = emopiano_trainer::Registry::builtin();
     /// assert_eq!(registry.get("LSTM2").unwrap().name(), "lstm2");
-    /// assert!(registry.get("gru").unwrap_err().to_string().contains("lstm1, lstm2, lstm3"));
+    /// assert!(registry.get("gru").unwrap_err().to_string().contains("lstm1, lstm2, lstm3, lstm-emb"));
     /// ```
     pub fn get(&self, name: &str) -> Result<&Entry, TrainError> {
         self.entries

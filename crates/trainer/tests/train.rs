@@ -5,7 +5,7 @@
 mod common;
 
 use burn::module::Module;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Int, Tensor, TensorData};
 use common::{WINDOW, config, corpus, quiet, resuming, scratch, tiny};
 use emopiano_model::{Lstm1, LstmStackConfig, SequenceModel, select_device};
 use emopiano_trainer::run::read_metrics;
@@ -114,8 +114,8 @@ fn saved_weights_load_back_to_the_same_logits() {
         .unwrap()
         .valid();
     let fresh = tiny().init(&device).unwrap().valid();
-    let x = Tensor::<3>::from_data(
-        TensorData::new(vec![0.3f32; 2 * WINDOW], [2, WINDOW, 1]),
+    let x = Tensor::<2, Int>::from_data(
+        TensorData::new(vec![3i64; 2 * WINDOW], [2, WINDOW]),
         &device,
     );
     let values = |t: Tensor<2>| t.into_data().try_to_vec::<f32>().unwrap();
