@@ -16,7 +16,9 @@ pub struct Args {
     /// experiment folder of `emopiano reproduce` together with --emotion.
     #[arg(long)]
     run: PathBuf,
-    /// With an experiment folder: use the run of this emotion with the lowest training loss.
+    /// The melody's emotion. With an experiment folder: its run of this emotion with the lowest
+    /// training loss, or its conditioned run started from the emotion's token. With the folder
+    /// of a run trained `--conditioned`: start from the emotion's token.
     #[arg(long)]
     emotion: Option<String>,
     /// The MIDI file to write.
@@ -94,8 +96,19 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
                 args.run.display()
             );
         };
-        Run::best_of_with(&args.run, emotion, registry)?
+        // One run per emotion, or else the experiment's conditioned run.
+        Run::best_of_with(&args.run, emotion, registry).or_else(|e| {
+            Run::best_of_with(&args.run, emopiano_experiment::CONDITIONED, registry).map_err(|_| e)
+        })?
     };
+    let conditioned = !run.vocab().conditions().is_empty();
+    if conditioned && args.emotion.is_none() {
+        bail!(
+            "{}: this run is conditioned on emotions ({}): say which with --emotion",
+            run.dir().display(),
+            run.vocab().conditions().join(", ")
+        );
+    }
     let primer = match &args.primer {
         Some(path) => {
             let tokens = run
@@ -145,6 +158,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
             WeightsArg::BestHeldout => Weights::BestHeldout,
         },
         primer,
+        emotion: args.emotion.clone().filter(|_| conditioned),
     };
     let tokens = run.generate(&options)?;
     let decode = if args.musical {

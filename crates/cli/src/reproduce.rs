@@ -63,6 +63,15 @@ pub struct Args {
     /// sampling, seeded from --seed.
     #[arg(long, default_value_t = 8)]
     pub melodies: usize,
+    /// The tokenization: paper (notes and chords, no rhythm), remi or tsd (MidiTok 3.1.0's,
+    /// with onsets, durations and velocities). Default: the profile's, else paper.
+    #[arg(long)]
+    pub tokenizer: Option<emopiano_tokenizer::TokenizerKind>,
+    /// Also train one model per architecture on all emotions, each piece opened by its
+    /// emotion's token; compare it with the per-emotion models (conditioned.md; give --holdout
+    /// for held-out figures) and write its melodies per emotion.
+    #[arg(long)]
+    pub conditioned: bool,
 }
 
 impl Args {
@@ -84,6 +93,8 @@ impl Args {
             only: self.only.clone(),
             only_emotions: self.only_emotions.clone(),
             holdout: self.holdout,
+            tokenizer: self.tokenizer,
+            conditioned: self.conditioned,
             melodies: self.melodies,
             registry: registry.clone(),
             stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use emopiano_corpus::{Emotion, Holdout};
+use emopiano_experiment::conditioned::conditioned_data;
 use emopiano_experiment::tokens_per_emotion;
 use emopiano_model::{HeadInput, Sizing};
 use emopiano_tokenizer::TokenizerKind;
@@ -17,8 +18,15 @@ pub struct Args {
     #[command(flatten)]
     dataset: DatasetArgs,
     /// The emotion whose pieces make the corpus: happy, peaceful, sad or scary.
-    #[arg(long)]
-    emotion: Emotion,
+    #[arg(long, required_unless_present = "conditioned")]
+    emotion: Option<Emotion>,
+    /// One model on all four emotions, each piece opened by its emotion's token (generate with
+    /// `--emotion`), instead of one emotion's pieces.
+    #[arg(long, conflicts_with = "emotion")]
+    conditioned: bool,
+    /// The tokenization: paper (notes and chords, no rhythm), remi or tsd (MidiTok 3.1.0's).
+    #[arg(long, default_value = "paper")]
+    tokenizer: TokenizerKind,
     /// A registered architecture (lstm1, lstm2, lstm3, or one a program registered).
     #[arg(long, default_value = "lstm2")]
     arch: String,
@@ -66,21 +74,38 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     let entry = registry.get(&args.arch)?;
     let corpus = args.dataset.load_symbolic()?;
     let say = |line: String| eprintln!("{line}");
+    let emotions = match args.emotion {
+        Some(emotion) => vec![emotion],
+        None => Emotion::ALL.to_vec(),
+    };
     let mut tokens = tokens_per_emotion(
         &corpus,
-        &[args.emotion],
-        TokenizerKind::NotesChords,
+        &emotions,
+        args.tokenizer,
         args.holdout,
         args.seed,
         &say,
     )?;
-    let pieces = tokens.remove(&args.emotion).unwrap_or_default();
-    let data = pieces.train_data();
+    let train_pieces: usize = tokens.values().map(|t| t.train.len()).sum();
+    let heldout_pieces: usize = tokens.values().map(|t| t.heldout.len()).sum();
+    let (data, what) = match args.emotion {
+        Some(emotion) => (
+            tokens
+                .remove(&emotion)
+                .unwrap_or_default()
+                .train_data()
+                .with_tokenizer(args.tokenizer),
+            emotion.to_string(),
+        ),
+        None => (
+            conditioned_data(&tokens, args.tokenizer),
+            "all emotions'".to_string(),
+        ),
+    };
     let tokens = &data.tokens;
     if tokens.len() <= args.window {
         bail!(
-            "{} pieces of the {} dataset give {} tokens, fewer than one window of {}",
-            args.emotion,
+            "{what} pieces of the {} dataset give {} tokens, fewer than one window of {}",
             args.dataset.dataset,
             tokens.len(),
             args.window
@@ -92,7 +117,12 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         .with_batch_size(args.batch)
         .with_learning_rate(args.lr)
         .with_seed(args.seed)
-        .with_label(format!("{}-{}", entry.name(), args.emotion));
+        .with_label(format!(
+            "{}-{}",
+            entry.name(),
+            args.emotion
+                .map_or(emopiano_experiment::CONDITIONED.to_string(), |e| e.to_string())
+        ));
     let sizing = Sizing {
         hidden_size: args.hidden,
         dense_size: args.dense,
@@ -104,20 +134,20 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,
         ..TrainOptions::default()
     };
-    let heldout = if pieces.heldout.is_empty() {
+    let heldout = if heldout_pieces == 0 {
         String::new()
     } else {
         format!(
             ", {} pieces ({} tokens) held out",
-            pieces.heldout.len(),
+            heldout_pieces,
             data.heldout.len()
         )
     };
     println!(
-        "training {} on {} ({} pieces, {} tokens{heldout}) for {} epochs into {}",
+        "training {} on {what} {} ({} pieces, {} tokens{heldout}) for {} epochs into {}",
         entry.name(),
-        args.emotion,
-        pieces.train.len(),
+        args.tokenizer,
+        train_pieces,
         tokens.len(),
         args.epochs,
         args.out.display()

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use emopiano_corpus::Emotion;
 use emopiano_model::{HeadInput, LstmImpl, Sizing};
+use emopiano_tokenizer::TokenizerKind;
 use serde::{Deserialize, Serialize};
 
 use crate::ExperimentError;
@@ -52,6 +53,18 @@ pub struct Profile {
     /// [`emopiano_model::HeadInput`].
     #[serde(default, with = "head_name", skip_serializing_if = "Option::is_none")]
     pub head: Option<HeadInput>,
+    /// The tokenization: `"paper"` (absent: the paper's notes and chords), `"remi"` or `"tsd"`
+    /// (MidiTok's, with rhythm). `--tokenizer` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<TokenizerKind>,
+    /// The architectures this profile trains instead of the grid's (an event vocabulary wants
+    /// an embedding: `["lstm-emb"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architectures: Option<Vec<String>>,
+    /// At most this many training pieces per emotion (the first, in corpus order) and a quarter
+    /// as many held-out ones (at least one): a smoke test of a large dataset in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pieces: Option<usize>,
 }
 
 /// A head reading by its name (`"all-steps"`), as grid files spell it.

@@ -20,6 +20,12 @@
 //! pieces beside held-out real pieces', and MusPy's statistics beside the corpus'
 //! (`evaluation.md`, `evaluation.json`).
 //!
+//! With [`ReproduceOptions::tokenizer`] (or a profile's `"tokenizer"`) the pieces are REMI or
+//! TSD tokens, with rhythm, instead of the paper's; with [`ReproduceOptions::conditioned`] one
+//! model per architecture also trains on every emotion at once, each piece opened by its
+//! emotion's token, and [`conditioned`] compares it with the per-emotion models
+//! (`conditioned.md`) and writes its melodies per emotion.
+//!
 //! The grid's `paper` profile reads the paper's Flatten as every step of the last LSTM
 //! (`"head": "all-steps"`), the reading under which its Table 1 magnitudes come out;
 //! `paper-last-step` is the other reading (see [`emopiano_model::HeadInput`]). Table 1's
@@ -37,6 +43,7 @@
 //! ```
 
 pub mod audio;
+pub mod conditioned;
 mod error;
 pub mod evaluate;
 pub mod grid;
@@ -44,6 +51,7 @@ pub mod manifest;
 mod reproduce;
 pub mod table;
 
+pub use conditioned::CONDITIONED;
 pub use error::ExperimentError;
 pub use reproduce::{
     EmotionTokens, GridSource, InterruptAt, Outcome, ReproduceOptions, cell_config, heldout_note,

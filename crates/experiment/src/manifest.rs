@@ -31,6 +31,10 @@ pub struct Manifest {
     /// folders written before the option existed still match).
     #[serde(default = "no_holdout", skip_serializing_if = "is_no_holdout")]
     pub holdout: String,
+    /// Also one model conditioned on the emotions (left out when false, as for folders written
+    /// before the option existed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub conditioned: bool,
 }
 
 fn no_holdout() -> String {
@@ -119,6 +123,7 @@ mod tests {
             from_audio: false,
             tokenization: "notes-chords".into(),
             holdout: "0".into(),
+            conditioned: false,
         }
     }
 

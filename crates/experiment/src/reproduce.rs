@@ -17,6 +17,9 @@ use emopiano_trainer::{
 };
 
 use crate::ExperimentError;
+use crate::conditioned::{
+    CONDITIONED, Comparison, conditioned_data, heldout_loss, write_comparison,
+};
 use crate::audio::{TranscriptionScore, render_corpus, score_transcriptions};
 use crate::evaluate::{
     Candidate, EmotionEvaluation, Reference, evaluate_emotion, write_evaluation,
@@ -88,6 +91,12 @@ pub struct ReproduceOptions {
     /// Pieces held out of training (by piece, drawn with `seed`); Table 1 stays the lowest
     /// training loss, and a second table gives the held-out figures.
     pub holdout: Holdout,
+    /// The tokenization (`None`: the profile's, else the paper's).
+    pub tokenizer: Option<TokenizerKind>,
+    /// Also train, per architecture, one model on all emotions with each piece opened by its
+    /// emotion's token (`runs/<arch>-conditioned/`), compare it with the per-emotion models
+    /// (`conditioned.md`) and generate its melodies per emotion.
+    pub conditioned: bool,
 }
 
 impl Default for ReproduceOptions {
@@ -110,6 +119,8 @@ impl Default for ReproduceOptions {
             only: Vec::new(),
             only_emotions: Vec::new(),
             holdout: Holdout::None,
+            tokenizer: None,
+            conditioned: false,
         }
     }
 }
@@ -119,9 +130,15 @@ impl ReproduceOptions {
     pub fn out_dir(&self) -> PathBuf {
         self.out.clone().unwrap_or_else(|| {
             let audio = if self.from_audio { "-from-audio" } else { "" };
-            Path::new("experiments")
-                .join("table1")
-                .join(format!("{}-{}{audio}", self.dataset, self.profile))
+            let tokens = match self.tokenizer {
+                Some(kind) if kind != TokenizerKind::NotesChords => format!("-{kind}"),
+                _ => String::new(),
+            };
+            let conditioned = if self.conditioned { "-conditioned" } else { "" };
+            Path::new("experiments").join("table1").join(format!(
+                "{}-{}{tokens}{conditioned}{audio}",
+                self.dataset, self.profile
+            ))
         })
     }
 }
@@ -170,8 +187,11 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             println!("{line}");
         }
     };
-    let (grid, grid_path) = load_grid(&options.grid)?;
+    let (mut grid, grid_path) = load_grid(&options.grid)?;
     let profile = grid.profile(&options.profile, &grid_path)?.clone();
+    if let Some(architectures) = &profile.architectures {
+        grid.architectures = architectures.clone();
+    }
     let budgets = profile.budgets();
     let max_epochs = budgets.iter().copied().max().unwrap_or(1);
     let emotions = grid.emotions().map_err(|message| ExperimentError::Grid {
@@ -198,7 +218,10 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     }
     let out = options.out_dir();
 
-    let tokenizer_kind = TokenizerKind::NotesChords;
+    let tokenizer_kind = options
+        .tokenizer
+        .or(profile.tokenizer)
+        .unwrap_or(TokenizerKind::NotesChords);
     let manifest = Manifest {
         profile: options.profile.clone(),
         grid: Manifest::grid_value(&grid.architectures, &grid.emotions, &profile),
@@ -208,6 +231,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         from_audio: options.from_audio,
         tokenization: tokenizer_kind.to_string(),
         holdout: options.holdout.to_string(),
+        conditioned: options.conditioned,
     };
     let manifest_path = out.join("experiment.json");
     match Manifest::read(&manifest_path)? {
@@ -271,7 +295,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         ));
         transcription = Some(s);
     }
-    let tokens_of = tokens_per_emotion(
+    let mut tokens_of = tokens_per_emotion(
         &corpus,
         &emotions,
         tokenizer_kind,
@@ -279,6 +303,12 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         options.seed,
         &say,
     )?;
+    if let Some(n) = profile.pieces {
+        for pieces in tokens_of.values_mut() {
+            pieces.train.truncate(n);
+            pieces.heldout.truncate((n / 4).max(1));
+        }
+    }
 
     say(format!(
         "reproduce: {} on {} ({} backend), {} models × {} emotions, {max_epochs} epochs each (budgets {budgets:?}) into {}",
@@ -305,7 +335,9 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     let mut results: Results = BTreeMap::new();
     let sizing = profile.sizing();
     for (e, &emotion) in emotions.iter().enumerate() {
-        let data = tokens_of[&emotion].train_data();
+        let data = tokens_of[&emotion]
+            .train_data()
+            .with_tokenizer(tokenizer_kind);
         for (a, entry) in entries.iter().enumerate() {
             let cell = e * entries.len() + a;
             let arch = grid.architectures[a].clone();
@@ -360,6 +392,42 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         }
     }
 
+    let mut conditioned_runs: Vec<(String, RunSummary)> = Vec::new();
+    if options.conditioned {
+        let data = conditioned_data(&tokens_of, tokenizer_kind);
+        for (a, entry) in entries.iter().enumerate() {
+            let arch = grid.architectures[a].clone();
+            if !(options.only.is_empty() || options.only.contains(&arch)) {
+                continue;
+            }
+            let dir = out.join("runs").join(format!("{arch}-{CONDITIONED}"));
+            let config = cell_config(&arch, emotions[0], &profile, max_epochs, options.seed)
+                .with_label(format!("{arch}-{CONDITIONED}"));
+            let train_options = TrainOptions {
+                resume: options.resume,
+                progress: options.progress,
+                stop: options.stop.clone(),
+                stop_after_epoch: None,
+            };
+            let t0 = Instant::now();
+            let summary = match entry.train(&dir, &data, &config, &sizing, &train_options) {
+                Ok(s) => s,
+                Err(TrainError::Interrupted { .. }) => {
+                    return Err(ExperimentError::Interrupted { path: out });
+                }
+                Err(e) => return Err(e.into()),
+            };
+            say(format!(
+                "{arch} conditioned on {} emotions: {} training tokens, {max_epochs} epochs in {:.1} s, lowest loss {}",
+                emotions.len(),
+                data.tokens.len(),
+                t0.elapsed().as_secs_f64(),
+                format_loss(summary.best().map_or(f64::NAN, |b| b.loss))
+            ));
+            conditioned_runs.push((arch, summary));
+        }
+    }
+
     let table = write_table(&out, &grid, &profile, &emotions, &budgets, &results)?;
     if !quiet {
         print!("{table}");
@@ -396,6 +464,36 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         &tokens_of,
         &say,
     )?;
+    let mut evaluations = evaluations;
+    let mut melodies = melodies;
+    if !conditioned_runs.is_empty() {
+        let rows = compare_conditioned(
+            &out,
+            &conditioned_runs,
+            &emotions,
+            &results,
+            &tokens_of,
+            profile.window,
+            &options.registry,
+        )?;
+        let md = write_comparison(&out, &rows, &conditioned_runs, &note)?;
+        if !quiet {
+            print!("{md}");
+        }
+        let made = write_conditioned_melodies(
+            &out,
+            &conditioned_runs,
+            &emotions,
+            &profile,
+            options,
+            &instrument,
+            &corpus,
+            &tokens_of,
+            &say,
+        )?;
+        melodies.extend(made.written);
+        evaluations.extend(made.evaluations);
+    }
     if !evaluations.is_empty() {
         write_evaluation(&out, &evaluations, &note)?;
         say(format!(
@@ -595,27 +693,13 @@ fn write_melodies(
             ));
             continue;
         }
-        let decoder = run.vocab().tokenizer().build(DecodeOptions::default());
         let sets_dir = dir.join(emotion.name());
         std::fs::create_dir_all(&sets_dir).map_err(ExperimentError::io(&sets_dir))?;
-        let mut sets: Vec<(String, Vec<Candidate>)> = Vec::new();
-        for (label, stem, sampling) in &ways {
-            let mut set = Vec::new();
-            for i in 0..options.melodies.max(1) {
-                let tokens = run.generate(&GenerateOptions {
-                    length: profile.melody_length,
-                    seed: options.seed + i as u64,
-                    sampling: *sampling,
-                    ..GenerateOptions::default()
-                })?;
-                let midi = decoder.decode(&tokens)?;
-                let name = format!("{stem}-{i}.mid");
-                let file = sets_dir.join(&name);
-                write_atomically(&file, &midi).map_err(ExperimentError::io(&file))?;
-                set.push(Candidate { name, tokens, midi });
-            }
-            sets.push((label.clone(), set));
-        }
+        let ways: Vec<Way> = ways
+            .iter()
+            .map(|(label, stem, sampling)| (label.clone(), *stem, *sampling, options.melodies.max(1)))
+            .collect();
+        let sets = generate_sets(&run, &ways, None, profile.melody_length, options.seed, &sets_dir)?;
         let Some(first) = sets.first().and_then(|(_, s)| s.first()) else {
             continue;
         };
@@ -637,6 +721,173 @@ fn write_melodies(
 
         let reference = Reference::of(corpus, emotion, &tokens_of[&emotion])?;
         evaluations.push(evaluate_emotion(emotion.name(), &reference, &sets));
+    }
+    Ok(Melodies {
+        written,
+        evaluations,
+    })
+}
+
+/// A way of generating: label in the reports, file stem, sampling, how many melodies.
+type Way = (String, &'static str, Sampling, usize);
+
+/// Melodies of `run` generated each `way` (seeds `seed`, `seed + 1`, …), for `emotion` on a
+/// conditioned run, decoded with the run's tokenization and written to `dir/<stem>-<i>.mid`.
+fn generate_sets(
+    run: &Run,
+    ways: &[Way],
+    emotion: Option<&str>,
+    length: usize,
+    seed: u64,
+    dir: &Path,
+) -> Result<Vec<(String, Vec<Candidate>)>, ExperimentError> {
+    let decoder = run.vocab().tokenizer().build(DecodeOptions::default());
+    std::fs::create_dir_all(dir).map_err(ExperimentError::io(dir))?;
+    let mut sets = Vec::new();
+    for (label, stem, sampling, count) in ways {
+        let mut set = Vec::new();
+        for i in 0..*count {
+            let tokens = run.generate(&GenerateOptions {
+                length,
+                seed: seed + i as u64,
+                sampling: *sampling,
+                emotion: emotion.map(str::to_string),
+                ..GenerateOptions::default()
+            })?;
+            let midi = decoder.decode(&tokens)?;
+            let name = format!("{stem}-{i}.mid");
+            let file = dir.join(&name);
+            write_atomically(&file, &midi).map_err(ExperimentError::io(&file))?;
+            set.push(Candidate { name, tokens, midi });
+        }
+        sets.push((label.clone(), set));
+    }
+    Ok(sets)
+}
+
+/// Per emotion and architecture: the per-emotion model's lowest held-out loss and the
+/// conditioned model's on the same held-out pieces.
+fn compare_conditioned(
+    out: &Path,
+    conditioned_runs: &[(String, RunSummary)],
+    emotions: &[Emotion],
+    results: &Results,
+    tokens_of: &BTreeMap<Emotion, EmotionTokens>,
+    window: usize,
+    registry: &Registry,
+) -> Result<Vec<Comparison>, ExperimentError> {
+    let mut rows = Vec::new();
+    for (arch, _) in conditioned_runs {
+        let run = Run::open_with(&out.join("runs").join(format!("{arch}-{CONDITIONED}")), registry)?;
+        let weights = if run.weights(Weights::BestHeldout).exists() {
+            Weights::BestHeldout
+        } else {
+            Weights::Best
+        };
+        let scorer = run
+            .weights(weights)
+            .exists()
+            .then(|| run.model(weights))
+            .transpose()?;
+        let context = run.training_tokens()?;
+        for &emotion in emotions {
+            let conditioned = match &scorer {
+                Some(model) => heldout_loss(
+                    model.as_ref(),
+                    run.vocab(),
+                    &context,
+                    emotion,
+                    &tokens_of[&emotion].heldout,
+                    window,
+                )?,
+                None => None,
+            };
+            let separate = results
+                .get(&(emotion, arch.clone()))
+                .and_then(RunSummary::best_heldout)
+                .and_then(|m| m.heldout)
+                .map(|h| h.loss);
+            rows.push(Comparison {
+                emotion,
+                architecture: arch.clone(),
+                separate,
+                conditioned,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Per emotion, from each conditioned run: one argmax melody and `options.melodies` with top-p
+/// sampling, all started from the emotion's token, written to
+/// `melodies/<arch>-conditioned/<emotion>/` and evaluated against the emotion's pieces; the
+/// first top-p melody also as `melodies/<arch>-conditioned/<emotion>.mid` and `.wav`. (Argmax
+/// from one start token is one melody whatever the seed, hence one.)
+#[allow(clippy::too_many_arguments)]
+fn write_conditioned_melodies(
+    out: &Path,
+    conditioned_runs: &[(String, RunSummary)],
+    emotions: &[Emotion],
+    profile: &Profile,
+    options: &ReproduceOptions,
+    instrument: &Instrument,
+    corpus: &Corpus,
+    tokens_of: &BTreeMap<Emotion, EmotionTokens>,
+    say: &dyn Fn(String),
+) -> Result<Melodies, ExperimentError> {
+    let mut written = Vec::new();
+    let mut evaluations = Vec::new();
+    let ways: Vec<Way> = vec![
+        ("argmax".to_string(), "argmax", Sampling::Argmax, 1),
+        (
+            format!("top-p {TOP_P}"),
+            "top-p",
+            Sampling::TopP {
+                p: TOP_P,
+                temperature: 1.0,
+            },
+            options.melodies.max(1),
+        ),
+    ];
+    for (arch, _) in conditioned_runs {
+        let name = format!("{arch}-{CONDITIONED}");
+        let run = Run::open_with(&out.join("runs").join(&name), &options.registry)?;
+        if !run.weights(Weights::Best).exists() {
+            say(format!("{}: no weights on disk, no new melody", run.dir().display()));
+            continue;
+        }
+        let dir = out.join("melodies").join(&name);
+        for &emotion in emotions {
+            let sets = generate_sets(
+                &run,
+                &ways,
+                Some(emotion.name()),
+                profile.melody_length,
+                options.seed,
+                &dir.join(emotion.name()),
+            )?;
+            let Some(first) = sets.get(1).and_then(|(_, s)| s.first()) else {
+                continue;
+            };
+            let path = dir.join(format!("{emotion}.mid"));
+            write_atomically(&path, &first.midi).map_err(ExperimentError::io(&path))?;
+            let wav = path.with_extension("wav");
+            let seconds =
+                write_wav_streaming(&first.midi, instrument, &RenderOptions::default(), &wav)?;
+            say(format!(
+                "{}: {} tokens for {emotion} from {name}; {} ({seconds:.1} s)",
+                path.display(),
+                first.tokens.len(),
+                wav.display(),
+            ));
+            written.push(path);
+            let reference = Reference::of(corpus, emotion, &tokens_of[&emotion])?;
+            evaluations.push(evaluate_emotion(
+                &format!("{emotion} ({name})"),
+                &reference,
+                &sets,
+            ));
+        }
     }
     Ok(Melodies {
         written,

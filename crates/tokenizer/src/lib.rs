@@ -25,6 +25,7 @@
 //! ```
 
 pub mod chord;
+pub mod condition;
 pub mod decode;
 mod error;
 pub mod fixtures;

@@ -46,6 +46,15 @@ impl Vocabulary {
         self.tokenizer
     }
 
+    /// The emotions this vocabulary's conditioning tokens name (empty: not a conditioned
+    /// run's), sorted.
+    pub fn conditions(&self) -> Vec<&str> {
+        self.tokens
+            .iter()
+            .filter_map(|t| crate::condition::condition_of(t))
+            .collect()
+    }
+
     /// The tokens, sorted.
     pub fn tokens(&self) -> &[String] {
         &self.tokens

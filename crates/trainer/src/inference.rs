@@ -52,6 +52,9 @@ pub struct GenerateOptions {
     pub weights: Weights,
     /// What the melody continues.
     pub primer: Primer,
+    /// For a run conditioned on emotions: the emotion of the melody (its token starts the
+    /// primer). `None` on a conditioned run continues a training window, whatever its emotion.
+    pub emotion: Option<String>,
 }
 
 impl Default for GenerateOptions {
@@ -63,6 +66,7 @@ impl Default for GenerateOptions {
             mode: None,
             weights: Weights::Best,
             primer: Primer::Training,
+            emotion: None,
         }
     }
 }
@@ -242,6 +246,26 @@ impl Run {
         }
     }
 
+    /// A training window (indices) that starts with `emotion`'s token, chosen by `seed`.
+    fn piece_start_window(&self, emotion: &str, seed: u64) -> Result<Vec<usize>, TrainError> {
+        let window = self.config.window;
+        let indices = self.vocab.encode(&self.training_tokens()?)?;
+        let token = self
+            .vocab
+            .index(&emopiano_tokenizer::condition::emotion_token(emotion));
+        let starts: Vec<usize> = (0..indices.len().saturating_sub(window))
+            .filter(|&i| Some(indices[i]) == token)
+            .collect();
+        if starts.is_empty() {
+            return Err(TrainError::File {
+                path: self.dir.tokens(),
+                message: format!("no {emotion} piece is a window long to start from"),
+            });
+        }
+        let start = starts[Lcg::new(seed).below(starts.len() as u64) as usize];
+        Ok(indices[start..start + window].to_vec())
+    }
+
     /// The weights `which`, ready to generate or score.
     pub fn model(&self, which: Weights) -> Result<Box<dyn Generator>, TrainError> {
         let weights = self.weights(which);
@@ -268,10 +292,52 @@ impl Run {
     /// New tokens after the primer, decoded with the run's vocabulary.
     pub fn generate(&self, options: &GenerateOptions) -> Result<Vec<String>, TrainError> {
         let model = self.model(options.weights)?;
-        let primer = self.primer(&options.primer, options.seed)?;
+        let primer = match &options.emotion {
+            None => self.primer(&options.primer, options.seed)?,
+            Some(emotion) => {
+                let conditions = self.vocab.conditions();
+                if conditions.is_empty() {
+                    return Err(TrainError::File {
+                        path: self.dir.vocab(),
+                        message: format!(
+                            "asked for emotion {emotion:?}, but this run was not trained \
+                             conditioned on emotions (one emotion per run: pick the run instead)"
+                        ),
+                    });
+                }
+                let token = emopiano_tokenizer::condition::emotion_token(emotion);
+                let Some(first) = self.vocab.index(&token) else {
+                    return Err(TrainError::File {
+                        path: self.dir.vocab(),
+                        message: format!(
+                            "this run knows the emotions {}, not {emotion:?}",
+                            conditions.join(", ")
+                        ),
+                    });
+                };
+                // The emotion's token, then the given primer (a melody to continue) if any.
+                let mut primer = vec![first];
+                if let Primer::Tokens(_) = options.primer {
+                    let window = self.config.window.saturating_sub(1);
+                    let rest = self.primer(&options.primer, options.seed)?;
+                    primer.extend(&rest[rest.len().saturating_sub(window)..]);
+                }
+                primer
+            }
+        };
         let mut sampler = Sampler::new(options.sampling, options.seed);
         let mode = options.mode.unwrap_or_else(|| model.generation_mode());
+        let primer = match &options.emotion {
+            // A sliding window reads a fixed length: start from a training window that opens a
+            // piece of the emotion (the paper's priming, at a piece start).
+            Some(emotion) if mode == GenerationMode::SlidingWindow && primer.len() == 1 => {
+                self.piece_start_window(emotion, options.seed)?
+            }
+            _ => primer,
+        };
         let indices = model.generate(&primer, options.length, mode, &mut sampler)?;
-        Ok(self.vocab.decode(&indices)?)
+        let tokens = self.vocab.decode(&indices)?;
+        // A conditioning token is the model starting a new piece: the melody ends there.
+        Ok(emopiano_tokenizer::condition::melody_part(&tokens).to_vec())
     }
 }

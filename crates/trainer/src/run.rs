@@ -12,7 +12,7 @@ use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
 use emopiano_common::fs::write_atomically;
 use emopiano_model::{Architecture, ModelError, SequenceModel, training_device};
-use emopiano_tokenizer::{TokenizerError, Vocabulary, make_windows};
+use emopiano_tokenizer::{TokenizerError, TokenizerKind, Vocabulary, make_windows};
 
 use crate::checkpoint::{KeepBestAndLast, LOSS};
 use crate::data::{EpochLoader, WindowBatch, WindowBatcher, WindowDataset};
@@ -319,6 +319,8 @@ impl HeldoutMetrics {
 /// trains toward, and is scored as such).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrainData {
+    /// The tokenization of the tokens (recorded in the run's vocabulary).
+    pub tokenizer: TokenizerKind,
     /// Training tokens.
     pub tokens: Vec<String>,
     /// Held-out tokens; empty when every piece trains (the paper).
@@ -329,9 +331,16 @@ impl TrainData {
     /// Every token trains.
     pub fn new(tokens: Vec<String>) -> Self {
         Self {
+            tokenizer: TokenizerKind::NotesChords,
             tokens,
             heldout: Vec::new(),
         }
+    }
+
+    /// Tokens of another tokenization than the paper's.
+    pub fn with_tokenizer(mut self, tokenizer: TokenizerKind) -> Self {
+        self.tokenizer = tokenizer;
+        self
     }
 
     /// With held-out tokens.
@@ -342,11 +351,8 @@ impl TrainData {
 
     /// The vocabulary of the run: every distinct token of both.
     pub fn vocabulary(&self) -> Vocabulary {
-        if self.heldout.is_empty() {
-            Vocabulary::from_tokens(&self.tokens)
-        } else {
-            Vocabulary::from_tokens([self.tokens.as_slice(), self.heldout.as_slice()].concat())
-        }
+        let all = self.tokens.iter().chain(&self.heldout);
+        Vocabulary::with_kind(self.tokenizer, all)
     }
 }
 
@@ -709,6 +715,13 @@ fn check_same_run(
         }
     }
     let saved_vocab = Vocabulary::load(&run.vocab())?;
+    if saved_vocab.tokenizer() != vocab.tokenizer() {
+        return Err(refuse(format!(
+            "its tokens are {} tokens, this run's are {}",
+            saved_vocab.tokenizer(),
+            vocab.tokenizer()
+        )));
+    }
     if saved_vocab != *vocab {
         return Err(refuse(format!(
             "its vocabulary ({} tokens) differs from this corpus's ({} tokens)",

@@ -69,6 +69,15 @@ fn resume_continues_at_the_next_epoch() {
         .collect();
     let err = train::<Lstm1>(&dir, &other.into(), &config(5), &tiny(), &resuming()).unwrap_err();
     assert!(err.to_string().contains("vocabulary"), "{err}");
+    // Nor the same tokens said to be of another tokenization.
+    let remi = emopiano_trainer::TrainData::new(corpus())
+        .with_tokenizer(emopiano_tokenizer::TokenizerKind::Remi);
+    let err = train::<Lstm1>(&dir, &remi, &config(5), &tiny(), &resuming()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("its tokens are notes-chords tokens, this run's are remi"),
+        "{err}"
+    );
     // Nor other settings: the message names the field.
     let err = train::<Lstm1>(
         &dir,

@@ -1,0 +1,269 @@
+//! One model for every emotion: the emotion's token (`Emotion_happy`, see
+//! [`emopiano_tokenizer::condition`]) opens each piece of one training stream, and generation
+//! starts from the token of the emotion asked for. A conditioned experiment trains it beside the
+//! per-emotion models on the same pieces and budget, and compares their held-out figures per
+//! emotion (`conditioned.md`, `conditioned.csv`).
+//!
+//! Why a token and not an embedding added at every step: a token needs nothing of the
+//! architecture (LSTM1/2/3 and any registered model condition alike, through the vocabulary),
+//! and the LSTM carries it through a piece as it carries any context. Its one weakness, a window
+//! that starts inside a long piece never sees the token, is why generation always starts from
+//! it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use emopiano_corpus::Emotion;
+use emopiano_model::generate::Generator;
+use emopiano_tokenizer::condition::{condition_of, emotion_token};
+use emopiano_tokenizer::{TokenizerKind, Vocabulary};
+use emopiano_trainer::{RunSummary, TrainData, TrainError};
+
+use crate::ExperimentError;
+use crate::reproduce::EmotionTokens;
+use crate::table::format_loss;
+
+/// The name a conditioned run takes in place of an emotion: `runs/<arch>-conditioned/`.
+pub const CONDITIONED: &str = "conditioned";
+
+/// Pieces with the emotion's token in front of each.
+fn prefixed(emotion: Emotion, pieces: &[(String, Vec<String>)]) -> Vec<String> {
+    let token = emotion_token(emotion.name());
+    pieces
+        .iter()
+        .flat_map(|(_, tokens)| std::iter::once(token.clone()).chain(tokens.iter().cloned()))
+        .collect()
+}
+
+/// The conditioned model's training data: every emotion's training pieces (and held-out pieces),
+/// each opened by its emotion's token, emotions in the order given.
+pub fn conditioned_data(
+    tokens_of: &BTreeMap<Emotion, EmotionTokens>,
+    kind: TokenizerKind,
+) -> TrainData {
+    let mut train = Vec::new();
+    let mut heldout = Vec::new();
+    for (&emotion, pieces) in tokens_of {
+        train.extend(prefixed(emotion, &pieces.train));
+        heldout.extend(prefixed(emotion, &pieces.heldout));
+    }
+    TrainData::new(train)
+        .with_heldout(heldout)
+        .with_tokenizer(kind)
+}
+
+/// Mean cross-entropy (nats) of `model` on the music tokens of `pieces` (each opened by its
+/// emotion's token, which is context, never a target: no model can know the next piece's
+/// emotion), each predicted from the `window` tokens before it, the first ones reaching back
+/// into `context` (the end of the training stream), as the trainer scores held-out windows.
+/// `None` when there is nothing to score.
+pub fn heldout_loss(
+    model: &dyn Generator,
+    vocab: &Vocabulary,
+    context: &[String],
+    emotion: Emotion,
+    pieces: &[(String, Vec<String>)],
+    window: usize,
+) -> Result<Option<f64>, TrainError> {
+    let held = prefixed(emotion, pieces);
+    let start = context.len().saturating_sub(window);
+    let stream = vocab.encode(&[&context[start..], held.as_slice()].concat())?;
+    let first = context.len() - start;
+    let targets: Vec<usize> = (first.max(window)..stream.len())
+        .filter(|&i| condition_of(vocab.token(stream[i]).unwrap_or_default()).is_none())
+        .collect();
+    if targets.is_empty() {
+        return Ok(None);
+    }
+    let mut total = 0.0f64;
+    for chunk in targets.chunks(256) {
+        let windows: Vec<Vec<usize>> = chunk
+            .iter()
+            .map(|&i| stream[i - window..i].to_vec())
+            .collect();
+        for (logits, &i) in model.logits(&windows)?.iter().zip(chunk) {
+            let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let sum: f64 = logits.iter().map(|&l| f64::from(l - max).exp()).sum();
+            total += f64::from(max) + sum.ln() - f64::from(logits[stream[i]]);
+        }
+    }
+    Ok(Some(total / targets.len() as f64))
+}
+
+/// One row of the comparison: an emotion's held-out loss under its own model and under the
+/// conditioned one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// The emotion.
+    pub emotion: Emotion,
+    /// The architecture of both.
+    pub architecture: String,
+    /// The per-emotion model's lowest held-out loss over its epochs.
+    pub separate: Option<f64>,
+    /// The conditioned model (its weights of lowest overall held-out loss) on the same pieces.
+    pub conditioned: Option<f64>,
+}
+
+/// `conditioned.md` and `conditioned.csv`: per emotion and architecture, held-out loss and
+/// perplexity of the per-emotion model and of the conditioned one. Returns the Markdown.
+pub fn write_comparison(
+    out: &Path,
+    rows: &[Comparison],
+    conditioned_runs: &[(String, RunSummary)],
+    note: &str,
+) -> Result<String, ExperimentError> {
+    let cell = |loss: Option<f64>| match loss {
+        Some(l) => (format_loss(l), format!("{:.2}", l.exp())),
+        None => ("missing".to_string(), String::new()),
+    };
+    let mut md = format!(
+        "# One conditioned model against one model per emotion\n\n{note}\n\n\
+         Both see the same training pieces for the same epochs; the conditioned model reads \
+         each piece's emotion as its first token. Held-out loss is the mean cross-entropy \
+         (nats per token) of the held-out pieces' tokens, the emotion token not scored; the \
+         per-emotion model's figure is its lowest over the epochs, the conditioned model's is \
+         at its epoch of lowest held-out loss over all emotions.\n\n\
+         | emotion | model | separate: held-out loss | perplexity | conditioned: held-out loss | perplexity |\n\
+         |---|---|---|---|---|---|\n"
+    );
+    let mut csv = String::from("emotion,model,separate_loss,conditioned_loss\n");
+    for r in rows {
+        let (sl, sp) = cell(r.separate);
+        let (cl, cp) = cell(r.conditioned);
+        md.push_str(&format!(
+            "| {} | {} | {sl} | {sp} | {cl} | {cp} |\n",
+            r.emotion, r.architecture
+        ));
+        let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.6}"));
+        csv.push_str(&format!(
+            "{},{},{},{}\n",
+            r.emotion,
+            r.architecture,
+            num(r.separate),
+            num(r.conditioned)
+        ));
+    }
+    md.push('\n');
+    for (arch, summary) in conditioned_runs {
+        if let Some(best) = summary.best() {
+            md.push_str(&format!(
+                "{arch}-{CONDITIONED}: lowest training loss {} at epoch {} of {}.\n",
+                format_loss(best.loss),
+                best.epoch,
+                summary.epochs.len()
+            ));
+        }
+    }
+    for (name, text) in [("conditioned.md", &md), ("conditioned.csv", &csv)] {
+        let path = out.join(name);
+        emopiano_common::fs::write_atomically(&path, text.as_bytes())
+            .map_err(ExperimentError::io(&path))?;
+    }
+    Ok(md)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emopiano_model::ModelError;
+    use emopiano_model::generate::GenerationMode;
+    use emopiano_model::sampling::Sampler;
+
+    /// A model that gives logit `lift` to the token after the window's last one (in vocabulary
+    /// order, wrapping) and 0 to every other.
+    struct NextIndex {
+        vocab: usize,
+        lift: f32,
+    }
+
+    impl Generator for NextIndex {
+        fn vocab_size(&self) -> usize {
+            self.vocab
+        }
+        fn logits(&self, windows: &[Vec<usize>]) -> Result<Vec<Vec<f32>>, ModelError> {
+            Ok(windows
+                .iter()
+                .map(|w| {
+                    let mut l = vec![0.0; self.vocab];
+                    l[(w[w.len() - 1] + 1) % self.vocab] = self.lift;
+                    l
+                })
+                .collect())
+        }
+        fn generation_mode(&self) -> GenerationMode {
+            GenerationMode::Stateful
+        }
+        fn generate(
+            &self,
+            _: &[usize],
+            _: usize,
+            _: GenerationMode,
+            _: &mut Sampler,
+        ) -> Result<Vec<usize>, ModelError> {
+            Err(ModelError::Unsupported("scoring only".into()))
+        }
+    }
+
+    fn strings(t: &[&str]) -> Vec<String> {
+        t.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn held_out_loss_is_the_mean_cross_entropy_of_the_music_tokens_only() {
+        // Vocabulary (sorted): A B C Emotion_sad → 0 1 2 3.
+        let vocab = Vocabulary::with_kind(TokenizerKind::Remi, ["A", "B", "C", "Emotion_sad"]);
+        let context = strings(&["A", "B"]);
+        let pieces = vec![("p".to_string(), strings(&["A", "B", "C"]))];
+        // Stream: A B | Emotion_sad A B C; targets A, B, C (never the emotion token).
+        let uniform = NextIndex {
+            vocab: 4,
+            lift: 0.0,
+        };
+        let loss = heldout_loss(&uniform, &vocab, &context, Emotion::Sad, &pieces, 2)
+            .unwrap()
+            .unwrap();
+        assert!((loss - 4f64.ln()).abs() < 1e-9, "{loss}");
+        // With lift L on "next index": after Emotion_sad (3) it predicts 0 = A (right), after A
+        // B (right), after B C (right): each target costs ln(3 + e^L) - L.
+        let lift = 2.0f32;
+        let sharp = NextIndex { vocab: 4, lift };
+        let loss = heldout_loss(&sharp, &vocab, &context, Emotion::Sad, &pieces, 2)
+            .unwrap()
+            .unwrap();
+        let l = f64::from(lift);
+        let want = (3.0 + l.exp()).ln() - l;
+        assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
+        // Nothing held out: nothing to score.
+        assert_eq!(
+            heldout_loss(&sharp, &vocab, &context, Emotion::Sad, &[], 2).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn conditioned_data_opens_every_piece_with_its_emotion() {
+        let mut tokens_of = BTreeMap::new();
+        tokens_of.insert(
+            Emotion::Happy,
+            EmotionTokens {
+                train: vec![("a".into(), strings(&["X"])), ("b".into(), strings(&["Y"]))],
+                heldout: vec![("c".into(), strings(&["Z"]))],
+            },
+        );
+        tokens_of.insert(
+            Emotion::Sad,
+            EmotionTokens {
+                train: vec![("d".into(), strings(&["W"]))],
+                heldout: Vec::new(),
+            },
+        );
+        let data = conditioned_data(&tokens_of, TokenizerKind::Tsd);
+        assert_eq!(
+            data.tokens,
+            strings(&["Emotion_happy", "X", "Emotion_happy", "Y", "Emotion_sad", "W"])
+        );
+        assert_eq!(data.heldout, strings(&["Emotion_happy", "Z"]));
+        assert_eq!(data.vocabulary().tokenizer(), TokenizerKind::Tsd);
+        assert_eq!(data.vocabulary().conditions(), ["happy", "sad"]);
+    }
+}
