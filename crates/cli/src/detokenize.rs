@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use emopiano_common::fs::write_atomically;
+use emopiano_tokenizer::token_file::tokenization_of_json;
 use emopiano_tokenizer::{ChordVoicing, DecodeOptions, TokenizerKind, tokens_from_json};
 
 /// Arguments of `emopiano detokenize`.
@@ -15,9 +16,10 @@ pub struct Args {
     /// The MIDI file to write.
     #[arg(long, short)]
     out: PathBuf,
-    /// Tokenization scheme the tokens come from.
-    #[arg(long, default_value = "notes-chords")]
-    tokenizer: TokenizerKind,
+    /// Tokenization scheme the tokens come from: paper, remi or tsd. Default: the one the
+    /// token file names (`emopiano tokenize --json` records it), else paper.
+    #[arg(long)]
+    tokenizer: Option<TokenizerKind>,
     /// Quarter notes between onsets (reference code: 0.5).
     #[arg(long, default_value_t = 0.5)]
     step: f64,
@@ -57,6 +59,15 @@ pub fn run(args: Args) -> Result<()> {
     if tokens.is_empty() {
         bail!("{}: the token list is empty", args.tokens.display());
     }
+    let named = tokenization_of_json(&text);
+    let kind = match (args.tokenizer, named) {
+        (Some(asked), Some(named)) if asked != named => bail!(
+            "{}: these are {named} tokens, not {asked} (leave out --tokenizer)",
+            args.tokens.display()
+        ),
+        (Some(kind), _) | (None, Some(kind)) => kind,
+        (None, None) => TokenizerKind::NotesChords,
+    };
     let mut options = DecodeOptions {
         step_quarters: args.step,
         note_quarters: args.note_length,
@@ -74,8 +85,7 @@ pub fn run(args: Args) -> Result<()> {
         options.no_overlap = true;
         options.chord_voicing = ChordVoicing::NearMelody;
     }
-    let midi = args
-        .tokenizer
+    let midi = kind
         .build(options)
         .decode(&tokens)
         .with_context(|| format!("{}", args.tokens.display()))?;

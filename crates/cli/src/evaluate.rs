@@ -36,17 +36,28 @@ pub struct Args {
     /// Print the evaluation as JSON (statistics under MusPy's function names).
     #[arg(long)]
     json: bool,
+    /// The tokens the copy rate compares (paper, remi or tsd). With --run: the run's, and
+    /// another is an error.
+    #[arg(long)]
+    tokenizer: Option<TokenizerKind>,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let corpus = args.dataset.load_symbolic()?;
     let say = |line: String| eprintln!("{line}");
-    let kind = TokenizerKind::NotesChords;
+    let mut kind = args.tokenizer.unwrap_or(TokenizerKind::NotesChords);
     let pieces = match &args.run {
         // The run's own streams: what it trained on, and what it was scored on.
         Some(dir) => {
             let run = Run::open(dir)?;
             let name = dir.display().to_string();
+            let own = run.vocab().tokenizer();
+            match args.tokenizer {
+                Some(asked) if asked != own => bail!(
+                    "{name}: this run's tokens are {own} tokens, not {asked} (leave out --tokenizer)"
+                ),
+                _ => kind = own,
+            }
             let heldout = run.heldout_tokens()?;
             EmotionTokens {
                 train: vec![(format!("{name}/tokens.json"), run.training_tokens()?)],

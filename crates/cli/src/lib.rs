@@ -125,7 +125,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the paper's note/chord tokens of MIDI files or folders of them.
+    /// Print the tokens (the paper's notes and chords, REMI or TSD) of MIDI files or folders of them.
     Tokenize(tokenize::Args),
     /// Write a token list (JSON) as a MIDI file.
     Detokenize(detokenize::Args),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use emopiano_corpus::DatasetKind;
 use emopiano_experiment::{ExperimentError, GridSource, ReproduceOptions, reproduce};
+use emopiano_tokenizer::condition::Conditioning;
 use emopiano_trainer::{Registry, StopSignal};
 
 /// Arguments of `emopiano reproduce`.
@@ -72,6 +73,10 @@ pub struct Args {
     /// for held-out figures) and write its melodies per emotion.
     #[arg(long)]
     pub conditioned: bool,
+    /// With --conditioned: which windows see the emotion's token, every-window (each window
+    /// opens with it) or piece-start (only windows that reach back to the piece start).
+    #[arg(long, default_value = "every-window", requires = "conditioned")]
+    pub conditioning: Conditioning,
 }
 
 impl Args {
@@ -94,7 +99,7 @@ impl Args {
             only_emotions: self.only_emotions.clone(),
             holdout: self.holdout,
             tokenizer: self.tokenizer,
-            conditioned: self.conditioned,
+            conditioned: self.conditioned.then_some(self.conditioning),
             melodies: self.melodies,
             registry: registry.clone(),
             stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,

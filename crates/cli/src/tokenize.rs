@@ -18,7 +18,8 @@ pub struct Args {
     /// Print one JSON document (files, tokens, skipped files, summary) instead of text.
     #[arg(long)]
     json: bool,
-    /// Tokenization scheme.
+    /// Tokenization: paper (the notes and chords of the paper, also called notes-chords), remi
+    /// or tsd (MidiTok 3.1.0's, with onsets, durations and velocities).
     #[arg(long, default_value = "notes-chords")]
     tokenizer: TokenizerKind,
 }

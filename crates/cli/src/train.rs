@@ -8,6 +8,7 @@ use emopiano_experiment::conditioned::conditioned_data;
 use emopiano_experiment::tokens_per_emotion;
 use emopiano_model::{HeadInput, Sizing};
 use emopiano_tokenizer::TokenizerKind;
+use emopiano_tokenizer::condition::Conditioning;
 use emopiano_trainer::{Registry, StopSignal, TrainConfig, TrainError, TrainOptions};
 
 use crate::data::DatasetArgs;
@@ -24,6 +25,10 @@ pub struct Args {
     /// `--emotion`), instead of one emotion's pieces.
     #[arg(long, conflicts_with = "emotion")]
     conditioned: bool,
+    /// With --conditioned: which windows see the emotion's token, every-window (each window
+    /// opens with it) or piece-start (only windows that reach back to the piece start).
+    #[arg(long, default_value = "every-window", requires = "conditioned")]
+    conditioning: Conditioning,
     /// The tokenization: paper (notes and chords, no rhythm), remi or tsd (MidiTok 3.1.0's).
     #[arg(long, default_value = "paper")]
     tokenizer: TokenizerKind,
@@ -117,17 +122,20 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         .with_batch_size(args.batch)
         .with_learning_rate(args.lr)
         .with_seed(args.seed)
+        .with_conditioning(args.conditioning)
         .with_label(format!(
             "{}-{}",
             entry.name(),
             args.emotion
-                .map_or(emopiano_experiment::CONDITIONED.to_string(), |e| e.to_string())
+                .map_or(emopiano_experiment::CONDITIONED.to_string(), |e| e
+                    .to_string())
         ));
     let sizing = Sizing {
         hidden_size: args.hidden,
         dense_size: args.dense,
         lstm_impl: None,
         head_input: args.head,
+        ..Sizing::default()
     };
     let options = TrainOptions {
         resume: args.resume,
@@ -186,8 +194,13 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
             h.perplexity()
         );
     }
+    let emotion = if args.conditioned {
+        " --emotion sad"
+    } else {
+        ""
+    };
     println!(
-        "generate with: emopiano generate --run {} --out melody.mid",
+        "generate with: emopiano generate --run {}{emotion} --out melody.mid",
         args.out.display()
     );
     Ok(())

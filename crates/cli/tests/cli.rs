@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use emopiano_tokenizer::TokenizerKind;
 use emopiano_tokenizer::fixtures;
+use emopiano_tokenizer::miditok::decode_notes_of;
 use serde_json::Value;
 
 fn emopiano(args: &[&str]) -> Output {
@@ -147,6 +149,74 @@ fn detokenize_then_tokenize_gives_the_tokens_back() {
     let out = emopiano(&["tokenize", "--json", song.to_str().expect("utf-8")]);
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["files"][0]["tokens"], serde_json::json!(tokens));
+}
+
+/// A real piece (an EMOPIA clip) through REMI and TSD: `tokenize --json` records the
+/// tokenization, and `detokenize` of that file (no flag) writes a MIDI whose tokens are the same.
+#[test]
+fn rhythm_tokens_of_a_piece_survive_detokenize_and_tokenize() {
+    let Some(emopia) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia")
+    else {
+        return;
+    };
+    let dir = scratch("rhythm-roundtrip");
+    let piece = emopia.join("midis").join("Q4_7yW9c7t8Hq0_0.mid");
+    let p = piece.to_str().expect("utf-8");
+    for kind in ["remi", "tsd"] {
+        let tokens_of = |file: &str| -> Value {
+            let out = emopiano(&["tokenize", "--tokenizer", kind, "--json", file]);
+            let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+            assert_eq!(report["tokenizer"], kind);
+            report
+        };
+        let report = tokens_of(p);
+        let json = dir.join(format!("{kind}.json"));
+        write(&json, report.to_string().as_bytes());
+        let back = dir.join(format!("{kind}.mid"));
+        let out = emopiano(&[
+            "detokenize",
+            json.to_str().expect("utf-8"),
+            "--out",
+            back.to_str().expect("utf-8"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The same notes (miditok orders notes of one onset by their original order, which a
+        // written file does not keep, so the token order at an onset may differ).
+        let notes = |report: &Value| {
+            let tokens: Vec<String> =
+                serde_json::from_value(report["files"][0]["tokens"].clone()).expect("tokens");
+            let kind: TokenizerKind = kind.parse().expect("kind");
+            let mut notes: Vec<(u64, u8, u64, u8)> = decode_notes_of(kind, &tokens)
+                .expect("decodes")
+                .iter()
+                .map(|n| (n.time, n.pitch, n.duration, n.velocity))
+                .collect();
+            notes.sort_unstable();
+            notes
+        };
+        let original = notes(&report);
+        assert!(original.len() > 100, "{} notes", original.len());
+        assert_eq!(notes(&tokens_of(back.to_str().expect("utf-8"))), original);
+        // A flag that contradicts the file is an error, not a wrong decoding.
+        let other = if kind == "remi" { "tsd" } else { "remi" };
+        let out = emopiano(&[
+            "detokenize",
+            json.to_str().expect("utf-8"),
+            "--tokenizer",
+            other,
+            "--out",
+            back.to_str().expect("utf-8"),
+        ]);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!("these are {kind} tokens")),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]

@@ -35,7 +35,12 @@ fn rhythm(path: &Path) -> (usize, usize) {
         .encode(&midi)
         .unwrap();
     let notes = decode_notes_of(TokenizerKind::Remi, &tokens).unwrap();
-    assert!(notes.len() >= 2, "{}: {} notes", path.display(), notes.len());
+    assert!(
+        notes.len() >= 2,
+        "{}: {} notes",
+        path.display(),
+        notes.len()
+    );
     let durations: BTreeSet<u64> = notes.iter().map(|n| n.duration).collect();
     let onsets: BTreeSet<u64> = notes.iter().map(|n| n.time).collect();
     let onsets: Vec<u64> = onsets.into_iter().collect();
@@ -84,7 +89,7 @@ fn a_conditioned_remi_model_on_emopia_writes_melodies_with_rhythm_for_each_emoti
     assert_eq!(rows.len(), 4, "{csv}");
     for row in rows {
         let f: Vec<&str> = row.split(',').collect();
-        for value in &f[2..4] {
+        for value in &f[2..5] {
             let loss: f64 = value.parse().unwrap_or_else(|_| panic!("{row}"));
             assert!(loss.is_finite() && loss > 0.0, "{row}");
         }
@@ -104,19 +109,34 @@ fn a_conditioned_remi_model_on_emopia_writes_melodies_with_rhythm_for_each_emoti
         assert!(path.with_extension("wav").is_file());
     }
     let evaluation = std::fs::read_to_string(out.join("evaluation.md")).unwrap();
-    assert!(evaluation.contains("## sad (lstm-emb-conditioned)"), "{evaluation}");
+    assert!(
+        evaluation.contains("## sad (lstm-emb-conditioned)"),
+        "{evaluation}"
+    );
 
     // `generate --emotion` on the experiment folder and on the run folder.
     let melody = out.join("sad.mid");
     let m = melody.to_str().unwrap();
     for folder in [o, cond.to_str().unwrap()] {
         let g = emopiano(&[
-            "generate", "--run", folder, "--emotion", "sad", "--sampling", "top-p", "--length",
-            "200", "--out", m,
+            "generate",
+            "--run",
+            folder,
+            "--emotion",
+            "sad",
+            "--sampling",
+            "top-p",
+            "--length",
+            "200",
+            "--out",
+            m,
         ]);
         ok(&g);
         let (durations, gaps) = rhythm(&melody);
-        assert!(durations >= 2 && gaps >= 2, "{durations} durations, {gaps} gaps");
+        assert!(
+            durations >= 2 && gaps >= 2,
+            "{durations} durations, {gaps} gaps"
+        );
     }
     let c = cond.to_str().unwrap();
     let none = emopiano(&["generate", "--run", c, "--out", m]);
@@ -132,6 +152,34 @@ fn a_conditioned_remi_model_on_emopia_writes_melodies_with_rhythm_for_each_emoti
             .contains("this run knows the emotions happy, peaceful, sad, scary, not \"calm\""),
         "{}",
         String::from_utf8_lossy(&calm.stderr)
+    );
+    // `evaluate` reads the melody with the run's tokenization, and refuses another.
+    let e = emopia.to_str().unwrap();
+    let evaluate = |extra: &[&str]| {
+        let mut args = vec![
+            "evaluate",
+            m,
+            "--dataset",
+            "emopia",
+            "--path",
+            e,
+            "--emotion",
+            "sad",
+            "--run",
+            c,
+        ];
+        args.extend(extra);
+        emopiano(&args)
+    };
+    let scored = evaluate(&["--json"]);
+    ok(&scored);
+    let json: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
+    assert!(json["training_tokens"].as_u64().unwrap() > 1000, "{json}");
+    let paper = evaluate(&["--tokenizer", "paper"]);
+    assert!(
+        String::from_utf8_lossy(&paper.stderr).contains("this run's tokens are remi tokens"),
+        "{}",
+        String::from_utf8_lossy(&paper.stderr)
     );
     std::fs::remove_dir_all(&out).unwrap();
 }

@@ -4,18 +4,18 @@
 //! per-emotion models on the same pieces and budget, and compares their held-out figures per
 //! emotion (`conditioned.md`, `conditioned.csv`).
 //!
-//! Why a token and not an embedding added at every step: a token needs nothing of the
-//! architecture (LSTM1/2/3 and any registered model condition alike, through the vocabulary),
-//! and the LSTM carries it through a piece as it carries any context. Its one weakness, a window
-//! that starts inside a long piece never sees the token, is why generation always starts from
-//! it.
+//! Why a token and not an embedding: a token needs nothing of the architecture (LSTM1/2/3 and
+//! any registered model condition alike, through the vocabulary). Where it stands is
+//! [`Conditioning`]: at the piece start only, where a window that starts inside a long piece
+//! never sees it, or opening every window, where every prediction knows its emotion as with an
+//! embedding added at every step.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use emopiano_corpus::Emotion;
 use emopiano_model::generate::Generator;
-use emopiano_tokenizer::condition::{condition_of, emotion_token};
+use emopiano_tokenizer::condition::{Conditioning, condition_of, emotion_token, window_before};
 use emopiano_tokenizer::{TokenizerKind, Vocabulary};
 use emopiano_trainer::{RunSummary, TrainData, TrainError};
 
@@ -55,7 +55,8 @@ pub fn conditioned_data(
 /// Mean cross-entropy (nats) of `model` on the music tokens of `pieces` (each opened by its
 /// emotion's token, which is context, never a target: no model can know the next piece's
 /// emotion), each predicted from the `window` tokens before it, the first ones reaching back
-/// into `context` (the end of the training stream), as the trainer scores held-out windows.
+/// into `context` (the end of the training stream), as the trainer scores held-out windows
+/// (opened by the emotion's token under [`Conditioning::EveryWindow`]).
 /// `None` when there is nothing to score.
 pub fn heldout_loss(
     model: &dyn Generator,
@@ -64,6 +65,7 @@ pub fn heldout_loss(
     emotion: Emotion,
     pieces: &[(String, Vec<String>)],
     window: usize,
+    conditioning: Conditioning,
 ) -> Result<Option<f64>, TrainError> {
     let held = prefixed(emotion, pieces);
     let start = context.len().saturating_sub(window);
@@ -79,7 +81,7 @@ pub fn heldout_loss(
     for chunk in targets.chunks(256) {
         let windows: Vec<Vec<usize>> = chunk
             .iter()
-            .map(|&i| stream[i - window..i].to_vec())
+            .map(|&i| window_before(&stream, i, window, conditioning, |t| vocab.is_condition(t)))
             .collect();
         for (logits, &i) in model.logits(&windows)?.iter().zip(chunk) {
             let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -102,6 +104,9 @@ pub struct Comparison {
     pub separate: Option<f64>,
     /// The conditioned model (its weights of lowest overall held-out loss) on the same pieces.
     pub conditioned: Option<f64>,
+    /// The conditioned model on the same pieces opened by another emotion's token, the mean
+    /// over the other emotions: above [`Self::conditioned`] by what the emotion tells the model.
+    pub other_emotions: Option<f64>,
 }
 
 /// `conditioned.md` and `conditioned.csv`: per emotion and architecture, held-out loss and
@@ -122,25 +127,30 @@ pub fn write_comparison(
          each piece's emotion as its first token. Held-out loss is the mean cross-entropy \
          (nats per token) of the held-out pieces' tokens, the emotion token not scored; the \
          per-emotion model's figure is its lowest over the epochs, the conditioned model's is \
-         at its epoch of lowest held-out loss over all emotions.\n\n\
-         | emotion | model | separate: held-out loss | perplexity | conditioned: held-out loss | perplexity |\n\
-         |---|---|---|---|---|---|\n"
+         at its epoch of lowest held-out loss over all emotions. The last column scores the \
+         same pieces under the other emotions' tokens (their mean): what it adds to the \
+         conditioned loss is what the model reads from the emotion.\n\n\
+         | emotion | model | separate: held-out loss | perplexity | conditioned: held-out loss | perplexity | conditioned, other emotions' token |\n\
+         |---|---|---|---|---|---|---|\n"
     );
-    let mut csv = String::from("emotion,model,separate_loss,conditioned_loss\n");
+    let mut csv =
+        String::from("emotion,model,separate_loss,conditioned_loss,other_emotions_loss\n");
     for r in rows {
         let (sl, sp) = cell(r.separate);
         let (cl, cp) = cell(r.conditioned);
+        let (ol, _) = cell(r.other_emotions);
         md.push_str(&format!(
-            "| {} | {} | {sl} | {sp} | {cl} | {cp} |\n",
+            "| {} | {} | {sl} | {sp} | {cl} | {cp} | {ol} |\n",
             r.emotion, r.architecture
         ));
         let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.6}"));
         csv.push_str(&format!(
-            "{},{},{},{}\n",
+            "{},{},{},{},{}\n",
             r.emotion,
             r.architecture,
             num(r.separate),
-            num(r.conditioned)
+            num(r.conditioned),
+            num(r.other_emotions)
         ));
     }
     md.push('\n');
@@ -219,23 +229,56 @@ mod tests {
             vocab: 4,
             lift: 0.0,
         };
-        let loss = heldout_loss(&uniform, &vocab, &context, Emotion::Sad, &pieces, 2)
-            .unwrap()
-            .unwrap();
+        let loss = heldout_loss(
+            &uniform,
+            &vocab,
+            &context,
+            Emotion::Sad,
+            &pieces,
+            2,
+            Conditioning::PieceStart,
+        )
+        .unwrap()
+        .unwrap();
         assert!((loss - 4f64.ln()).abs() < 1e-9, "{loss}");
         // With lift L on "next index": after Emotion_sad (3) it predicts 0 = A (right), after A
         // B (right), after B C (right): each target costs ln(3 + e^L) - L.
         let lift = 2.0f32;
         let sharp = NextIndex { vocab: 4, lift };
-        let loss = heldout_loss(&sharp, &vocab, &context, Emotion::Sad, &pieces, 2)
-            .unwrap()
-            .unwrap();
+        let loss = heldout_loss(
+            &sharp,
+            &vocab,
+            &context,
+            Emotion::Sad,
+            &pieces,
+            2,
+            Conditioning::PieceStart,
+        )
+        .unwrap()
+        .unwrap();
         let l = f64::from(lift);
         let want = (3.0 + l.exp()).ln() - l;
         assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
+        // Windows of one token: piece-start reads the token before each target (all right),
+        // every-window reads only Emotion_sad, so it says A each time (right once, wrong twice).
+        let one = |c| heldout_loss(&sharp, &vocab, &context, Emotion::Sad, &pieces, 1, c);
+        let piece_start = one(Conditioning::PieceStart).unwrap().unwrap();
+        assert!((piece_start - want).abs() < 1e-6, "{piece_start} vs {want}");
+        let every = one(Conditioning::EveryWindow).unwrap().unwrap();
+        let want_every = (3.0 + l.exp()).ln() - l / 3.0;
+        assert!((every - want_every).abs() < 1e-6, "{every} vs {want_every}");
         // Nothing held out: nothing to score.
         assert_eq!(
-            heldout_loss(&sharp, &vocab, &context, Emotion::Sad, &[], 2).unwrap(),
+            heldout_loss(
+                &sharp,
+                &vocab,
+                &context,
+                Emotion::Sad,
+                &[],
+                2,
+                Conditioning::PieceStart
+            )
+            .unwrap(),
             None
         );
     }
@@ -260,7 +303,14 @@ mod tests {
         let data = conditioned_data(&tokens_of, TokenizerKind::Tsd);
         assert_eq!(
             data.tokens,
-            strings(&["Emotion_happy", "X", "Emotion_happy", "Y", "Emotion_sad", "W"])
+            strings(&[
+                "Emotion_happy",
+                "X",
+                "Emotion_happy",
+                "Y",
+                "Emotion_sad",
+                "W"
+            ])
         );
         assert_eq!(data.heldout, strings(&["Emotion_happy", "Z"]));
         assert_eq!(data.vocabulary().tokenizer(), TokenizerKind::Tsd);

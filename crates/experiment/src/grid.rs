@@ -102,6 +102,7 @@ impl Profile {
             dense_size: Some(self.dense_size),
             lstm_impl: self.lstm,
             head_input: self.head,
+            ..Sizing::default()
         }
     }
 

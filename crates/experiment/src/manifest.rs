@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use emopiano_tokenizer::condition::Conditioning;
 use emopiano_trainer::run::first_difference;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,10 +32,10 @@ pub struct Manifest {
     /// folders written before the option existed still match).
     #[serde(default = "no_holdout", skip_serializing_if = "is_no_holdout")]
     pub holdout: String,
-    /// Also one model conditioned on the emotions (left out when false, as for folders written
-    /// before the option existed).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub conditioned: bool,
+    /// Also one model conditioned on the emotions, the token seen by the windows this says (left
+    /// out when none, as for folders written before the option existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditioned: Option<Conditioning>,
 }
 
 fn no_holdout() -> String {
@@ -123,7 +124,7 @@ mod tests {
             from_audio: false,
             tokenization: "notes-chords".into(),
             holdout: "0".into(),
-            conditioned: false,
+            conditioned: None,
         }
     }
 

@@ -10,6 +10,7 @@ use emopiano_common::fs::write_atomically;
 use emopiano_corpus::{Corpus, DatasetKind, Emotion, Holdout, LoadOptions, Piece, load};
 use emopiano_model::backend_name;
 use emopiano_model::sampling::Sampling;
+use emopiano_tokenizer::condition::Conditioning;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::{
     GenerateOptions, Progress, Registry, Run, RunSummary, StopSignal, TrainConfig, TrainData,
@@ -17,10 +18,10 @@ use emopiano_trainer::{
 };
 
 use crate::ExperimentError;
+use crate::audio::{TranscriptionScore, render_corpus, score_transcriptions};
 use crate::conditioned::{
     CONDITIONED, Comparison, conditioned_data, heldout_loss, write_comparison,
 };
-use crate::audio::{TranscriptionScore, render_corpus, score_transcriptions};
 use crate::evaluate::{
     Candidate, EmotionEvaluation, Reference, evaluate_emotion, write_evaluation,
 };
@@ -94,9 +95,10 @@ pub struct ReproduceOptions {
     /// The tokenization (`None`: the profile's, else the paper's).
     pub tokenizer: Option<TokenizerKind>,
     /// Also train, per architecture, one model on all emotions with each piece opened by its
-    /// emotion's token (`runs/<arch>-conditioned/`), compare it with the per-emotion models
-    /// (`conditioned.md`) and generate its melodies per emotion.
-    pub conditioned: bool,
+    /// emotion's token (`runs/<arch>-conditioned/`), the token seen by the windows this says,
+    /// compare it with the per-emotion models (`conditioned.md`) and generate its melodies per
+    /// emotion.
+    pub conditioned: Option<Conditioning>,
 }
 
 impl Default for ReproduceOptions {
@@ -120,7 +122,7 @@ impl Default for ReproduceOptions {
             only_emotions: Vec::new(),
             holdout: Holdout::None,
             tokenizer: None,
-            conditioned: false,
+            conditioned: None,
         }
     }
 }
@@ -134,7 +136,11 @@ impl ReproduceOptions {
                 Some(kind) if kind != TokenizerKind::NotesChords => format!("-{kind}"),
                 _ => String::new(),
             };
-            let conditioned = if self.conditioned { "-conditioned" } else { "" };
+            let conditioned = match self.conditioned {
+                None => String::new(),
+                Some(Conditioning::EveryWindow) => "-conditioned".into(),
+                Some(c) => format!("-conditioned-{c}"),
+            };
             Path::new("experiments").join("table1").join(format!(
                 "{}-{}{tokens}{conditioned}{audio}",
                 self.dataset, self.profile
@@ -393,7 +399,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     }
 
     let mut conditioned_runs: Vec<(String, RunSummary)> = Vec::new();
-    if options.conditioned {
+    if let Some(conditioning) = options.conditioned {
         let data = conditioned_data(&tokens_of, tokenizer_kind);
         for (a, entry) in entries.iter().enumerate() {
             let arch = grid.architectures[a].clone();
@@ -402,7 +408,8 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             }
             let dir = out.join("runs").join(format!("{arch}-{CONDITIONED}"));
             let config = cell_config(&arch, emotions[0], &profile, max_epochs, options.seed)
-                .with_label(format!("{arch}-{CONDITIONED}"));
+                .with_label(format!("{arch}-{CONDITIONED}"))
+                .with_conditioning(conditioning);
             let train_options = TrainOptions {
                 resume: options.resume,
                 progress: options.progress,
@@ -697,9 +704,18 @@ fn write_melodies(
         std::fs::create_dir_all(&sets_dir).map_err(ExperimentError::io(&sets_dir))?;
         let ways: Vec<Way> = ways
             .iter()
-            .map(|(label, stem, sampling)| (label.clone(), *stem, *sampling, options.melodies.max(1)))
+            .map(|(label, stem, sampling)| {
+                (label.clone(), *stem, *sampling, options.melodies.max(1))
+            })
             .collect();
-        let sets = generate_sets(&run, &ways, None, profile.melody_length, options.seed, &sets_dir)?;
+        let sets = generate_sets(
+            &run,
+            &ways,
+            None,
+            profile.melody_length,
+            options.seed,
+            &sets_dir,
+        )?;
         let Some(first) = sets.first().and_then(|(_, s)| s.first()) else {
             continue;
         };
@@ -778,7 +794,10 @@ fn compare_conditioned(
 ) -> Result<Vec<Comparison>, ExperimentError> {
     let mut rows = Vec::new();
     for (arch, _) in conditioned_runs {
-        let run = Run::open_with(&out.join("runs").join(format!("{arch}-{CONDITIONED}")), registry)?;
+        let run = Run::open_with(
+            &out.join("runs").join(format!("{arch}-{CONDITIONED}")),
+            registry,
+        )?;
         let weights = if run.weights(Weights::BestHeldout).exists() {
             Weights::BestHeldout
         } else {
@@ -790,18 +809,28 @@ fn compare_conditioned(
             .then(|| run.model(weights))
             .transpose()?;
         let context = run.training_tokens()?;
+        let conditioning = run.config().conditioning;
         for &emotion in emotions {
-            let conditioned = match &scorer {
+            let score = |as_emotion: Emotion| match &scorer {
                 Some(model) => heldout_loss(
                     model.as_ref(),
                     run.vocab(),
                     &context,
-                    emotion,
+                    as_emotion,
                     &tokens_of[&emotion].heldout,
                     window,
-                )?,
-                None => None,
+                    conditioning,
+                ),
+                None => Ok(None),
             };
+            let conditioned = score(emotion)?;
+            // The same pieces under every other emotion's token: how much the model reads it.
+            let mut others = Vec::new();
+            for &other in emotions.iter().filter(|&&o| o != emotion) {
+                others.extend(score(other)?);
+            }
+            let other_emotions =
+                (!others.is_empty()).then(|| others.iter().sum::<f64>() / others.len() as f64);
             let separate = results
                 .get(&(emotion, arch.clone()))
                 .and_then(RunSummary::best_heldout)
@@ -812,6 +841,7 @@ fn compare_conditioned(
                 architecture: arch.clone(),
                 separate,
                 conditioned,
+                other_emotions,
             });
         }
     }
@@ -853,7 +883,10 @@ fn write_conditioned_melodies(
         let name = format!("{arch}-{CONDITIONED}");
         let run = Run::open_with(&out.join("runs").join(&name), &options.registry)?;
         if !run.weights(Weights::Best).exists() {
-            say(format!("{}: no weights on disk, no new melody", run.dir().display()));
+            say(format!(
+                "{}: no weights on disk, no new melody",
+                run.dir().display()
+            ));
             continue;
         }
         let dir = out.join("melodies").join(&name);

@@ -152,6 +152,10 @@ pub struct Sizing {
     /// What the output head reads (the paper's "Flatten"; see [`HeadInput`]).
     #[serde(default)]
     pub head_input: Option<HeadInput>,
+    /// The run opens every window with a conditioning token: architectures that can add it to
+    /// every step (those with an embedding) do. Set by the trainer, not by grid profiles.
+    #[serde(default)]
+    pub condition_every_step: bool,
 }
 
 /// The paper's input: token indices `[batch, window]` → one feature per step,

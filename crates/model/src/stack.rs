@@ -114,6 +114,12 @@ pub struct LstmStackConfig {
     /// and configurations saved before the field existed): one scalar, `index / vocab_size`.
     #[config(default = "None")]
     pub embedding: Option<usize>,
+    /// With an embedding: the window's first token (a run conditioned on emotions opens every
+    /// window with the emotion's token) is also added, embedded, to every step's input, so the
+    /// emotion reaches each step directly instead of through 100 steps of LSTM memory. Such a
+    /// model predicts from whole windows: it generates with the sliding window.
+    #[config(default = false)]
+    pub condition_every_step: bool,
 }
 
 impl LstmStackConfig {
@@ -149,7 +155,9 @@ impl LstmStackConfig {
         let dense = self.dense_size.map(|d| sizing.dense_size.unwrap_or(d));
         let lstm_impl = sizing.lstm_impl.or(self.lstm_impl);
         let head = sizing.head_input.unwrap_or(self.head_input);
+        let condition = self.embedding.is_some() && sizing.condition_every_step;
         self.with_window(window)
+            .with_condition_every_step(condition)
             .with_hidden_size(hidden)
             .with_dense_size(dense)
             .with_lstm_impl(lstm_impl)
@@ -238,6 +246,7 @@ impl LstmStackConfig {
             output,
             vocab_size: self.vocab_size,
             all_steps: self.head_input == HeadInput::AllSteps,
+            condition_every_step: self.condition_every_step,
             fused: self.lstm_impl != Some(LstmImpl::Stock),
         })
     }
@@ -358,6 +367,7 @@ pub struct LstmStack {
     output: Linear,
     vocab_size: usize,
     all_steps: bool,
+    condition_every_step: bool,
     fused: bool,
 }
 
@@ -388,6 +398,11 @@ impl LstmStack {
     /// Token indices `[batch, window]` → the first LSTM's input `[batch, window, features]`.
     fn features(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         match &self.embedding {
+            Some(embedding) if self.condition_every_step => {
+                // [batch, 1, width], broadcast over the window's steps.
+                let condition = embedding.forward(tokens.clone().narrow(1, 0, 1));
+                embedding.forward(tokens) + condition
+            }
             Some(embedding) => embedding.forward(tokens),
             None => crate::scalar_features(tokens, self.vocab_size),
         }
@@ -437,6 +452,13 @@ impl SequenceModel for LstmStack {
             return Err(ModelError::Unsupported(
                 "this model reads every step of its window (head_input = AllSteps): it generates \
                  with the sliding window, not statefully"
+                    .into(),
+            ));
+        }
+        if self.condition_every_step {
+            return Err(ModelError::Unsupported(
+                "this model adds its window's first token to every step (condition_every_step): \
+                 it generates with the sliding window, not statefully"
                     .into(),
             ));
         }
@@ -494,7 +516,7 @@ impl SequenceModel for LstmStack {
     }
 
     fn generation_mode(&self) -> crate::generate::GenerationMode {
-        if self.all_steps {
+        if self.all_steps || self.condition_every_step {
             crate::generate::GenerationMode::SlidingWindow
         } else {
             crate::generate::GenerationMode::Stateful

@@ -8,8 +8,8 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use emopiano_model::generate::{GenerationMode, generate};
 use emopiano_model::sampling::{Sampler, Sampling};
 use emopiano_model::{
-    Architecture, HeadInput, Lstm1, Lstm2, Lstm3, LstmImpl, LstmStackConfig, SequenceModel, Sizing,
-    select_device,
+    Architecture, HeadInput, Lstm1, Lstm2, Lstm3, LstmEmb, LstmImpl, LstmStack, LstmStackConfig,
+    SequenceModel, Sizing, select_device,
 };
 
 const VOCAB: usize = 11;
@@ -79,6 +79,7 @@ fn sizing_reaches_every_preset() {
         dense_size: Some(8),
         lstm_impl: Some(LstmImpl::Stock),
         head_input: Some(HeadInput::AllSteps),
+        condition_every_step: true,
     };
     let p = |a: &LstmStackConfig| {
         (
@@ -107,6 +108,61 @@ fn sizing_reaches_every_preset() {
         p(&Lstm3::config(VOCAB, 100, &Sizing::default())),
         (512, Some(256), 100, None, HeadInput::LastStep)
     );
+    // The condition reaches the step inputs only of a model with an embedding.
+    assert!(!Lstm2::config(VOCAB, 10, &sizing).condition_every_step);
+    assert!(LstmEmb::config(VOCAB, 10, &sizing).condition_every_step);
+    assert!(!LstmEmb::config(VOCAB, 10, &Sizing::default()).condition_every_step);
+}
+
+/// With `condition_every_step` the window's first token is embedded into every step: the
+/// forward equals the plain model's on embeddings shifted by the first token's, which a model
+/// without the condition cannot see after a long window; and it generates with the window.
+#[test]
+fn condition_every_step_adds_the_first_token_to_every_step() {
+    let device = select_device();
+    let config = LstmStackConfig::lstm_emb(VOCAB)
+        .with_hidden_size(8)
+        .with_embedding(Some(4))
+        .with_condition_every_step(true);
+    let model = config.init(&device).unwrap().valid();
+    assert_eq!(model.generation_mode(), GenerationMode::SlidingWindow);
+    assert!(
+        model
+            .step(Tensor::from_data([1i64], &device), None)
+            .is_err()
+    );
+    // Same last 30 tokens, another first token: the plain model's logits hardly move (the
+    // first step is far behind), the conditioned model's move by the first token's embedding
+    // added at every step.
+    let window = |first: i64| {
+        let mut w = vec![first];
+        w.extend((1..30).map(|i| i % 5));
+        Tensor::<2, Int>::from_data(TensorData::new(w, [1, 30]), &device)
+    };
+    let plain = config
+        .clone()
+        .with_condition_every_step(false)
+        .init(&device)
+        .unwrap()
+        .valid();
+    let gap = |m: &LstmStack| {
+        let a = m
+            .forward(window(6))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let b = m
+            .forward(window(7))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max)
+    };
+    let (with, without) = (gap(&model), gap(&plain));
+    assert!(with > 100.0 * without && with > 1e-4, "{with} vs {without}");
 }
 
 #[test]

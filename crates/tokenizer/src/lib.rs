@@ -8,9 +8,12 @@
 //! pitch classes (`4.8.11`). [`NotesChords`] reproduces that token list exactly — including
 //! music21's quantization, chord grouping, barline splitting and part selection — without Python.
 //!
-//! Tokenizations are interchangeable behind the [`Tokenizer`] trait and named by
-//! [`TokenizerKind`], which runs save beside their vocabulary, so a second scheme (durations,
-//! rests) can be added without touching callers.
+//! The paper's tokens drop all timing. [`Remi`] and [`Tsd`] are MidiTok 3.1.0's rhythm-aware
+//! event tokens (onset positions or time shifts, durations, velocities), token for token as
+//! miditok makes them with the settings pinned in [`miditok`]. Tokenizations are interchangeable
+//! behind the [`Tokenizer`] trait and named by [`TokenizerKind`] (`paper`, `remi`, `tsd`), which
+//! every [`Vocabulary`] records, so a run folder knows which tokens it was trained on.
+//! [`condition`] holds the emotion tokens of a model conditioned on emotions.
 //!
 //! ```
 //! use emopiano_tokenizer::{DecodeOptions, Tokenizer, TokenizerKind};
@@ -34,7 +37,7 @@ pub mod miditok;
 mod music21;
 pub mod paper;
 pub mod pitch;
-mod token_file;
+pub mod token_file;
 pub mod vocab;
 pub mod windows;
 

@@ -51,3 +51,16 @@ pub fn tokens_from_json(bytes: &[u8]) -> Result<Vec<String>, TokenizerError> {
         )),
     }
 }
+
+/// The tokenization a token file names (`"tokenizer": "remi"`, as `emopiano tokenize --json`
+/// writes it), if it names one this crate knows.
+///
+/// ```
+/// use emopiano_tokenizer::{TokenizerKind, token_file::tokenization_of_json};
+/// assert_eq!(tokenization_of_json(br#"{"tokenizer": "remi", "files": []}"#), Some(TokenizerKind::Remi));
+/// assert_eq!(tokenization_of_json(br#"["C4"]"#), None);
+/// ```
+pub fn tokenization_of_json(bytes: &[u8]) -> Option<crate::TokenizerKind> {
+    let json: Value = serde_json::from_slice(bytes).ok()?;
+    json.get("tokenizer")?.as_str()?.parse().ok()
+}

@@ -55,6 +55,13 @@ impl Vocabulary {
             .collect()
     }
 
+    /// Whether the token at `index` is a conditioning token.
+    pub fn is_condition(&self, index: usize) -> bool {
+        self.tokens
+            .get(index)
+            .is_some_and(|t| crate::condition::condition_of(t).is_some())
+    }
+
     /// The tokens, sorted.
     pub fn tokens(&self) -> &[String] {
         &self.tokens

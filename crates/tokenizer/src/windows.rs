@@ -34,6 +34,34 @@ impl Windows {
     pub fn input(&self, i: usize) -> &[u32] {
         &self.inputs[i * self.window..(i + 1) * self.window]
     }
+
+    /// Every window opens with the last condition token before its target (see
+    /// [`crate::condition::window_before`]), `stream` being the indices the windows were made
+    /// from. Windows before the first condition token stay as they are.
+    ///
+    /// ```
+    /// use emopiano_tokenizer::make_windows;
+    /// let stream = [9, 1, 2, 9, 3, 4];
+    /// let mut w = make_windows(&stream, 2, 10).unwrap();
+    /// w.open_with_conditions(&stream, |t| t == 9);
+    /// assert_eq!(w.input(0), [9, 1]);
+    /// assert_eq!(w.input(1), [9, 2]);
+    /// assert_eq!(w.input(3), [9, 3]);
+    /// ```
+    pub fn open_with_conditions(&mut self, stream: &[usize], is_condition: impl Fn(usize) -> bool) {
+        let mut last = None;
+        for (p, &t) in stream.iter().enumerate().take(self.len() + self.window) {
+            if is_condition(t) {
+                last = Some(t as u32);
+            }
+            // Window i predicts stream[i + window]; it sees conditions up to i + window - 1.
+            if let (Some(c), Some(i)) = (last, (p + 1).checked_sub(self.window))
+                && i < self.len()
+            {
+                self.inputs[i * self.window] = c;
+            }
+        }
+    }
 }
 
 /// Windows over one token-index sequence, as

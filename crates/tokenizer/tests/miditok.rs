@@ -49,8 +49,15 @@ fn inputs() -> HashMap<String, Vec<u8>> {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         for p in paths {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            out.insert(format!("{set}/{name}"), std::fs::read(&p).unwrap());
+            let name = p
+                .file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
+            out.insert(
+                format!("{set}/{name}"),
+                std::fs::read(&p).expect("readable"),
+            );
         }
     }
     out

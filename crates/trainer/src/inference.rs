@@ -8,6 +8,7 @@ use emopiano_model::generate::{GenerationMode, Generator};
 use emopiano_model::sampling::{Sampler, Sampling};
 use emopiano_model::select_device;
 use emopiano_tokenizer::Vocabulary;
+use emopiano_tokenizer::condition::{Conditioning, window_before};
 
 use crate::registry::{Entry, Registry};
 use crate::run::{RunDir, RunSummary, TrainConfig, TrainError, heldout_tokens, read_tokens};
@@ -54,6 +55,8 @@ pub struct GenerateOptions {
     pub primer: Primer,
     /// For a run conditioned on emotions: the emotion of the melody (its token starts the
     /// primer). `None` on a conditioned run continues a training window, whatever its emotion.
+    /// On a run trained with [`Conditioning::EveryWindow`], unless `mode` says otherwise, every
+    /// new token is predicted from a window that opens with the emotion's token, as in training.
     pub emotion: Option<String>,
 }
 
@@ -335,7 +338,36 @@ impl Run {
             }
             _ => primer,
         };
-        let indices = model.generate(&primer, options.length, mode, &mut sampler)?;
+        let every_window = options.mode.is_none()
+            && options.emotion.is_some()
+            && self.config.conditioning == Conditioning::EveryWindow;
+        let indices = if every_window {
+            // As the model was trained: each window opens with the emotion's token.
+            let primer = if primer.len() == 1 {
+                self.piece_start_window(
+                    options.emotion.as_deref().unwrap_or_default(),
+                    options.seed,
+                )?
+            } else {
+                primer
+            };
+            let window = primer.len();
+            let mut seq = primer;
+            let mut out = Vec::with_capacity(options.length);
+            while out.len() < options.length {
+                let end = seq.len();
+                let w = window_before(&seq, end, window, Conditioning::EveryWindow, |t| {
+                    self.vocab.is_condition(t)
+                });
+                let logits = model.logits(&[w])?;
+                let next = sampler.sample(logits.first().map_or(&[][..], Vec::as_slice));
+                out.push(next);
+                seq.push(next);
+            }
+            out
+        } else {
+            model.generate(&primer, options.length, mode, &mut sampler)?
+        };
         let tokens = self.vocab.decode(&indices)?;
         // A conditioning token is the model starting a new piece: the melody ends there.
         Ok(emopiano_tokenizer::condition::melody_part(&tokens).to_vec())

@@ -16,6 +16,7 @@ use emopiano_model::generate::{Generator, Loaded};
 use emopiano_model::{
     Architecture, Lstm1, Lstm2, Lstm3, LstmEmb, ModelError, SequenceModel, Sizing,
 };
+use emopiano_tokenizer::condition::Conditioning;
 
 use crate::run::{RunSummary, TrainConfig, TrainData, TrainError, TrainOptions, load_model, train};
 
@@ -69,8 +70,13 @@ impl Entry {
                     .map_err(|e| TrainError::Model(ModelError::Config(e.to_string())))
             },
             train: |dir, data, config, sizing, options| {
-                let vocab = data.vocabulary().len();
-                let model_config = A::config(vocab, config.window, sizing);
+                let vocabulary = data.vocabulary();
+                let sizing = Sizing {
+                    condition_every_step: !vocabulary.conditions().is_empty()
+                        && config.conditioning == Conditioning::EveryWindow,
+                    ..sizing.clone()
+                };
+                let model_config = A::config(vocabulary.len(), config.window, &sizing);
                 train::<A>(dir, data, config, &model_config, options)
             },
             open: |dir, weights, device| {

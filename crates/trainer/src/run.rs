@@ -12,6 +12,7 @@ use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{Learner, SupervisedTraining};
 use emopiano_common::fs::write_atomically;
 use emopiano_model::{Architecture, ModelError, SequenceModel, training_device};
+use emopiano_tokenizer::condition::Conditioning;
 use emopiano_tokenizer::{TokenizerError, TokenizerKind, Vocabulary, make_windows};
 
 use crate::checkpoint::{KeepBestAndLast, LOSS};
@@ -122,6 +123,10 @@ pub struct TrainConfig {
     /// A label for logs (e.g. `lstm2-happy`).
     #[config(default = "String::new()")]
     pub label: String,
+    /// For a run conditioned on emotions (its vocabulary has `Emotion_` tokens): which windows
+    /// see the emotion token. Ignored otherwise.
+    #[config(default = "Conditioning::EveryWindow")]
+    pub conditioning: Conditioning,
 }
 
 /// The files of a run folder.
@@ -539,11 +544,22 @@ pub fn train<A: Architecture>(
     }
 
     let encoded = vocab.encode(tokens)?;
-    let windows = Arc::new(make_windows(&encoded, config.window, vocab.len())?);
+    let every_window =
+        !vocab.conditions().is_empty() && config.conditioning == Conditioning::EveryWindow;
+    let windows_of = |stream: &[usize]| -> Result<Arc<emopiano_tokenizer::Windows>, TrainError> {
+        let mut w = make_windows(stream, config.window, vocab.len())?;
+        if every_window {
+            w.open_with_conditions(stream, |t| vocab.is_condition(t));
+        }
+        Ok(Arc::new(w))
+    };
+    let windows = windows_of(&encoded)?;
     let heldout_windows = if heldout {
+        // The held-out windows reach back into the end of the training stream, whose last
+        // condition token stands for held-out tokens before their first own one.
         let context = &encoded[encoded.len().saturating_sub(config.window)..];
         let stream = [context, vocab.encode(&data.heldout)?.as_slice()].concat();
-        Some(Arc::new(make_windows(&stream, config.window, vocab.len())?))
+        Some(windows_of(&stream)?)
     } else {
         None
     };
@@ -693,6 +709,15 @@ fn check_same_run(
         path: run.0.clone(),
         message,
     };
+    // The tokenization first: another one changes every other setting with it.
+    let saved_vocab = Vocabulary::load(&run.vocab())?;
+    if saved_vocab.tokenizer() != vocab.tokenizer() {
+        return Err(refuse(format!(
+            "its tokens are {} tokens, this run's are {}",
+            saved_vocab.tokenizer(),
+            vocab.tokenizer()
+        )));
+    }
     let wanted = serde_json::to_value(config).map_err(|e| refuse(e.to_string()))?;
     let files = [
         (run.config(), wanted, &["epochs"][..]),
@@ -713,14 +738,6 @@ fn check_same_run(
                 "{name} has {field} = {saved}, this run asks for {wanted}"
             )));
         }
-    }
-    let saved_vocab = Vocabulary::load(&run.vocab())?;
-    if saved_vocab.tokenizer() != vocab.tokenizer() {
-        return Err(refuse(format!(
-            "its tokens are {} tokens, this run's are {}",
-            saved_vocab.tokenizer(),
-            vocab.tokenizer()
-        )));
     }
     if saved_vocab != *vocab {
         return Err(refuse(format!(
