@@ -719,10 +719,7 @@ fn write_melodies(
         let Some(first) = sets.first().and_then(|(_, s)| s.first()) else {
             continue;
         };
-        write_atomically(&path, &first.midi).map_err(ExperimentError::io(&path))?;
-        let wav = path.with_extension("wav");
-        let seconds =
-            write_wav_streaming(&first.midi, instrument, &RenderOptions::default(), &wav)?;
+        let (wav, seconds) = write_melody(&path, &first.midi, instrument)?;
         say(format!(
             "{}: {} tokens from {}; {} ({:.1} s); {} melodies per set in {}",
             path.display(),
@@ -779,6 +776,18 @@ fn generate_sets(
         sets.push((label.clone(), set));
     }
     Ok(sets)
+}
+
+/// `midi` at `path` and rendered beside it (`.wav`): the wav's path and its seconds.
+fn write_melody(
+    path: &Path,
+    midi: &[u8],
+    instrument: &Instrument,
+) -> Result<(PathBuf, f64), ExperimentError> {
+    write_atomically(path, midi).map_err(ExperimentError::io(path))?;
+    let wav = path.with_extension("wav");
+    let seconds = write_wav_streaming(midi, instrument, &RenderOptions::default(), &wav)?;
+    Ok((wav, seconds))
 }
 
 /// Per emotion and architecture: the per-emotion model's lowest held-out loss and the
@@ -903,10 +912,7 @@ fn write_conditioned_melodies(
                 continue;
             };
             let path = dir.join(format!("{emotion}.mid"));
-            write_atomically(&path, &first.midi).map_err(ExperimentError::io(&path))?;
-            let wav = path.with_extension("wav");
-            let seconds =
-                write_wav_streaming(&first.midi, instrument, &RenderOptions::default(), &wav)?;
+            let (wav, seconds) = write_melody(&path, &first.midi, instrument)?;
             say(format!(
                 "{}: {} tokens for {emotion} from {name}; {} ({seconds:.1} s)",
                 path.display(),

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::TokenizerError;
-use crate::midi_out::{Layout, Note, program_name, write_notes};
+use crate::midi_out::{Layout, Note, write_notes};
 use crate::pitch::name_to_midi;
 
 /// Where a chord's pitch classes are placed.
@@ -158,13 +158,7 @@ pub fn write_midi(tokens: &[String], options: &DecodeOptions) -> Result<Vec<u8>,
             }
         }
     }
-    let layout = Layout {
-        ticks_per_quarter: options.ticks_per_quarter,
-        bpm: options.tempo_bpm,
-        program: options.program,
-        name: program_name(options.program).to_string(),
-    };
-    write_notes(&notes, &layout)
+    write_notes(&notes, &Layout::of(options))
 }
 
 #[cfg(test)]

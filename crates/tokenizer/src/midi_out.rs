@@ -33,6 +33,18 @@ pub struct Layout {
     pub name: String,
 }
 
+impl Layout {
+    /// The layout decode options ask for, the track named for its program.
+    pub fn of(options: &crate::DecodeOptions) -> Self {
+        Self {
+            ticks_per_quarter: options.ticks_per_quarter,
+            bpm: options.tempo_bpm,
+            program: options.program,
+            name: program_name(options.program).to_string(),
+        }
+    }
+}
+
 /// Writes `notes` (any order) in 4/4 at `layout.bpm` on channel 1. At one tick, note-offs come
 /// before note-ons so a repeated key is struck again.
 pub fn write_notes(notes: &[Note], layout: &Layout) -> Result<Vec<u8>, TokenizerError> {

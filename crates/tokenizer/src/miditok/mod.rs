@@ -34,7 +34,7 @@ mod time;
 pub use notes::{PITCH_RANGE, TICKS_PER_QUARTER, TickNote};
 
 use crate::decode::DecodeOptions;
-use crate::midi_out::{Layout, Note, program_name, write_notes};
+use crate::midi_out::{Layout, Note, write_notes};
 use crate::{Tokenizer, TokenizerError, TokenizerKind};
 
 /// Ticks in a 4/4 bar at [`TICKS_PER_QUARTER`].
@@ -269,11 +269,5 @@ fn write(notes: &[TickNote], options: &DecodeOptions) -> Result<Vec<u8>, Tokeniz
             velocity: n.velocity,
         })
         .collect();
-    let layout = Layout {
-        ticks_per_quarter: options.ticks_per_quarter,
-        bpm: options.tempo_bpm,
-        program: options.program,
-        name: program_name(options.program).to_string(),
-    };
-    write_notes(&notes, &layout)
+    write_notes(&notes, &Layout::of(options))
 }
