@@ -108,6 +108,8 @@ fn a_conditioned_remi_model_on_emopia_writes_melodies_with_rhythm_for_each_emoti
         );
         assert!(path.with_extension("wav").is_file());
     }
+    let table = std::fs::read_to_string(out.join("table1.md")).unwrap();
+    assert!(table.contains("Tokens: remi."), "{table}");
     let evaluation = std::fs::read_to_string(out.join("evaluation.md")).unwrap();
     assert!(
         evaluation.contains("## sad (lstm-emb-conditioned)"),

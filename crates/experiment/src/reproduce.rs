@@ -435,7 +435,15 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         }
     }
 
-    let table = write_table(&out, &grid, &profile, &emotions, &budgets, &results)?;
+    let table = write_table(
+        &out,
+        &grid,
+        &profile,
+        &emotions,
+        &budgets,
+        &results,
+        tokenizer_kind,
+    )?;
     if !quiet {
         print!("{table}");
     }

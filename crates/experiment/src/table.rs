@@ -6,6 +6,7 @@ use std::path::Path;
 use emopiano_common::fs::write_atomically;
 use emopiano_corpus::Emotion;
 use emopiano_plot::{LinePlot, Series};
+use emopiano_tokenizer::TokenizerKind;
 use emopiano_trainer::RunSummary;
 
 use crate::ExperimentError;
@@ -35,11 +36,18 @@ pub fn write_table(
     emotions: &[Emotion],
     budgets: &[usize],
     results: &Results,
+    tokenization: TokenizerKind,
 ) -> Result<String, ExperimentError> {
     let mut md = format!(
         "# Table 1: lowest training loss per emotion\n\nHead: {}.\n\n",
         profile.head_reading()
     );
+    if tokenization != TokenizerKind::NotesChords {
+        md.push_str(&format!(
+            "Tokens: {tokenization}. The paper column is the paper's loss on its notes and \
+             chords, a vocabulary of another size: not comparable.\n\n"
+        ));
+    }
     let mut header = String::from("| emotion | epochs | best model | lowest loss | paper |");
     let mut rule = String::from("|---|---|---|---|---|");
     for arch in &grid.architectures {
@@ -275,8 +283,16 @@ mod tests {
             (Emotion::Happy, "lstm1".into()),
             summary(&[3.0, 0.5, 0.25, 0.4]),
         );
-        let md = write_table(&out, &grid, &profile, &[Emotion::Happy], &[2, 4], &results)
-            .unwrap_or_default();
+        let md = write_table(
+            &out,
+            &grid,
+            &profile,
+            &[Emotion::Happy],
+            &[2, 4],
+            &results,
+            TokenizerKind::NotesChords,
+        )
+        .unwrap_or_default();
         assert!(md.contains("Head: all-steps"), "{md}");
         assert!(
             md.contains("| happy | 2 | lstm1 | 0.5000 | 0.0118 | 0.5000 | missing | missing |"),
@@ -288,8 +304,16 @@ mod tests {
         let csv = std::fs::read_to_string(out.join("table1.csv")).unwrap_or_default();
         assert!(csv.contains("happy,4,lstm1,0.25,0.0007,0.25,,\n"), "{csv}");
         // A row without any finished cell.
-        let md =
-            write_table(&out, &grid, &profile, &[Emotion::Sad], &[2], &results).unwrap_or_default();
+        let md = write_table(
+            &out,
+            &grid,
+            &profile,
+            &[Emotion::Sad],
+            &[2],
+            &results,
+            TokenizerKind::NotesChords,
+        )
+        .unwrap_or_default();
         assert!(
             md.contains("| sad | 2 | missing | missing | 0.0127 | missing | missing | missing |"),
             "{md}"
