@@ -229,42 +229,34 @@ mod tests {
             vocab: 4,
             lift: 0.0,
         };
-        let loss = heldout_loss(
-            &uniform,
-            &vocab,
-            &context,
-            Emotion::Sad,
-            &pieces,
-            2,
-            Conditioning::PieceStart,
-        )
-        .unwrap()
-        .unwrap();
+        let score = |model: &NextIndex, window, conditioning| {
+            heldout_loss(
+                model,
+                &vocab,
+                &context,
+                Emotion::Sad,
+                &pieces,
+                window,
+                conditioning,
+            )
+            .unwrap()
+            .unwrap()
+        };
+        let loss = score(&uniform, 2, Conditioning::PieceStart);
         assert!((loss - 4f64.ln()).abs() < 1e-9, "{loss}");
         // With lift L on "next index": after Emotion_sad (3) it predicts 0 = A (right), after A
         // B (right), after B C (right): each target costs ln(3 + e^L) - L.
         let lift = 2.0f32;
         let sharp = NextIndex { vocab: 4, lift };
-        let loss = heldout_loss(
-            &sharp,
-            &vocab,
-            &context,
-            Emotion::Sad,
-            &pieces,
-            2,
-            Conditioning::PieceStart,
-        )
-        .unwrap()
-        .unwrap();
+        let loss = score(&sharp, 2, Conditioning::PieceStart);
         let l = f64::from(lift);
         let want = (3.0 + l.exp()).ln() - l;
         assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
         // Windows of one token: piece-start reads the token before each target (all right),
         // every-window reads only Emotion_sad, so it says A each time (right once, wrong twice).
-        let one = |c| heldout_loss(&sharp, &vocab, &context, Emotion::Sad, &pieces, 1, c);
-        let piece_start = one(Conditioning::PieceStart).unwrap().unwrap();
+        let piece_start = score(&sharp, 1, Conditioning::PieceStart);
         assert!((piece_start - want).abs() < 1e-6, "{piece_start} vs {want}");
-        let every = one(Conditioning::EveryWindow).unwrap().unwrap();
+        let every = score(&sharp, 1, Conditioning::EveryWindow);
         let want_every = (3.0 + l.exp()).ln() - l / 3.0;
         assert!((every - want_every).abs() < 1e-6, "{every} vs {want_every}");
         // Nothing held out: nothing to score.

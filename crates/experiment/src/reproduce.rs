@@ -8,13 +8,13 @@ use std::time::Instant;
 use emopiano_audio::render::{Instrument, RenderOptions, write_wav_streaming};
 use emopiano_common::fs::write_atomically;
 use emopiano_corpus::{Corpus, DatasetKind, Emotion, Holdout, LoadOptions, Piece, load};
-use emopiano_model::backend_name;
 use emopiano_model::sampling::Sampling;
+use emopiano_model::{Sizing, backend_name};
 use emopiano_tokenizer::condition::Conditioning;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::{
-    GenerateOptions, Progress, Registry, Run, RunSummary, StopSignal, TrainConfig, TrainData,
-    TrainError, TrainOptions, Weights,
+    Entry, GenerateOptions, Progress, Registry, Run, RunSummary, StopSignal, TrainConfig,
+    TrainData, TrainError, TrainOptions, Weights,
 };
 
 use crate::ExperimentError;
@@ -367,13 +367,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
                     .map(|i| i.epoch),
             };
             let t0 = Instant::now();
-            let summary = match entry.train(&dir, &data, &config, &sizing, &train_options) {
-                Ok(s) => s,
-                Err(TrainError::Interrupted { .. }) => {
-                    return Err(ExperimentError::Interrupted { path: out });
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let summary = train_cell(entry, &dir, &data, &config, &sizing, &train_options, &out)?;
             let lowest = summary.best().map_or(f64::NAN, |b| b.loss);
             if finished_before {
                 say(format!(
@@ -417,13 +411,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
                 stop_after_epoch: None,
             };
             let t0 = Instant::now();
-            let summary = match entry.train(&dir, &data, &config, &sizing, &train_options) {
-                Ok(s) => s,
-                Err(TrainError::Interrupted { .. }) => {
-                    return Err(ExperimentError::Interrupted { path: out });
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let summary = train_cell(entry, &dir, &data, &config, &sizing, &train_options, &out)?;
             say(format!(
                 "{arch} conditioned on {} emotions: {} training tokens, {max_epochs} epochs in {:.1} s, lowest loss {}",
                 emotions.len(),
@@ -784,6 +772,26 @@ fn generate_sets(
         sets.push((label.clone(), set));
     }
     Ok(sets)
+}
+
+/// One run of the experiment in `out`; a stop (Ctrl-C) stops the experiment.
+fn train_cell(
+    entry: &Entry,
+    dir: &Path,
+    data: &TrainData,
+    config: &TrainConfig,
+    sizing: &Sizing,
+    options: &TrainOptions,
+    out: &Path,
+) -> Result<RunSummary, ExperimentError> {
+    entry
+        .train(dir, data, config, sizing, options)
+        .map_err(|e| match e {
+            TrainError::Interrupted { .. } => ExperimentError::Interrupted {
+                path: out.to_path_buf(),
+            },
+            e => e.into(),
+        })
 }
 
 /// `midi` at `path` and rendered beside it (`.wav`): the wav's path and its seconds.
