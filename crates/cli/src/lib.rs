@@ -129,8 +129,8 @@ enum Command {
     Tokenize(tokenize::Args),
     /// Write a token list (JSON) as a MIDI file.
     Detokenize(detokenize::Args),
-    /// Train one model on one emotion's corpus into a run folder (Ctrl-C stops after a
-    /// checkpoint; --resume continues).
+    /// Train one model on one emotion's corpus, or with --conditioned on all four, into a run
+    /// folder (Ctrl-C stops after a checkpoint; --resume continues).
     Train(train::Args),
     /// The paper's Table 1 grid: every architecture on every emotion, Table 1, Figs 3–10 and a
     /// melody per emotion (Ctrl-C stops after a checkpoint; --resume continues).
