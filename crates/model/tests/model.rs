@@ -124,6 +124,9 @@ fn condition_every_step_adds_the_first_token_to_every_step() {
         .with_hidden_size(8)
         .with_embedding(Some(4))
         .with_condition_every_step(true);
+    // Both models from one seed: the same weights (the condition adds none), so they differ
+    // only in what the condition does.
+    device.seed(7);
     let model = config.init(&device).unwrap().valid();
     assert_eq!(model.generation_mode(), GenerationMode::SlidingWindow);
     assert!(
@@ -131,14 +134,15 @@ fn condition_every_step_adds_the_first_token_to_every_step() {
             .step(Tensor::from_data([1i64], &device), None)
             .is_err()
     );
-    // Same last 30 tokens, another first token: the plain model's logits hardly move (the
+    // Same last 59 tokens, another first token: the plain model's logits hardly move (the
     // first step is far behind), the conditioned model's move by the first token's embedding
     // added at every step.
     let window = |first: i64| {
         let mut w = vec![first];
-        w.extend((1..30).map(|i| i % 5));
-        Tensor::<2, Int>::from_data(TensorData::new(w, [1, 30]), &device)
+        w.extend((1..60).map(|i| i % 5));
+        Tensor::<2, Int>::from_data(TensorData::new(w, [1, 60]), &device)
     };
+    device.seed(7);
     let plain = config
         .clone()
         .with_condition_every_step(false)
@@ -162,6 +166,7 @@ fn condition_every_step_adds_the_first_token_to_every_step() {
             .fold(0.0f32, f32::max)
     };
     let (with, without) = (gap(&model), gap(&plain));
+    eprintln!("first token's effect on the logits: {with} with the condition, {without} without");
     assert!(with > 100.0 * without && with > 1e-4, "{with} vs {without}");
 }
 
