@@ -30,6 +30,15 @@ fn fixture(name: &str) -> Vec<u8> {
         .bytes
 }
 
+/// Asserts that a command succeeded, showing its stderr otherwise.
+fn succeeded(out: &Output) {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).expect("write");
 }
@@ -48,11 +57,7 @@ fn a_folder_with_bad_files_is_tokenized_and_the_bad_ones_are_listed() {
     write(&dir.join("notes.txt"), b"ignored: not a .mid file");
 
     let out = emopiano(&["tokenize", "--json", dir.to_str().expect("utf-8")]);
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     let tokens: Vec<Vec<String>> = report["files"]
         .as_array()
@@ -141,11 +146,7 @@ fn detokenize_then_tokenize_gives_the_tokens_back() {
         "--out",
         song.to_str().expect("utf-8"),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let out = emopiano(&["tokenize", "--json", song.to_str().expect("utf-8")]);
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["files"][0]["tokens"], serde_json::json!(tokens));
@@ -179,11 +180,7 @@ fn rhythm_tokens_of_a_piece_survive_detokenize_and_tokenize() {
             "--out",
             back.to_str().expect("utf-8"),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(&out);
         // The same notes (miditok orders notes of one onset by their original order, which a
         // written file does not keep, so the token order at an onset may differ).
         let notes = |report: &Value| {
@@ -250,11 +247,7 @@ fn detokenize_rejects_bad_token_files_by_name() {
 #[test]
 fn data_stats_with_no_arguments_reports_the_embedded_corpus() {
     let out = emopiano(&["data", "stats"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("dataset primary-cues"), "{stdout}");
     let all = stdout
@@ -291,11 +284,7 @@ fn data_stats_on_the_papers_corpus_prints_the_papers_counts() {
         "--path",
         shared.to_str().expect("utf-8"),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let s: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(s["total"]["tokens"], 3863);
     assert_eq!(s["total"]["vocabulary"], 106);
@@ -348,11 +337,7 @@ fn make_primary_cues_writes_a_corpus_that_data_stats_reads() {
         "--out",
         dir.to_str().expect("utf-8"),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert_eq!(
         std::fs::read_dir(dir.join("midi")).expect("midi").count(),
         200
@@ -383,11 +368,7 @@ fn render_then_transcribe_gives_the_melody_back_and_bad_inputs_are_named() {
         "--out",
         wav.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("built-in synthesizer"));
     let audio = emopiano_audio::wav::read_wav(&wav).expect("a readable wav");
     assert_eq!(audio.sample_rate, 44_100);
@@ -402,11 +383,7 @@ fn render_then_transcribe_gives_the_melody_back_and_bad_inputs_are_named() {
         "--out",
         back.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let notes = emopiano_audio::notes::notes_from_midi(&std::fs::read(&back).unwrap()).unwrap();
     let f1 = emopiano_audio::metrics::score(
         &reference,
@@ -426,11 +403,7 @@ fn render_then_transcribe_gives_the_melody_back_and_bad_inputs_are_named() {
         "--out",
         templates.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let by_templates =
         emopiano_audio::notes::notes_from_midi(&std::fs::read(&templates).unwrap()).unwrap();
     assert!(!by_templates.is_empty());
@@ -452,11 +425,7 @@ fn render_then_transcribe_gives_the_melody_back_and_bad_inputs_are_named() {
         back.to_str().unwrap(),
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["onset"]["f1"].as_f64(), Some(f1));
     assert_eq!(v["reference_notes"].as_u64(), Some(reference.len() as u64));

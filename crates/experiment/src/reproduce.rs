@@ -454,8 +454,8 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
 
     let trained: Vec<Emotion> = results.keys().map(|(e, _)| *e).collect();
     let Melodies {
-        written: melodies,
-        evaluations,
+        written: mut melodies,
+        mut evaluations,
     } = write_melodies(
         &out,
         &emotions,
@@ -467,8 +467,6 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         &tokens_of,
         &say,
     )?;
-    let mut evaluations = evaluations;
-    let mut melodies = melodies;
     if !conditioned_runs.is_empty() {
         let rows = compare_conditioned(
             &out,
@@ -697,7 +695,6 @@ fn write_melodies(
             continue;
         }
         let sets_dir = dir.join(emotion.name());
-        std::fs::create_dir_all(&sets_dir).map_err(ExperimentError::io(&sets_dir))?;
         let ways: Vec<Way> = ways
             .iter()
             .map(|(label, stem, sampling)| {
@@ -876,8 +873,9 @@ fn compare_conditioned(
 /// Per emotion, from each conditioned run: one argmax melody and `options.melodies` with top-p
 /// sampling, all started from the emotion's token, written to
 /// `melodies/<arch>-conditioned/<emotion>/` and evaluated against the emotion's pieces; the
-/// first top-p melody also as `melodies/<arch>-conditioned/<emotion>.mid` and `.wav`. (Argmax
-/// from one start token is one melody whatever the seed, hence one.)
+/// first top-p melody also as `melodies/<arch>-conditioned/<emotion>.mid` and `.wav`. (One
+/// argmax melody: a stateful model started from the emotion's token gives the same one whatever
+/// the seed; under every-window conditioning the seed only picks the opening training window.)
 #[allow(clippy::too_many_arguments)]
 fn write_conditioned_melodies(
     out: &Path,

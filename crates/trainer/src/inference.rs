@@ -329,7 +329,15 @@ impl Run {
             }
         };
         let mut sampler = Sampler::new(options.sampling, options.seed);
-        let mode = options.mode.unwrap_or_else(|| model.generation_mode());
+        // As the model was trained: each window opens with the emotion's token.
+        let every_window = options.mode.is_none()
+            && options.emotion.is_some()
+            && self.config.opens_windows_with_emotion(&self.vocab);
+        let mode = match options.mode {
+            Some(mode) => mode,
+            None if every_window => GenerationMode::SlidingWindow,
+            None => model.generation_mode(),
+        };
         let primer = match &options.emotion {
             // A sliding window reads a fixed length: start from a training window that opens a
             // piece of the emotion (the paper's priming, at a piece start).
@@ -338,25 +346,12 @@ impl Run {
             }
             _ => primer,
         };
-        let every_window = options.mode.is_none()
-            && options.emotion.is_some()
-            && self.config.conditioning == Conditioning::EveryWindow;
         let indices = if every_window {
-            // As the model was trained: each window opens with the emotion's token.
-            let primer = if primer.len() == 1 {
-                self.piece_start_window(
-                    options.emotion.as_deref().unwrap_or_default(),
-                    options.seed,
-                )?
-            } else {
-                primer
-            };
             let window = primer.len();
             let mut seq = primer;
             let mut out = Vec::with_capacity(options.length);
             while out.len() < options.length {
-                let end = seq.len();
-                let w = window_before(&seq, end, window, Conditioning::EveryWindow, |t| {
+                let w = window_before(&seq, seq.len(), window, Conditioning::EveryWindow, |t| {
                     self.vocab.is_condition(t)
                 });
                 let logits = model.logits(&[w])?;

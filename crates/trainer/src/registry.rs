@@ -16,7 +16,6 @@ use emopiano_model::generate::{Generator, Loaded};
 use emopiano_model::{
     Architecture, Lstm1, Lstm2, Lstm3, LstmEmb, ModelError, SequenceModel, Sizing,
 };
-use emopiano_tokenizer::condition::Conditioning;
 
 use crate::run::{RunSummary, TrainConfig, TrainData, TrainError, TrainOptions, load_model, train};
 
@@ -72,8 +71,7 @@ impl Entry {
             train: |dir, data, config, sizing, options| {
                 let vocabulary = data.vocabulary();
                 let sizing = Sizing {
-                    condition_every_step: !vocabulary.conditions().is_empty()
-                        && config.conditioning == Conditioning::EveryWindow,
+                    condition_every_step: config.opens_windows_with_emotion(&vocabulary),
                     ..sizing.clone()
                 };
                 let model_config = A::config(vocabulary.len(), config.window, &sizing);

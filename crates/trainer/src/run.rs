@@ -129,6 +129,14 @@ pub struct TrainConfig {
     pub conditioning: Conditioning,
 }
 
+impl TrainConfig {
+    /// Whether a run of this configuration on `vocab` opens every window with its emotion's
+    /// token: a conditioned vocabulary under [`Conditioning::EveryWindow`].
+    pub fn opens_windows_with_emotion(&self, vocab: &Vocabulary) -> bool {
+        self.conditioning == Conditioning::EveryWindow && !vocab.conditions().is_empty()
+    }
+}
+
 /// The files of a run folder.
 #[derive(Clone, Debug)]
 pub struct RunDir(pub PathBuf);
@@ -544,8 +552,7 @@ pub fn train<A: Architecture>(
     }
 
     let encoded = vocab.encode(tokens)?;
-    let every_window =
-        !vocab.conditions().is_empty() && config.conditioning == Conditioning::EveryWindow;
+    let every_window = config.opens_windows_with_emotion(&vocab);
     let windows_of = |stream: &[usize]| -> Result<Arc<emopiano_tokenizer::Windows>, TrainError> {
         let mut w = make_windows(stream, config.window, vocab.len())?;
         if every_window {
