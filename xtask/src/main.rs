@@ -10,12 +10,14 @@ mod golden;
 mod golden_metrics;
 mod golden_miditok;
 mod python;
+mod train_classifier;
 mod train_transcriber;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use emopiano_classify::{ClassifierConfig, TrainSettings};
 
 /// emopiano's development tasks.
 #[derive(Parser)]
@@ -105,6 +107,49 @@ enum Command {
         /// Seeds the clips, their timbres, the initial weights and the order of the rows.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+    /// Train the emotion classifier on EMOPIA's official splits and write the shipped weights
+    /// (seeded: a rerun writes the same bytes).
+    TrainClassifier {
+        /// EMOPIA's folder (label.csv, midis/, split/).
+        #[arg(long, default_value = "../shared/data/emopia")]
+        emopia: PathBuf,
+        /// Where classifier.bpk and classifier.json go.
+        #[arg(long, default_value = "crates/classify/weights")]
+        out: PathBuf,
+        /// Most passes over the training clips.
+        #[arg(long, default_value_t = TrainSettings::default().epochs)]
+        epochs: usize,
+        /// Passes without a better validation accuracy before stopping.
+        #[arg(long, default_value_t = TrainSettings::default().patience)]
+        patience: usize,
+        /// Random windows per training clip per pass.
+        #[arg(long, default_value_t = TrainSettings::default().crops)]
+        crops: usize,
+        /// Largest transposition of a training window (semitones either way).
+        #[arg(long, default_value_t = TrainSettings::default().max_shift)]
+        max_shift: i32,
+        /// Adam's learning rate.
+        #[arg(long, default_value_t = TrainSettings::default().lr)]
+        lr: f64,
+        /// Seeds weights, windows and dropout.
+        #[arg(long, default_value_t = TrainSettings::default().seed)]
+        seed: u64,
+        /// Convolution channels.
+        #[arg(long, default_value_t = ClassifierConfig::shipped().channels)]
+        channels: usize,
+        /// Convolutions (dilations 1, 2, 4, …).
+        #[arg(long, default_value_t = ClassifierConfig::shipped().layers)]
+        layers: usize,
+        /// Token embedding width.
+        #[arg(long, default_value_t = ClassifierConfig::shipped().embedding)]
+        embedding: usize,
+        /// Tokens per window.
+        #[arg(long, default_value_t = ClassifierConfig::shipped().window)]
+        window: usize,
+        /// Dropout.
+        #[arg(long, default_value_t = ClassifierConfig::shipped().dropout)]
+        dropout: f64,
     },
     /// Run a benchmark against its baseline, in the same command.
     Bench {
@@ -303,6 +348,39 @@ fn main() -> Result<()> {
                 out: root.join(out),
             },
         ),
+        Command::TrainClassifier {
+            emopia,
+            out,
+            epochs,
+            patience,
+            crops,
+            max_shift,
+            lr,
+            seed,
+            channels,
+            layers,
+            embedding,
+            window,
+            dropout,
+        } => train_classifier::run(&train_classifier::Args {
+            emopia: root.join(emopia),
+            out: root.join(out),
+            config: ClassifierConfig::shipped()
+                .with_channels(channels)
+                .with_layers(layers)
+                .with_embedding(embedding)
+                .with_window(window)
+                .with_dropout(dropout),
+            settings: TrainSettings {
+                epochs,
+                patience,
+                crops,
+                max_shift,
+                lr,
+                seed,
+                ..TrainSettings::default()
+            },
+        }),
         Command::Bench {
             bench:
                 Bench::Generate {

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use emopiano_corpus::{Emotion, Holdout};
-use emopiano_experiment::evaluate::{Candidate, Reference, evaluate_emotion, to_markdown};
+use emopiano_experiment::evaluate::{
+    Candidate, Reference, evaluate_emotion, shipped_classifier, to_markdown,
+};
 use emopiano_experiment::{EmotionTokens, heldout_note, tokens_per_emotion};
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::Run;
@@ -107,6 +109,7 @@ pub fn run(args: Args) -> Result<()> {
         args.emotion.name(),
         &reference,
         &[("given".to_string(), files)],
+        shipped_classifier(&say).as_ref(),
     );
     eprintln!(
         "{} melodies against {} training tokens of {} pieces, {} held-out pieces and {} corpus \

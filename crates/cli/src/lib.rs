@@ -101,6 +101,7 @@
 //! ```
 
 mod audio;
+mod classify;
 mod data;
 mod detokenize;
 mod evaluate;
@@ -140,6 +141,9 @@ enum Command {
     /// Copy rate and MusPy statistics of MIDI melodies against an emotion's pieces: whether
     /// they are new, and how they compare with the real ones.
     Evaluate(evaluate::Args),
+    /// The four emotions' probabilities of MIDI files, from the shipped emotion classifier
+    /// (trained on EMOPIA).
+    Classify(classify::Args),
     /// Play a MIDI file into a wav (a SoundFont if one is found, else the built-in synthesizer).
     Render(audio::RenderArgs),
     /// Transcribe a wav recording to MIDI notes.
@@ -170,6 +174,7 @@ where
         Command::Data { command } => data::run(command),
         Command::Generate(args) => generate::run(args, registry),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Classify(args) => classify::run(args),
         Command::Render(args) => audio::render(args),
         Command::Transcribe(args) => audio::transcribe_cmd(args),
         Command::Score(args) => audio::score_cmd(args),

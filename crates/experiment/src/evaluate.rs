@@ -1,7 +1,9 @@
 //! Whether melodies are new and musical, beside their emotion's real pieces: the copy rate
 //! against the training pieces (and the same figure for held-out real pieces, what a genuinely
 //! new piece of the emotion scores), MusPy's statistics beside the corpus' mean and spread, and
-//! mgeval's overlap area per statistic.
+//! mgeval's overlap area per statistic, and the share of each set the emotion classifier
+//! ([`emopiano_classify`]) assigns to the intended emotion, arousal and valence, beside the
+//! same share of the emotion's real pieces.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,6 +14,7 @@ use emopiano_eval::stats::NAMES;
 use emopiano_eval::{CopyIndex, Music, Spread, Statistics};
 use serde::Serialize;
 
+use emopiano_classify::{Classifier, Probabilities, Report};
 use emopiano_corpus::{Corpus, Emotion};
 
 use crate::{EmotionTokens, ExperimentError};
@@ -25,6 +28,9 @@ pub struct PieceEvaluation {
     pub copy: CopyScore,
     /// Its statistics (`None` for a piece whose MIDI could not be read).
     pub statistics: Option<Statistics>,
+    /// The emotion classifier's probabilities (happy, peaceful, sad, scary); `None` without a
+    /// classifier or for a piece it cannot read.
+    pub classifier: Option<Probabilities>,
 }
 
 /// The copy figures of a set, averaged over its pieces.
@@ -78,6 +84,9 @@ pub struct SetEvaluation {
     pub statistics: BTreeMap<String, Spread>,
     /// Overlap area of the set's and the corpus' distribution of each statistic.
     pub overlap: BTreeMap<String, f64>,
+    /// The classifier on the set against the intended emotion: `accuracy` is the share
+    /// assigned to it, `arousal` and `valence` the shares assigned to its arousal and valence.
+    pub recognition: Option<Report>,
 }
 
 /// An emotion's evaluation: its melody sets beside its real pieces.
@@ -97,6 +106,10 @@ pub struct EmotionEvaluation {
     pub heldout_copy: Option<CopySummary>,
     /// Mean and spread of each statistic over the emotion's real pieces.
     pub corpus_statistics: BTreeMap<String, Spread>,
+    /// The classifier's recognition of the held-out real pieces.
+    pub heldout_recognition: Option<Report>,
+    /// The classifier's recognition of all the emotion's real pieces (trained on or not).
+    pub corpus_recognition: Option<Report>,
 }
 
 /// A piece to evaluate: its name, its tokens and its MIDI bytes.
@@ -112,12 +125,16 @@ pub struct Candidate {
 
 /// What an emotion's melodies are compared with.
 pub struct Reference<'a> {
+    /// The emotion they are meant to have.
+    pub emotion: Emotion,
     /// The training pieces, `(id, tokens)` in training order.
     pub training: &'a [(String, Vec<String>)],
     /// Held-out pieces (tokens and MIDI), the copy-rate reference.
     pub heldout: Vec<Candidate>,
     /// Statistics of the emotion's real pieces.
     pub corpus: Vec<Statistics>,
+    /// The MIDI files of the emotion's real pieces.
+    pub corpus_midi: Vec<(String, Vec<u8>)>,
 }
 
 impl<'a> Reference<'a> {
@@ -133,6 +150,7 @@ impl<'a> Reference<'a> {
             midi_of.insert(piece.id.clone(), piece.midi_bytes()?.into_owned());
         }
         Ok(Reference {
+            emotion,
             training: &tokens.train,
             heldout: tokens
                 .heldout
@@ -144,6 +162,7 @@ impl<'a> Reference<'a> {
                 })
                 .collect(),
             corpus: corpus_statistics(midi_of.values().map(Vec::as_slice)),
+            corpus_midi: midi_of.into_iter().collect(),
         })
     }
 }
@@ -169,23 +188,64 @@ fn spreads(stats: &[Statistics]) -> BTreeMap<String, Spread> {
         .collect()
 }
 
-/// Evaluates melody sets of `emotion` against `reference`.
+/// The classifier's probabilities of MIDI files (`None` for one it cannot read).
+fn classified(
+    classifier: Option<&Classifier>,
+    midi: &[(&Path, &[u8])],
+) -> Vec<Option<Probabilities>> {
+    match classifier {
+        Some(c) => c.classify_many(midi).into_iter().map(Result::ok).collect(),
+        None => vec![None; midi.len()],
+    }
+}
+
+/// The recognition of pieces meant as `emotion` (those the classifier read).
+fn recognition(probabilities: &[Option<Probabilities>], emotion: Emotion) -> Option<Report> {
+    let read: Vec<Probabilities> = probabilities.iter().flatten().copied().collect();
+    (!read.is_empty()).then(|| Report::new(&read, &vec![emotion; read.len()]))
+}
+
+/// The shipped emotion classifier, or `None` (with the reason told to `say`) when it cannot be
+/// loaded: the evaluation goes on without recognition rates.
+pub fn shipped_classifier(say: &dyn Fn(String)) -> Option<Classifier> {
+    Classifier::shipped()
+        .map_err(|e| say(format!("no emotion classifier, no recognition rates: {e}")))
+        .ok()
+}
+
+/// Evaluates melody sets of `emotion` against `reference`; with a `classifier`, also how many
+/// of each set (and of the real pieces) it recognises as the reference's emotion.
 pub fn evaluate_emotion(
     emotion: &str,
     reference: &Reference<'_>,
     sets: &[(String, Vec<Candidate>)],
+    classifier: Option<&Classifier>,
 ) -> EmotionEvaluation {
     let index = CopyIndex::new(reference.training);
-    let piece = |c: &Candidate| PieceEvaluation {
-        name: c.name.clone(),
-        copy: index.score(&c.tokens, &ORDERS),
-        statistics: statistics_of(&c.midi),
+    let pieces = |candidates: &[Candidate]| -> Vec<PieceEvaluation> {
+        let midi: Vec<(&Path, &[u8])> = candidates
+            .iter()
+            .map(|c| (Path::new(&c.name), c.midi.as_slice()))
+            .collect();
+        candidates
+            .iter()
+            .zip(classified(classifier, &midi))
+            .map(|(c, p)| PieceEvaluation {
+                name: c.name.clone(),
+                copy: index.score(&c.tokens, &ORDERS),
+                statistics: statistics_of(&c.midi),
+                classifier: p,
+            })
+            .collect()
+    };
+    let probabilities = |pieces: &[PieceEvaluation]| -> Vec<Option<Probabilities>> {
+        pieces.iter().map(|p| p.classifier).collect()
     };
     let corpus_columns = columns(&reference.corpus);
     let sets = sets
         .iter()
         .map(|(label, candidates)| {
-            let melodies: Vec<PieceEvaluation> = candidates.iter().map(piece).collect();
+            let melodies = pieces(candidates);
             let stats: Vec<Statistics> = melodies
                 .iter()
                 .filter_map(|m| m.statistics.clone())
@@ -202,19 +262,29 @@ pub fn evaluate_emotion(
                 copy: CopySummary::of(&melodies),
                 statistics: spreads(&stats),
                 overlap,
+                recognition: recognition(&probabilities(&melodies), reference.emotion),
                 melodies,
             }
         })
         .collect();
-    let heldout: Vec<PieceEvaluation> = reference.heldout.iter().map(piece).collect();
+    let heldout = pieces(&reference.heldout);
+    let corpus_midi: Vec<(&Path, &[u8])> = reference
+        .corpus_midi
+        .iter()
+        .map(|(n, m)| (Path::new(n), m.as_slice()))
+        .collect();
+    let corpus_recognition = classifier
+        .and_then(|_| recognition(&classified(classifier, &corpus_midi), reference.emotion));
     EmotionEvaluation {
         emotion: emotion.to_string(),
         training_tokens: index.len(),
         training_pieces: reference.training.len(),
         sets,
         heldout_copy: CopySummary::of(&heldout),
+        heldout_recognition: recognition(&probabilities(&heldout), reference.emotion),
         heldout,
         corpus_statistics: spreads(&reference.corpus),
+        corpus_recognition,
     }
 }
 
@@ -277,6 +347,7 @@ pub fn to_markdown(evaluations: &[EmotionEvaluation], note: &str) -> String {
             }
         }
         md.push_str(&melody_table(e));
+        md.push_str(&recognition_table(e));
         md.push_str("\nStatistics (MusPy's definitions; mean ± sd) and the overlap area of each set's distribution with the corpus'.\n\n");
         let mut header = String::from("| statistic | corpus |");
         let mut rule = String::from("|---|---|");
@@ -318,6 +389,46 @@ pub fn to_markdown(evaluations: &[EmotionEvaluation], note: &str) -> String {
         md.push_str(&format!(
             "\nKeys (Krumhansl–Schmuckler): {}.\n",
             keys.join("; ")
+        ));
+    }
+    md
+}
+
+/// The classifier's recognition of each set beside the real pieces' (empty without a
+/// classifier).
+fn recognition_table(e: &EmotionEvaluation) -> String {
+    let rows: Vec<(String, &Report)> = e
+        .sets
+        .iter()
+        .filter_map(|s| s.recognition.as_ref().map(|r| (s.label.clone(), r)))
+        .chain(
+            e.heldout_recognition
+                .as_ref()
+                .map(|r| ("held-out real pieces".to_string(), r)),
+        )
+        .chain(
+            e.corpus_recognition
+                .as_ref()
+                .map(|r| ("all real pieces of the emotion".to_string(), r)),
+        )
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut md = format!(
+        "\nRecognised by the emotion classifier (`emopiano classify`, trained on EMOPIA): the share \
+         of pieces whose most probable emotion is the intended one, and whose arousal and valence \
+         are the intended ones; then how many went to each emotion.\n\n\
+         | set | pieces | emotion | arousal | valence | {} |\n|---|---|---|---|---|---|---|---|---|\n",
+        emopiano_classify::class_names().join(" | ")
+    );
+    for (label, r) in rows {
+        let counts: Vec<usize> = (0..4)
+            .map(|k| r.confusion.iter().map(|row| row[k]).sum())
+            .collect();
+        md.push_str(&format!(
+            "| {label} | {} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} |\n",
+            r.pieces, r.accuracy, r.arousal, r.valence, counts[0], counts[1], counts[2], counts[3]
         ));
     }
     md

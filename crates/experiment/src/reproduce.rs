@@ -23,7 +23,7 @@ use crate::conditioned::{
     CONDITIONED, Comparison, conditioned_data, heldout_loss, write_comparison,
 };
 use crate::evaluate::{
-    Candidate, EmotionEvaluation, Reference, evaluate_emotion, write_evaluation,
+    Candidate, EmotionEvaluation, Reference, evaluate_emotion, shipped_classifier, write_evaluation,
 };
 use crate::grid::{Grid, Profile};
 use crate::manifest::Manifest;
@@ -660,6 +660,7 @@ fn write_melodies(
         instrument.describe()
     ));
     std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
+    let classifier = shipped_classifier(say);
     let mut written = Vec::new();
     let mut evaluations = Vec::new();
     // (label in the reports, file stem, sampling)
@@ -726,7 +727,12 @@ fn write_melodies(
         written.push(path);
 
         let reference = Reference::of(corpus, emotion, &tokens_of[&emotion])?;
-        evaluations.push(evaluate_emotion(emotion.name(), &reference, &sets));
+        evaluations.push(evaluate_emotion(
+            emotion.name(),
+            &reference,
+            &sets,
+            classifier.as_ref(),
+        ));
     }
     Ok(Melodies {
         written,
@@ -888,6 +894,7 @@ fn write_conditioned_melodies(
     tokens_of: &BTreeMap<Emotion, EmotionTokens>,
     say: &dyn Fn(String),
 ) -> Result<Melodies, ExperimentError> {
+    let classifier = shipped_classifier(say);
     let mut written = Vec::new();
     let mut evaluations = Vec::new();
     let ways: Vec<Way> = vec![
@@ -939,6 +946,7 @@ fn write_conditioned_melodies(
                 &format!("{emotion} ({name})"),
                 &reference,
                 &sets,
+                classifier.as_ref(),
             ));
         }
     }

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+use emopiano_classify::input::{high_arousal, positive_valence};
+use emopiano_classify::{Classifier, predicted};
 use emopiano_corpus::{DatasetKind, Emotion, Holdout, LoadOptions, load};
 use emopiano_experiment::{ReproduceOptions, reproduce, tokens_per_emotion};
 use emopiano_tokenizer::TokenizerKind;
@@ -32,6 +34,7 @@ fn held_out_pieces_are_scored_and_never_trained_on() {
 
     // Each run trained on the training pieces alone and scored exactly the held-out ones.
     let corpus = load(DatasetKind::PrimaryCues, None, &LoadOptions::default()).unwrap();
+    let classifier = Classifier::shipped().unwrap();
     let split = tokens_per_emotion(
         &corpus,
         &Emotion::ALL,
@@ -69,6 +72,46 @@ fn held_out_pieces_are_scored_and_never_trained_on() {
         assert_eq!(e.heldout.len(), split[&emotion].heldout.len());
         assert!(e.heldout_copy.is_some());
         assert!(e.corpus_statistics.contains_key("pitch_class_entropy"));
+
+        // The classifier's verdict on each held-out piece is the shipped classifier's on its
+        // MIDI, and the recognition rates count those verdicts.
+        let pieces: Vec<_> = corpus.of(emotion).collect();
+        let mut recognised = (0, 0, 0);
+        for h in &e.heldout {
+            let piece = pieces.iter().find(|p| p.id == h.name).unwrap();
+            let p = classifier
+                .classify_midi(&piece.midi_bytes().unwrap(), piece.path())
+                .unwrap();
+            // Scored alone here, in a batch with other pieces there.
+            let theirs = h.classifier.unwrap();
+            assert!(
+                theirs.iter().zip(&p).all(|(a, b)| (a - b).abs() < 1e-5),
+                "{}: {theirs:?} vs {p:?}",
+                h.name
+            );
+            let guess = predicted(&p);
+            recognised.0 += usize::from(guess == emotion);
+            recognised.1 += usize::from(high_arousal(guess) == high_arousal(emotion));
+            recognised.2 += usize::from(positive_valence(guess) == positive_valence(emotion));
+        }
+        let r = e.heldout_recognition.as_ref().unwrap();
+        let n = e.heldout.len() as f64;
+        assert_eq!(r.pieces, e.heldout.len());
+        assert_eq!(
+            (r.accuracy, r.arousal, r.valence),
+            (
+                recognised.0 as f64 / n,
+                recognised.1 as f64 / n,
+                recognised.2 as f64 / n
+            ),
+            "{}",
+            e.emotion
+        );
+        assert_eq!(e.corpus_recognition.as_ref().unwrap().pieces, pieces.len());
+        for s in &e.sets {
+            let counted = s.melodies.iter().filter(|m| m.classifier.is_some()).count();
+            assert_eq!(s.recognition.as_ref().map_or(0, |r| r.pieces), counted);
+        }
     }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("evaluation.json")).unwrap())
@@ -76,5 +119,6 @@ fn held_out_pieces_are_scored_and_never_trained_on() {
     assert!(json[0]["sets"][0]["melodies"][0]["statistics"]["scale_consistency"].is_number());
     let md = std::fs::read_to_string(out.join("evaluation.md")).unwrap();
     assert!(md.contains("| held-out real pieces |"), "{md}");
+    assert!(md.contains("Recognised by the emotion classifier"), "{md}");
     std::fs::remove_dir_all(&out).unwrap();
 }

@@ -82,6 +82,7 @@
 mod device;
 pub mod generate;
 pub mod lstm;
+mod record;
 pub mod sampling;
 mod stack;
 
@@ -91,6 +92,7 @@ use generate::GenerationMode;
 
 pub use device::{backend_name, reference_device, select_device, training_device};
 pub use lstm::{FusedLstm, LstmImpl};
+pub use record::numbered_params;
 pub use stack::{DenseBlock, HeadInput, LstmStack, LstmStackConfig, StackState};
 
 /// Errors of model construction and generation.

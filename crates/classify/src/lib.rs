@@ -1,0 +1,346 @@
+//! # emopiano-classify
+//!
+//! A symbolic emotion classifier: it reads any MIDI file as REMI tokens (MidiTok 3.1.0's, see
+//! [`emopiano_tokenizer::miditok`]), scores windows of 512 tokens with a small convolutional
+//! network ([`net::EmotionNet`]) and averages the windows' probabilities over the piece. Its four
+//! classes are EMOPIA's quadrants named as this project's emotions: happy (Q1), scary (Q2),
+//! sad (Q3), peaceful (Q4). Arousal is Q1+Q2 against Q3+Q4, valence Q1+Q4 against Q2+Q3.
+//!
+//! It is trained (`cargo xtask train-classifier`) on EMOPIA's official training split,
+//! early-stopped on its validation split and reported on its test split; the weights ship with
+//! this crate ([`Classifier::shipped`]), with EMOPIA's licence and attribution beside them in
+//! `weights/`. [`net::Baseline`] is the logistic regression on note length, velocity, note
+//! density and key that EMOPIA reports beside its networks, computed on the same windows.
+//!
+//! ```no_run
+//! use emopiano_classify::{Classifier, predicted};
+//! let classifier = Classifier::shipped()?;
+//! let p = classifier.classify_file("melody.mid".as_ref())?;
+//! println!("{} ({:.2})", predicted(&p), p.iter().cloned().fold(0.0, f64::max));
+//! # Ok::<(), emopiano_classify::ClassifyError>(())
+//! ```
+
+mod error;
+pub mod features;
+pub mod input;
+pub mod net;
+pub mod report;
+pub mod train;
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use emopiano_corpus::{Corpus, Emotion, Split};
+use serde::{Deserialize, Serialize};
+
+pub use error::ClassifyError;
+pub use input::{CLASSES, Tokens};
+pub use net::{ClassifierConfig, EmotionNet};
+pub use report::{Probabilities, Report, arousal, predicted, valence};
+pub use train::{Labelled, TrainSettings};
+
+/// The shipped weights (Burn's burnpack) and their description.
+const SHIPPED_WEIGHTS: &[u8] = include_bytes!("../weights/classifier.bpk");
+const SHIPPED_CARD: &str = include_str!("../weights/classifier.json");
+
+/// What a set of weights is: its network, how and on what it was trained, and its figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// The network.
+    pub config: ClassifierConfig,
+    /// How it was trained.
+    pub settings: TrainSettings,
+    /// What it was trained on.
+    pub trained_on: String,
+    /// The epoch whose weights these are.
+    pub best_epoch: usize,
+    /// Its validation figures.
+    pub val: Report,
+    /// Its test figures.
+    pub test: Report,
+    /// The logistic-regression baseline's test figures, trained the same way.
+    pub baseline_test: Option<Report>,
+}
+
+/// A trained classifier ready to score pieces.
+#[derive(Debug)]
+pub struct Classifier {
+    net: EmotionNet,
+    card: ModelCard,
+}
+
+impl Classifier {
+    /// The weights that ship with this crate.
+    pub fn shipped() -> Result<Self, ClassifyError> {
+        let name = Path::new("emopiano-classify/weights/classifier.bpk");
+        let card: ModelCard =
+            serde_json::from_str(SHIPPED_CARD).map_err(|e| ClassifyError::Weights {
+                path: name.with_extension("json"),
+                message: e.to_string(),
+            })?;
+        Self::from_bytes(card, SHIPPED_WEIGHTS.to_vec(), name)
+    }
+
+    /// Weights written by [`Classifier::save`] into `dir` (`classifier.json`, `classifier.bpk`).
+    pub fn load(dir: &Path) -> Result<Self, ClassifyError> {
+        let card_path = dir.join("classifier.json");
+        let weights = dir.join("classifier.bpk");
+        let bad = |path: &Path| {
+            let path = path.to_path_buf();
+            move |e: &dyn std::fmt::Display| ClassifyError::Weights {
+                path: path.clone(),
+                message: e.to_string(),
+            }
+        };
+        let text = std::fs::read_to_string(&card_path).map_err(|e| bad(&card_path)(&e))?;
+        let card: ModelCard = serde_json::from_str(&text).map_err(|e| bad(&card_path)(&e))?;
+        let bytes = std::fs::read(&weights).map_err(|e| bad(&weights)(&e))?;
+        Self::from_bytes(card, bytes, &weights)
+    }
+
+    /// The network of `card` with the burnpack `weights` (named `path` in errors).
+    pub fn from_bytes(
+        card: ModelCard,
+        weights: Vec<u8>,
+        path: &Path,
+    ) -> Result<Self, ClassifyError> {
+        let device = emopiano_model::select_device();
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights)).map_err(|e| {
+            ClassifyError::Weights {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }
+        })?;
+        let net = card
+            .config
+            .init(&device)
+            .try_load_record(record)
+            .map_err(|e| ClassifyError::Weights {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?
+            .valid();
+        Ok(Self { net, card })
+    }
+
+    /// A trained network and its description.
+    pub fn new(net: EmotionNet, card: ModelCard) -> Self {
+        Self {
+            net: net.valid(),
+            card,
+        }
+    }
+
+    /// Writes `classifier.bpk` and `classifier.json` into `dir`, each through a temporary file
+    /// and a rename.
+    pub fn save(&self, dir: &Path) -> Result<(), ClassifyError> {
+        let weights = dir.join("classifier.bpk");
+        let card = dir.join("classifier.json");
+        let bad = |path: &Path, e: &dyn std::fmt::Display| ClassifyError::Weights {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| bad(dir, &e))?;
+        let bytes = emopiano_model::numbered_params(self.net.clone())
+            .into_record()
+            .into_bytes()
+            .map_err(|e| bad(&weights, &e))?;
+        emopiano_common::fs::write_atomically(&weights, &bytes).map_err(|e| bad(&weights, &e))?;
+        let mut text = serde_json::to_string_pretty(&self.card).map_err(|e| bad(&card, &e))?;
+        text.push('\n');
+        emopiano_common::fs::write_atomically(&card, text.as_bytes()).map_err(|e| bad(&card, &e))
+    }
+
+    /// What these weights are.
+    pub fn card(&self) -> &ModelCard {
+        &self.card
+    }
+
+    /// The network.
+    pub fn net(&self) -> &EmotionNet {
+        &self.net
+    }
+
+    /// Each piece's probabilities, in [`CLASSES`] order.
+    pub fn probabilities(&self, pieces: &[&Tokens]) -> Vec<Probabilities> {
+        train::predict(&self.net, pieces, self.card.config.window)
+    }
+
+    /// The probabilities of MIDI bytes (`path` names them in errors).
+    pub fn classify_midi(&self, midi: &[u8], path: &Path) -> Result<Probabilities, ClassifyError> {
+        let tokens = Tokens::from_midi(midi, path)?;
+        Ok(self.probabilities(&[&tokens])[0])
+    }
+
+    /// The probabilities of a MIDI file.
+    pub fn classify_file(&self, path: &Path) -> Result<Probabilities, ClassifyError> {
+        let tokens = Tokens::from_file(path)?;
+        Ok(self.probabilities(&[&tokens])[0])
+    }
+
+    /// The probabilities of many MIDI files `(name, bytes)`, tokenized on every core and scored
+    /// together; each file's own error (naming it) where it cannot be read.
+    pub fn classify_many(
+        &self,
+        files: &[(&Path, &[u8])],
+    ) -> Vec<Result<Probabilities, ClassifyError>> {
+        let tokens = match emopiano_common::parallel::map_ordered(files, |&(path, midi)| {
+            Tokens::from_midi(midi, path)
+        }) {
+            Ok(tokens) => tokens,
+            Err(e) => {
+                return files
+                    .iter()
+                    .map(|_| Err(ClassifyError::Data(e.to_string())))
+                    .collect();
+            }
+        };
+        let readable: Vec<&Tokens> = tokens.iter().filter_map(|t| t.as_ref().ok()).collect();
+        let mut scores = self.probabilities(&readable).into_iter();
+        tokens
+            .into_iter()
+            .map(|t| t.map(|_| scores.next().unwrap_or_default()))
+            .collect()
+    }
+
+    /// The report of these weights on labelled pieces.
+    pub fn evaluate(&self, pieces: &[Labelled]) -> Report {
+        train::evaluate(&self.net, pieces, self.card.config.window)
+    }
+}
+
+/// EMOPIA's official splits, tokenized (on every core).
+#[derive(Clone, Debug)]
+pub struct Splits {
+    /// Training clips.
+    pub train: Vec<Labelled>,
+    /// Validation clips.
+    pub val: Vec<Labelled>,
+    /// Test clips.
+    pub test: Vec<Labelled>,
+}
+
+/// The pieces of `corpus` tokenized as REMI and sorted into its official splits; a piece without
+/// a split or that does not tokenize is an error naming it.
+pub fn splits(corpus: &Corpus) -> Result<Splits, ClassifyError> {
+    let tokens = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
+        let bytes = piece.midi_bytes()?;
+        Tokens::from_midi(&bytes, piece.path())
+    })
+    .map_err(|e| ClassifyError::Data(e.to_string()))?;
+    let mut out = Splits {
+        train: Vec::new(),
+        val: Vec::new(),
+        test: Vec::new(),
+    };
+    for (piece, tokens) in corpus.pieces.iter().zip(tokens) {
+        let labelled = Labelled {
+            name: piece.id.clone(),
+            tokens: tokens?,
+            emotion: piece.emotion,
+        };
+        match piece.split {
+            Some(Split::Train) => out.train.push(labelled),
+            Some(Split::Val) => out.val.push(labelled),
+            Some(Split::Test) => out.test.push(labelled),
+            None => {
+                return Err(ClassifyError::Data(format!(
+                    "{}: in no official split (EMOPIA's split/*_clip.csv)",
+                    piece.path().display()
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Where the shipped weights live in the source tree (for `cargo xtask train-classifier`).
+pub fn shipped_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("weights")
+}
+
+/// The emotion names of the classes, for output.
+pub fn class_names() -> [&'static str; 4] {
+    CLASSES.map(Emotion::name)
+}
+
+/// What [`train_emopia`] made.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The classifier, with its card.
+    pub classifier: Classifier,
+    /// The network's epochs.
+    pub history: Vec<train::Epoch>,
+    /// The baseline's epochs.
+    pub baseline_history: Vec<train::Epoch>,
+}
+
+/// Trains the network of `config` and the logistic-regression baseline on `splits`' training
+/// clips (seeded by `settings.seed`: the same splits and settings give the same weights),
+/// early-stopped on its validation clips, and reports both on its test clips. `log` sees
+/// `("network" | "baseline", epoch)`.
+pub fn train_emopia(
+    splits: &Splits,
+    config: &ClassifierConfig,
+    settings: &TrainSettings,
+    trained_on: &str,
+    mut log: impl FnMut(&str, &train::Epoch),
+) -> Result<Outcome, ClassifyError> {
+    let settings = TrainSettings {
+        window: config.window,
+        ..settings.clone()
+    };
+    let device = emopiano_model::training_device();
+    device.seed(settings.seed);
+    let net = train::train(
+        config.init(&device),
+        &splits.train,
+        &splits.val,
+        &settings,
+        |e| log("network", e),
+    )?;
+    // The baseline reads the same windows: its standardisation comes from every training window.
+    let windows: Vec<Vec<u32>> = splits
+        .train
+        .iter()
+        .flat_map(|p| {
+            p.tokens
+                .windows(config.window)
+                .into_iter()
+                .map(<[u32]>::to_vec)
+        })
+        .collect();
+    device.seed(settings.seed);
+    let baseline_settings = TrainSettings {
+        max_shift: 0,
+        lr: 1e-2,
+        ..settings.clone()
+    };
+    let baseline = train::train(
+        net::BaselineConfig::fit(&windows).init(&device),
+        &splits.train,
+        &splits.val,
+        &baseline_settings,
+        |e| log("baseline", e),
+    )?;
+    let card = ModelCard {
+        config: config.clone(),
+        settings,
+        trained_on: trained_on.to_string(),
+        best_epoch: net.best_epoch,
+        val: train::evaluate(&net.model, &splits.val, config.window),
+        test: train::evaluate(&net.model, &splits.test, config.window),
+        baseline_test: Some(train::evaluate(
+            &baseline.model,
+            &splits.test,
+            config.window,
+        )),
+    };
+    Ok(Outcome {
+        classifier: Classifier::new(net.model, card),
+        history: net.history,
+        baseline_history: baseline.history,
+    })
+}

@@ -1,0 +1,252 @@
+//! The classifier's network and the logistic-regression baseline, both Burn modules reading
+//! windows of REMI ids.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::features::{BASELINE_FEATURES, FEATURES, window_features};
+use crate::input::{CLASSES, vocab_size};
+
+/// A model that gives each window of REMI ids four logits (in [`CLASSES`] order).
+pub trait WindowModel: Module + Clone + Send + 'static {
+    /// `windows` (each at most the model's window length) → logits `[windows.len(), 4]`.
+    fn logits(&self, windows: &[Vec<u32>]) -> Tensor<2>;
+}
+
+/// The classifier: REMI ids → embedding → dilated 1-D convolutions with residual connections
+/// → mean and max over the window (padding masked out) → dense → four logits.
+///
+/// Convolutions rather than the EMOPIA anchor's BiLSTM because every position is computed at
+/// once (large matrix products), which trains in minutes on two CPU cores.
+#[derive(Config, Debug, PartialEq)]
+pub struct ClassifierConfig {
+    /// REMI ids (MidiTok 3.1.0's vocabulary with this project's settings).
+    #[config(default = 222)]
+    pub vocab_size: usize,
+    /// Width of the token embedding.
+    #[config(default = 64)]
+    pub embedding: usize,
+    /// Channels of every convolution.
+    #[config(default = 64)]
+    pub channels: usize,
+    /// Kernel width of every convolution.
+    #[config(default = 3)]
+    pub kernel: usize,
+    /// Convolutions; layer `i` has dilation `2^i`.
+    #[config(default = 4)]
+    pub layers: usize,
+    /// Dropout before the dense layers.
+    #[config(default = 0.3)]
+    pub dropout: f64,
+    /// Tokens per window.
+    #[config(default = 512)]
+    pub window: usize,
+    /// Whether the dense layer also reads the window's [`window_features`] (note length,
+    /// velocity, density, key): the key, which a convolution over absolute pitches finds hard
+    /// to learn, carries valence.
+    #[config(default = true)]
+    pub features: bool,
+}
+
+/// [`ClassifierConfig`]'s network.
+#[derive(Module, Debug)]
+pub struct EmotionNet {
+    embedding: Embedding,
+    /// Each `[kernel · in, channels]`: a convolution as one matrix product over stacked shifts.
+    convs: Vec<Linear>,
+    dropout: Dropout,
+    hidden: Linear,
+    output: Linear,
+    kernel: usize,
+    features: bool,
+}
+
+impl ClassifierConfig {
+    /// Fresh weights (seeded by the device).
+    pub fn init(&self, device: &Device) -> EmotionNet {
+        let convs = (0..self.layers)
+            .map(|i| {
+                let input = if i == 0 {
+                    self.embedding
+                } else {
+                    self.channels
+                };
+                LinearConfig::new(self.kernel * input, self.channels).init(device)
+            })
+            .collect();
+        EmotionNet {
+            embedding: EmbeddingConfig::new(self.vocab_size, self.embedding).init(device),
+            convs,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            hidden: LinearConfig::new(
+                2 * self.channels + if self.features { FEATURES } else { 0 },
+                self.channels,
+            )
+            .init(device),
+            output: LinearConfig::new(self.channels, CLASSES.len()).init(device),
+            kernel: self.kernel,
+            features: self.features,
+        }
+    }
+
+    /// The settings the shipped weights were trained with.
+    pub fn shipped() -> Self {
+        Self::new().with_vocab_size(vocab_size())
+    }
+}
+
+/// Windows padded with `PAD` (id 0) to the longest: ids `[n, len]` and a mask `[n, len, 1]`
+/// (1 on tokens, 0 on padding).
+fn padded(windows: &[Vec<u32>], device: &Device) -> (Tensor<2, Int>, Tensor<3>) {
+    let len = windows.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let mut ids = vec![0i64; windows.len() * len];
+    let mut mask = vec![0f32; windows.len() * len];
+    for (w, window) in windows.iter().enumerate() {
+        for (i, &id) in window.iter().enumerate() {
+            ids[w * len + i] = i64::from(id);
+            mask[w * len + i] = 1.0;
+        }
+    }
+    (
+        Tensor::from_data(TensorData::new(ids, [windows.len(), len]), device),
+        Tensor::from_data(TensorData::new(mask, [windows.len(), len, 1]), device),
+    )
+}
+
+impl EmotionNet {
+    /// A convolution of `x` `[n, len, in]` with dilation `dilation` ("same" padding) →
+    /// `[n, len, channels]`.
+    fn conv(&self, conv: &Linear, x: Tensor<3>, dilation: usize) -> Tensor<3> {
+        let [n, len, width] = x.dims();
+        let pad = (self.kernel - 1) / 2 * dilation;
+        let device = x.device();
+        let zeros = || Tensor::<3>::zeros([n, pad, width], &device);
+        let x = if pad > 0 {
+            Tensor::cat(vec![zeros(), x, zeros()], 1)
+        } else {
+            x
+        };
+        let shifts: Vec<Tensor<3>> = (0..self.kernel)
+            .map(|k| {
+                x.clone()
+                    .slice([0..n, k * dilation..k * dilation + len, 0..width])
+            })
+            .collect();
+        conv.forward(Tensor::cat(shifts, 2))
+    }
+
+    /// ids `[n, len]`, mask `[n, len, 1]`, features `[n, FEATURES]` (read only when the
+    /// config's `features` is set) → logits `[n, 4]`.
+    pub fn forward(&self, ids: Tensor<2, Int>, mask: Tensor<3>, features: Tensor<2>) -> Tensor<2> {
+        let mut x = self.embedding.forward(ids) * mask.clone();
+        for (i, conv) in self.convs.iter().enumerate() {
+            let y = relu(self.conv(conv, x.clone(), 1 << i)) * mask.clone();
+            x = if i == 0 { y } else { x + y };
+        }
+        let [n, _, c] = x.dims();
+        let count = mask.clone().sum_dim(1).clamp_min(1.0); // [n, 1, 1]
+        let mean = (x.clone().sum_dim(1) / count).reshape([n, c]);
+        // Padding pushed far below every value so that it never wins the max.
+        let max = (x + (mask - 1.0) * 1e4).max_dim(1).reshape([n, c]);
+        let mut pooled = vec![mean, max];
+        if self.features {
+            pooled.push(features);
+        }
+        let pooled = self.dropout.forward(Tensor::cat(pooled, 1));
+        self.output
+            .forward(self.dropout.forward(relu(self.hidden.forward(pooled))))
+    }
+}
+
+impl WindowModel for EmotionNet {
+    fn logits(&self, windows: &[Vec<u32>]) -> Tensor<2> {
+        let device = self.output.weight.device();
+        let (ids, mask) = padded(windows, &device);
+        let features = if self.features {
+            feature_rows(windows, &device)
+        } else {
+            Tensor::zeros([windows.len(), FEATURES], &device)
+        };
+        self.forward(ids, mask, features)
+    }
+}
+
+/// [`window_features`] of each window: `[windows.len(), FEATURES]`.
+fn feature_rows(windows: &[Vec<u32>], device: &Device) -> Tensor<2> {
+    let values: Vec<f32> = windows.iter().flat_map(|w| window_features(w)).collect();
+    Tensor::from_data(TensorData::new(values, [windows.len(), FEATURES]), device)
+}
+
+/// The baseline: multinomial logistic regression on the first [`BASELINE_FEATURES`] of
+/// [`window_features`] (note length, velocity, note density, key), standardised with the training windows' means and deviations.
+#[derive(Config, Debug, PartialEq)]
+pub struct BaselineConfig {
+    /// Mean of each feature over the training windows.
+    pub mean: Vec<f32>,
+    /// Standard deviation of each feature over the training windows (1 where it is 0).
+    pub std: Vec<f32>,
+}
+
+/// [`BaselineConfig`]'s model.
+#[derive(Module, Debug)]
+pub struct Baseline {
+    linear: Linear,
+    mean: Vec<f32>,
+    std: Vec<f32>,
+}
+
+impl BaselineConfig {
+    /// The standardisation of `windows`' features.
+    pub fn fit(windows: &[Vec<u32>]) -> Self {
+        let rows: Vec<[f32; FEATURES]> = windows.iter().map(|w| window_features(w)).collect();
+        let n = rows.len().max(1) as f32;
+        let mut mean = vec![0f32; BASELINE_FEATURES];
+        let mut std = vec![0f32; BASELINE_FEATURES];
+        for r in &rows {
+            for (m, x) in mean.iter_mut().zip(r) {
+                *m += x / n;
+            }
+        }
+        for r in &rows {
+            for ((s, m), x) in std.iter_mut().zip(&mean).zip(r) {
+                *s += (x - m) * (x - m) / n;
+            }
+        }
+        let std = std
+            .into_iter()
+            .map(|v| if v > 0.0 { v.sqrt() } else { 1.0 })
+            .collect();
+        Self { mean, std }
+    }
+
+    /// Zero weights.
+    pub fn init(&self, device: &Device) -> Baseline {
+        Baseline {
+            linear: LinearConfig::new(BASELINE_FEATURES, CLASSES.len()).init(device),
+            mean: self.mean.clone(),
+            std: self.std.clone(),
+        }
+    }
+}
+
+impl WindowModel for Baseline {
+    fn logits(&self, windows: &[Vec<u32>]) -> Tensor<2> {
+        let values: Vec<f32> = windows
+            .iter()
+            .flat_map(|w| {
+                let f = window_features(w);
+                (0..BASELINE_FEATURES)
+                    .map(|i| (f[i] - self.mean[i]) / self.std[i])
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let x = Tensor::from_data(
+            TensorData::new(values, [windows.len(), BASELINE_FEATURES]),
+            &self.linear.weight.device(),
+        );
+        self.linear.forward(x)
+    }
+}

@@ -1,0 +1,115 @@
+//! The classifier learns a synthetic set, and the shipped weights give the published figures.
+#![allow(clippy::unwrap_used)]
+
+use burn::module::Module;
+use emopiano_classify::train::{self, Labelled, TrainSettings};
+use emopiano_classify::{CLASSES, Classifier, ClassifierConfig, Tokens};
+use emopiano_common::rng::{Rng, SplitMix64};
+
+/// A piece of class `c`: notes in the class's own octave, at one of its two loudnesses.
+fn synthetic(c: usize, rng: &mut SplitMix64) -> Tokens {
+    let mut t = Vec::new();
+    for _ in 0..8 {
+        t.push("Bar_None".to_string());
+        for pos in [0, 8, 16, 24] {
+            t.push(format!("Position_{pos}"));
+            t.push(format!("Pitch_{}", 36 + 12 * c as u64 + rng.below(8)));
+            t.push(format!("Velocity_{}", [31, 95][c % 2]));
+            t.push("Duration_1.0.8".to_string());
+        }
+    }
+    Tokens::from_strings(&t)
+}
+
+fn set(per_class: usize, rng: &mut SplitMix64) -> Vec<Labelled> {
+    (0..per_class * 4)
+        .map(|i| Labelled {
+            name: format!("{i}"),
+            tokens: synthetic(i % 4, rng),
+            emotion: CLASSES[i % 4],
+        })
+        .collect()
+}
+
+#[test]
+fn a_tiny_network_learns_a_synthetic_set() {
+    let mut rng = SplitMix64::new(3);
+    let (train_set, val) = (set(12, &mut rng), set(4, &mut rng));
+    let config = ClassifierConfig::shipped()
+        .with_embedding(8)
+        .with_channels(8)
+        .with_layers(2)
+        .with_window(32)
+        .with_dropout(0.0)
+        .with_features(false);
+    let settings = TrainSettings {
+        window: 32,
+        epochs: 12,
+        patience: 12,
+        max_shift: 0,
+        batch: 8,
+        lr: 1e-2,
+        ..TrainSettings::default()
+    };
+    let run = || {
+        let device = emopiano_model::training_device();
+        device.seed(1);
+        train::train(config.init(&device), &train_set, &val, &settings, |_| {}).unwrap()
+    };
+    let trained = run();
+    // Seeded: a second run gives the same weights, bit for bit.
+    let bytes = |m: &emopiano_classify::EmotionNet| {
+        emopiano_model::numbered_params(m.clone())
+            .into_record()
+            .into_bytes()
+            .unwrap()
+    };
+    assert_eq!(bytes(&trained.model).to_vec(), bytes(&run().model).to_vec());
+    let first = trained.history.first().unwrap().train_loss;
+    let last = trained.history.last().unwrap().train_loss;
+    assert!(last < first / 2.0, "training loss {first} → {last}");
+    let report = train::evaluate(&trained.model, &val, 32);
+    assert!(report.accuracy >= 0.9, "{report:?}");
+}
+
+#[test]
+fn shipped_weights_give_the_readme_test_accuracy() {
+    let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia")
+    else {
+        return;
+    };
+    let classifier = Classifier::shipped().unwrap();
+    let corpus = emopiano_corpus::emopia::load(&root).unwrap();
+    let splits = emopiano_classify::splits(&corpus).unwrap();
+    let report = classifier.evaluate(&splits.test);
+    let card = classifier.card();
+    assert!(
+        (report.accuracy - card.test.accuracy).abs() < 1e-6,
+        "{} vs the card's {}",
+        report.accuracy,
+        card.test.accuracy
+    );
+    assert_eq!(report.confusion, card.test.confusion);
+    // The README states the figure as right/total.
+    let right = (report.accuracy * report.pieces as f64).round() as usize;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let figure = format!("{:.3} ({right}/{})", report.accuracy, report.pieces);
+    assert!(readme.contains(&figure), "README does not state {figure}");
+}
+
+#[test]
+fn a_file_that_is_not_midi_is_an_error_naming_it() {
+    let dir = std::env::temp_dir().join(format!("classify-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("not-midi.mid");
+    std::fs::write(&bad, b"hello").unwrap();
+    let classifier = Classifier::shipped().unwrap();
+    let e = classifier.classify_file(&bad).unwrap_err().to_string();
+    assert!(e.contains("not-midi.mid"), "{e}");
+    let e = classifier
+        .classify_file(&dir.join("missing.mid"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing.mid"), "{e}");
+}

@@ -1,0 +1,75 @@
+//! `emopiano classify FILE.mid… [--json]`: each file's probabilities of the four emotions from
+//! the shipped emotion classifier (or `--weights DIR`).
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use emopiano_classify::{Classifier, arousal, class_names, predicted, valence};
+
+/// Arguments of `emopiano classify`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// MIDI files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Print JSON: one object per file with its probabilities, emotion, arousal and valence.
+    #[arg(long)]
+    json: bool,
+    /// A folder with classifier.json and classifier.bpk (`cargo xtask train-classifier --out`)
+    /// instead of the shipped weights.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let classifier = match &args.weights {
+        Some(dir) => Classifier::load(dir)?,
+        None => Classifier::shipped()?,
+    };
+    let mut rows = Vec::new();
+    let mut failed = Vec::new();
+    for file in &args.files {
+        match classifier.classify_file(file) {
+            Ok(p) => rows.push((file, p)),
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    if args.json {
+        let out: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(file, p)| {
+                let probabilities: serde_json::Map<String, serde_json::Value> = class_names()
+                    .iter()
+                    .zip(p)
+                    .map(|(n, v)| (n.to_string(), serde_json::json!(v)))
+                    .collect();
+                serde_json::json!({
+                    "file": file.display().to_string(),
+                    "probabilities": probabilities,
+                    "emotion": predicted(p).name(),
+                    "high_arousal": arousal(p),
+                    "positive_valence": valence(p),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for (file, p) in &rows {
+            let shares: Vec<String> = class_names()
+                .iter()
+                .zip(p)
+                .map(|(n, v)| format!("{n} {v:.3}"))
+                .collect();
+            println!(
+                "{}: {} → {}",
+                file.display(),
+                shares.join(", "),
+                predicted(p)
+            );
+        }
+    }
+    if !failed.is_empty() {
+        bail!("{}", failed.join("\n"));
+    }
+    Ok(())
+}
