@@ -19,24 +19,24 @@ pub fn predicted(p: &Probabilities) -> Emotion {
     CLASSES[best]
 }
 
-/// Probability of high arousal (happy + scary).
-pub fn arousal(p: &Probabilities) -> f64 {
+/// The probability mass of the emotions for which `keep` holds.
+fn mass(p: &Probabilities, keep: fn(Emotion) -> bool) -> f64 {
     CLASSES
         .iter()
         .zip(p)
-        .filter(|(e, _)| high_arousal(**e))
+        .filter(|(e, _)| keep(**e))
         .map(|(_, p)| p)
         .sum()
 }
 
+/// Probability of high arousal (happy + scary).
+pub fn arousal(p: &Probabilities) -> f64 {
+    mass(p, high_arousal)
+}
+
 /// Probability of positive valence (happy + peaceful).
 pub fn valence(p: &Probabilities) -> f64 {
-    CLASSES
-        .iter()
-        .zip(p)
-        .filter(|(e, _)| positive_valence(**e))
-        .map(|(_, p)| p)
-        .sum()
+    mass(p, positive_valence)
 }
 
 /// How well predictions match labels.

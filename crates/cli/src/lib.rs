@@ -106,6 +106,7 @@ mod data;
 mod detokenize;
 mod evaluate;
 mod generate;
+mod plot;
 pub mod reproduce;
 mod tokenize;
 mod train;
@@ -144,6 +145,9 @@ enum Command {
     /// The four emotions' probabilities of MIDI files, from the shipped emotion classifier
     /// (trained on EMOPIA).
     Classify(classify::Args),
+    /// A piano roll of a MIDI file as PNG: pitch × beats, velocity as shade, bar lines, note
+    /// names.
+    Plot(plot::Args),
     /// Play a MIDI file into a wav (a SoundFont if one is found, else the built-in synthesizer).
     Render(audio::RenderArgs),
     /// Transcribe a wav recording to MIDI notes.
@@ -175,6 +179,7 @@ where
         Command::Generate(args) => generate::run(args, registry),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Classify(args) => classify::run(args),
+        Command::Plot(args) => plot::run(args),
         Command::Render(args) => audio::render(args),
         Command::Transcribe(args) => audio::transcribe_cmd(args),
         Command::Score(args) => audio::score_cmd(args),

@@ -460,3 +460,45 @@ fn render_then_transcribe_gives_the_melody_back_and_bad_inputs_are_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("SoundFont"));
     assert!(!Path::new("x.mid").exists() && !Path::new("x.wav").exists());
 }
+
+#[test]
+fn classify_and_plot_read_a_midi_file_and_refuse_a_bad_one_by_name() {
+    let dir = scratch("classify-plot");
+    let good = dir.join("piece.mid");
+    write(&good, &fixture("triads"));
+    let bad = dir.join("broken.mid");
+    write(&bad, b"MThd but not really");
+    let good_s = good.to_str().unwrap();
+    let bad_s = bad.to_str().unwrap();
+
+    // Four probabilities that sum to one, and the emotion with the largest.
+    let out = emopiano(&["classify", "--json", good_s]);
+    succeeded(&out);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &json[0]["probabilities"];
+    let values: Vec<f64> = ["happy", "peaceful", "sad", "scary"]
+        .iter()
+        .map(|e| p[e].as_f64().unwrap())
+        .collect();
+    assert!((values.iter().sum::<f64>() - 1.0).abs() < 1e-6, "{p}");
+    let best = ["happy", "peaceful", "sad", "scary"][values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap()
+        .0];
+    assert_eq!(json[0]["emotion"], best);
+    // A bad file fails the command by name; the good one is still scored.
+    let out = emopiano(&["classify", bad_s, good_s]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.mid"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("piece.mid:"));
+
+    let png = dir.join("roll.png");
+    succeeded(&emopiano(&["plot", good_s, "--out", png.to_str().unwrap()]));
+    assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+    let out = emopiano(&["plot", bad_s, "--out", dir.join("x.png").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.mid"));
+    assert!(!dir.join("x.png").exists());
+}

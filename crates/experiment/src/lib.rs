@@ -49,6 +49,7 @@ pub mod evaluate;
 pub mod grid;
 pub mod manifest;
 mod reproduce;
+pub mod roll;
 pub mod table;
 
 pub use conditioned::CONDITIONED;

@@ -641,7 +641,7 @@ struct Melodies {
 /// Per emotion, from its best run (lowest training loss): `count` melodies generated the
 /// paper's way (argmax, each from another training window) and `count` with top-p sampling,
 /// written to `melodies/<emotion>/`, evaluated against the emotion's pieces; the first argmax
-/// melody also as `melodies/<emotion>.mid` and `.wav`.
+/// melody also as `melodies/<emotion>.mid` and `.wav`, with its piano roll (`.png`).
 #[allow(clippy::too_many_arguments)]
 fn write_melodies(
     out: &Path,
@@ -713,7 +713,7 @@ fn write_melodies(
         let Some(first) = sets.first().and_then(|(_, s)| s.first()) else {
             continue;
         };
-        let (wav, seconds) = write_melody(&path, &first.midi, instrument)?;
+        let (wav, seconds) = write_melody(&path, &first.midi, instrument, say)?;
         say(format!(
             "{}: {} tokens from {}; {} ({:.1} s); {} melodies per set in {}",
             path.display(),
@@ -797,13 +797,19 @@ fn train_cell(
         })
 }
 
-/// `midi` at `path` and rendered beside it (`.wav`): the wav's path and its seconds.
+/// `midi` at `path`, its piano roll (`.png`) and its rendering (`.wav`) beside it: the wav's path
+/// and its seconds.
 fn write_melody(
     path: &Path,
     midi: &[u8],
     instrument: &Instrument,
+    say: &dyn Fn(String),
 ) -> Result<(PathBuf, f64), ExperimentError> {
     write_atomically(path, midi).map_err(ExperimentError::io(path))?;
+    // A melody without notes has no roll; it is still a result, so the run goes on.
+    if let Err(e) = crate::roll::write_piano_roll(midi, path, &path.with_extension("png")) {
+        say(format!("no piano roll: {e}"));
+    }
     let wav = path.with_extension("wav");
     let seconds = write_wav_streaming(midi, instrument, &RenderOptions::default(), &wav)?;
     Ok((wav, seconds))
@@ -933,7 +939,7 @@ fn write_conditioned_melodies(
                 continue;
             };
             let path = dir.join(format!("{emotion}.mid"));
-            let (wav, seconds) = write_melody(&path, &first.midi, instrument)?;
+            let (wav, seconds) = write_melody(&path, &first.midi, instrument, say)?;
             say(format!(
                 "{}: {} tokens for {emotion} from {name}; {} ({seconds:.1} s)",
                 path.display(),

@@ -1,5 +1,6 @@
 //! Line plots rendered to PNG, for the loss curves of `cargo xtask reproduce-table1` (the paper's
-//! Figs 3–10) and anything else that plots a few series against a shared x axis.
+//! Figs 3–10) and anything else that plots a few series against a shared x axis, and piano rolls
+//! of melodies ([`PianoRoll`]).
 //!
 //! The crate embeds its font (a Basic-Latin subset of DejaVu Sans, see `assets/`), so a plot renders
 //! the same on a fresh machine with no fonts installed, and it encodes PNG itself: no system
@@ -23,6 +24,9 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+
+mod roll;
+pub use roll::{PianoRoll, RollNote, note_name};
 
 /// The colours given to series, in order (they repeat after the last).
 pub const PALETTE: [(u8, u8, u8); 6] = [
@@ -227,32 +231,39 @@ impl LinePlot {
 
     /// Renders to the bytes of a PNG file.
     pub fn to_png(&self) -> Result<Vec<u8>, PlotError> {
-        let rgb = self.to_rgb()?;
-        let mut png = Vec::new();
-        {
-            let mut encoder = png::Encoder::new(&mut png, self.size.0, self.size.1);
-            encoder.set_color(png::ColorType::Rgb);
-            encoder.set_depth(png::BitDepth::Eight);
-            let mut writer = encoder
-                .write_header()
-                .map_err(|e| PlotError::Encode(e.to_string()))?;
-            writer
-                .write_image_data(&rgb)
-                .map_err(|e| PlotError::Encode(e.to_string()))?;
-        }
-        Ok(png)
+        encode_png(&self.to_rgb()?, self.size)
     }
 
     /// Renders to a PNG file, written to a temporary name and renamed, so an existing file is
     /// replaced whole or not at all.
     pub fn write_png(&self, path: &Path) -> Result<(), PlotError> {
-        let png = self.to_png()?;
-        let io = |source| PlotError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        emopiano_common::fs::write_atomically(path, &png).map_err(io)
+        write_png(path, &self.to_png()?)
     }
+}
+
+/// Packed RGB bytes of `(width, height)` as a PNG file.
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, PlotError> {
+    let mut png = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| PlotError::Encode(e.to_string()))?;
+        writer
+            .write_image_data(rgb)
+            .map_err(|e| PlotError::Encode(e.to_string()))?;
+    }
+    Ok(png)
+}
+
+/// Writes `png` to `path` through a temporary file and a rename.
+fn write_png(path: &Path, png: &[u8]) -> Result<(), PlotError> {
+    emopiano_common::fs::write_atomically(path, png).map_err(|source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn register_font() {

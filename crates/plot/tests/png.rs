@@ -93,3 +93,47 @@ fn write_png_replaces_the_file_and_leaves_no_temporary() {
     assert!(err.to_string().contains("missing/fig.png"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The sum of darkness (255 − mean channel) over an RGB buffer.
+fn darkness(rgb: &[u8]) -> u64 {
+    rgb.chunks(3)
+        .map(|p| 255 - (u64::from(p[0]) + u64::from(p[1]) + u64::from(p[2])) / 3)
+        .sum()
+}
+
+#[test]
+fn a_piano_roll_shades_notes_by_velocity_and_names_pitches() {
+    use emopiano_plot::{PianoRoll, PlotError, RollNote, note_name};
+    let notes = |velocity| {
+        (0..8)
+            .map(|i| RollNote {
+                start: f64::from(i) * 0.5,
+                end: f64::from(i) * 0.5 + 0.5,
+                pitch: 60 + (i as u8 % 5),
+                velocity,
+            })
+            .collect::<Vec<_>>()
+    };
+    let blank = PianoRoll::new("roll", notes(1)).with_bars(0.0);
+    let loud = PianoRoll::new("roll", notes(127)).with_bars(0.0);
+    let quiet = PianoRoll::new("roll", notes(20)).with_bars(0.0);
+    let (b, q, l) = (
+        darkness(&blank.to_rgb().unwrap()),
+        darkness(&quiet.to_rgb().unwrap()),
+        darkness(&loud.to_rgb().unwrap()),
+    );
+    assert!(b < q && q < l, "darkness: velocity 1 {b}, 20 {q}, 127 {l}");
+    // Bar lines add ink; a roll without notes is refused.
+    let barred = PianoRoll::new("roll", notes(127)).with_bars(1.0);
+    assert!(darkness(&barred.to_rgb().unwrap()) > l);
+    assert!(matches!(
+        PianoRoll::new("empty", Vec::new()).to_png(),
+        Err(PlotError::NoData)
+    ));
+    let png = loud.to_png().unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert_eq!(
+        [note_name(21), note_name(60), note_name(61), note_name(127)],
+        ["A0", "C4", "C#4", "G9"]
+    );
+}
