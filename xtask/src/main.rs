@@ -11,6 +11,7 @@ mod golden_metrics;
 mod golden_miditok;
 mod python;
 mod train_classifier;
+mod train_shipped;
 mod train_transcriber;
 
 use std::path::{Path, PathBuf};
@@ -107,6 +108,16 @@ enum Command {
         /// Seeds the clips, their timbres, the initial weights and the order of the rows.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+    /// Train the models that ship with emopiano (the paper's LSTM2 per emotion and one
+    /// conditioned REMI model, on the embedded corpus) into crates/experiment/shipped/.
+    TrainShipped {
+        /// Where the experiments are trained.
+        #[arg(long, default_value = "target/train-shipped")]
+        work: PathBuf,
+        /// Where the models go.
+        #[arg(long, default_value = "crates/experiment/shipped")]
+        out: PathBuf,
     },
     /// Train the emotion classifier on EMOPIA's official splits and write the shipped weights
     /// (seeded: a rerun writes the same bytes).
@@ -348,6 +359,9 @@ fn main() -> Result<()> {
                 out: root.join(out),
             },
         ),
+        Command::TrainShipped { work, out } => {
+            train_shipped::run(&root, &root.join(work), &root.join(out))
+        }
         Command::TrainClassifier {
             emopia,
             out,

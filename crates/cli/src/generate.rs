@@ -1,9 +1,11 @@
-//! `emopiano generate --run DIR --out FILE.mid`: a melody from a trained run.
+//! `emopiano generate --emotion sad --out FILE.mid`: a melody from a shipped model, or from a
+//! trained run with `--run DIR`.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use emopiano_common::fs::write_atomically;
+use emopiano_experiment::shipped;
 use emopiano_model::generate::GenerationMode;
 use emopiano_model::sampling::Sampling;
 use emopiano_tokenizer::DecodeOptions;
@@ -13,9 +15,14 @@ use emopiano_trainer::{GenerateOptions, Primer, Registry, Run, RunDir, Weights};
 #[derive(clap::Args)]
 pub struct Args {
     /// A run folder written by the trainer (config.json, vocab.json, model-best.bpk, …), or an
-    /// experiment folder of `emopiano reproduce` together with --emotion.
+    /// experiment folder of `emopiano reproduce` together with --emotion. Without it: a model
+    /// that ships with emopiano (`emopiano models`), chosen by --model.
     #[arg(long)]
-    run: PathBuf,
+    run: Option<PathBuf>,
+    /// Without --run: the shipped model (`emopiano models`): lstm-emb-conditioned (the default:
+    /// REMI tokens with rhythm, every emotion) or lstm2 (the paper's LSTM2 for the emotion).
+    #[arg(long, conflicts_with = "run")]
+    model: Option<String>,
     /// The melody's emotion. With an experiment folder: its run of this emotion with the lowest
     /// training loss, or its conditioned run started from the emotion's token. With the folder
     /// of a run trained `--conditioned`: start from the emotion's token.
@@ -87,20 +94,44 @@ enum WeightsArg {
 }
 
 pub fn run(args: Args, registry: &Registry) -> Result<()> {
-    let run = if RunDir(args.run.clone()).config().exists() {
-        Run::open_with(&args.run, registry)?
+    let run = match &args.run {
+        Some(dir) => open(dir, args.emotion.as_deref(), registry)?,
+        None => {
+            let Some(emotion) = args.emotion.as_deref() else {
+                bail!(
+                    "say which emotion with --emotion (happy, peaceful, sad, scary), or give --run"
+                );
+            };
+            let emotion: emopiano_corpus::Emotion = emotion.parse()?;
+            let model =
+                shipped::choose(args.model.as_deref(), emotion).map_err(anyhow::Error::msg)?;
+            Run::open_with(&shipped::models_dir()?.join(model.name), registry)?
+        }
+    };
+    generate(&run, &args)
+}
+
+/// The run in `dir`: a run folder, or an experiment folder's run of `emotion`.
+fn open(dir: &std::path::Path, emotion: Option<&str>, registry: &Registry) -> Result<Run> {
+    let run = if RunDir(dir.to_path_buf()).config().exists() {
+        Run::open_with(dir, registry)?
     } else {
-        let Some(emotion) = args.emotion.as_deref() else {
+        let Some(emotion) = emotion else {
             bail!(
                 "{}: not a run folder (no config.json); for a reproduce folder add --emotion",
-                args.run.display()
+                dir.display()
             );
         };
         // One run per emotion, or else the experiment's conditioned run.
-        Run::best_of_with(&args.run, emotion, registry).or_else(|e| {
-            Run::best_of_with(&args.run, emopiano_experiment::CONDITIONED, registry).map_err(|_| e)
+        Run::best_of_with(dir, emotion, registry).or_else(|e| {
+            Run::best_of_with(dir, emopiano_experiment::CONDITIONED, registry).map_err(|_| e)
         })?
     };
+    Ok(run)
+}
+
+/// A melody from `run` as `args` ask.
+fn generate(run: &Run, args: &Args) -> Result<()> {
     let conditioned = !run.vocab().conditions().is_empty();
     if conditioned && args.emotion.is_none() {
         bail!(

@@ -106,6 +106,7 @@ mod data;
 mod detokenize;
 mod evaluate;
 mod generate;
+mod models;
 mod plot;
 pub mod reproduce;
 mod tokenize;
@@ -148,6 +149,9 @@ enum Command {
     /// A piano roll of a MIDI file as PNG: pitch × beats, velocity as shade, bar lines, note
     /// names.
     Plot(plot::Args),
+    /// The models that ship with emopiano (used by `generate` without --run), what each was
+    /// trained on and its held-out figures.
+    Models(models::Args),
     /// Play a MIDI file into a wav (a SoundFont if one is found, else the built-in synthesizer).
     Render(audio::RenderArgs),
     /// Transcribe a wav recording to MIDI notes.
@@ -180,6 +184,7 @@ where
         Command::Evaluate(args) => evaluate::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Models(args) => models::run(args),
         Command::Render(args) => audio::render(args),
         Command::Transcribe(args) => audio::transcribe_cmd(args),
         Command::Score(args) => audio::score_cmd(args),

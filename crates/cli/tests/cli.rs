@@ -502,3 +502,90 @@ fn classify_and_plot_read_a_midi_file_and_refuse_a_bad_one_by_name() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken.mid"));
     assert!(!dir.join("x.png").exists());
 }
+
+#[test]
+fn a_fresh_clone_generates_from_the_shipped_models() {
+    let dir = scratch("shipped");
+    let cache = dir.join("cache");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_emopiano"))
+            .args(args)
+            .env("EMOPIANO_CACHE", &cache)
+            .output()
+            .expect("run emopiano")
+    };
+    let out = run(&["models"]);
+    succeeded(&out);
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for name in ["lstm-emb-conditioned", "lstm2-happy", "lstm2-scary"] {
+        assert!(listing.contains(name), "{listing}");
+    }
+    // The default (the conditioned REMI model) and the paper's LSTM2 for the emotion.
+    let remi = dir.join("sad.mid");
+    succeeded(&run(&[
+        "generate",
+        "--emotion",
+        "sad",
+        "--length",
+        "60",
+        "--out",
+        remi.to_str().unwrap(),
+    ]));
+    let tokens = emopiano(&["tokenize", "--tokenizer", "remi", remi.to_str().unwrap()]);
+    succeeded(&tokens);
+    assert!(String::from_utf8_lossy(&tokens.stdout).contains("Duration_"));
+    let paper = dir.join("happy.mid");
+    succeeded(&run(&[
+        "generate",
+        "--emotion",
+        "happy",
+        "--model",
+        "lstm2",
+        "--length",
+        "40",
+        "--out",
+        paper.to_str().unwrap(),
+    ]));
+    assert!(!std::fs::read(&paper).unwrap().is_empty());
+    // A cached file damaged since is written again; an unknown model or emotion is refused by
+    // name.
+    let weights = std::fs::read_dir(&cache)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("lstm2-sad/model-best.bpk");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&weights, &bytes).unwrap();
+    succeeded(&run(&[
+        "generate",
+        "--emotion",
+        "sad",
+        "--model",
+        "lstm2",
+        "--out",
+        paper.to_str().unwrap(),
+    ]));
+    assert_ne!(std::fs::read(&weights).unwrap(), bytes);
+    let out = run(&[
+        "generate",
+        "--emotion",
+        "sad",
+        "--model",
+        "gpt",
+        "--out",
+        paper.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lstm2-sad"));
+    let out = run(&[
+        "generate",
+        "--emotion",
+        "angry",
+        "--out",
+        paper.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("angry"));
+}

@@ -48,8 +48,10 @@ mod error;
 pub mod evaluate;
 pub mod grid;
 pub mod manifest;
+pub mod report;
 mod reproduce;
 pub mod roll;
+pub mod shipped;
 pub mod table;
 
 pub use conditioned::CONDITIONED;

@@ -502,6 +502,17 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             out.join("evaluation.md").display()
         ));
     }
+    crate::report::write_index(
+        &out,
+        &format!(
+            "emopiano: the {} profile on {} (seed {})",
+            options.profile, options.dataset, options.seed
+        ),
+    )?;
+    say(format!(
+        "the results to look at and listen to: {}",
+        out.join("index.html").display()
+    ));
     say(format!(
         "done in {:.1} s; results in {}",
         started.elapsed().as_secs_f64(),
