@@ -150,9 +150,9 @@ fn melodies_html(out: &Path, dir: &str) -> String {
     html
 }
 
-/// Writes `index.html` into the experiment folder `out` from what is there: the reports of
-/// `table1.md`, `heldout.md`, `conditioned.md` and `evaluation.md`, the loss curves `fig*.png`, and the melodies in `melodies/` and
-/// `melodies/<arch>-conditioned/`. `title` heads the page.
+/// Writes `index.html` into the experiment folder `out` from what is there: the reports
+/// (`table1.md`, `heldout.md`, `conditioned.md`, `evaluation.md`), the loss curves `fig*.png`,
+/// and the melodies in `melodies/` and `melodies/<arch>-conditioned/`. `title` heads the page.
 pub fn write_index(out: &Path, title: &str) -> Result<(), ExperimentError> {
     let mut body = String::new();
     let mut nav = Vec::new();
