@@ -143,10 +143,8 @@ impl Classifier {
             message: e.to_string(),
         };
         std::fs::create_dir_all(dir).map_err(|e| bad(dir, &e))?;
-        let bytes = emopiano_model::numbered_params(self.net.clone())
-            .into_record()
-            .into_bytes()
-            .map_err(|e| bad(&weights, &e))?;
+        let bytes =
+            emopiano_model::weights_bytes(self.net.clone()).map_err(|e| bad(&weights, &e))?;
         emopiano_common::fs::write_atomically(&weights, &bytes).map_err(|e| bad(&weights, &e))?;
         let mut text = serde_json::to_string_pretty(&self.card).map_err(|e| bad(&card, &e))?;
         text.push('\n');

@@ -283,4 +283,15 @@ mod tests {
         assert!(e.contains("lstm2-sad"), "{e}");
         assert!(choose(Some("lstm2-happy"), Emotion::Sad).is_err());
     }
+
+    #[test]
+    fn the_embedded_weights_are_in_canonical_form() {
+        // What `train-shipped` writes: the same weights always give these bytes.
+        for (name, files) in &EMBEDDED {
+            let weights = files[FILES.iter().position(|&f| f == "model-best.bpk").unwrap()];
+            let mut canonical = weights.to_vec();
+            emopiano_model::canonical_ids(&mut canonical);
+            assert!(canonical == weights, "{name}: ids not canonical");
+        }
+    }
 }

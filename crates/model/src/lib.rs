@@ -92,7 +92,7 @@ use generate::GenerationMode;
 
 pub use device::{backend_name, reference_device, select_device, training_device};
 pub use lstm::{FusedLstm, LstmImpl};
-pub use record::numbered_params;
+pub use record::{canonical_ids, numbered_params, weights_bytes};
 pub use stack::{DenseBlock, HeadInput, LstmStack, LstmStackConfig, StackState};
 
 /// Errors of model construction and generation.

@@ -1016,13 +1016,11 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), TrainError> 
     write_atomically(path, text.as_bytes()).map_err(|e| file_error(path)(e.to_string()))
 }
 
-/// Saves weights through a temporary file and a rename, with parameter ids numbered so that the
-/// same weights always give the same bytes.
+/// Saves weights through a temporary file and a rename, as bytes that depend on the weights
+/// alone (`emopiano_model::weights_bytes`): the same training writes the same file.
 fn save_atomically<M: Module>(model: M, path: &Path) -> Result<(), TrainError> {
-    let tmp = emopiano_common::fs::temporary_path(path);
-    emopiano_model::numbered_params(model)
-        .save_file(&tmp)
-        .map_err(|e| file_error(path)(e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| file_error(path)(e.to_string()))?;
+    let bytes =
+        emopiano_model::weights_bytes(model).map_err(|e| file_error(path)(e.to_string()))?;
+    write_atomically(path, &bytes).map_err(|e| file_error(path)(e.to_string()))?;
     record_checksum(path)
 }
