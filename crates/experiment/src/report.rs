@@ -166,7 +166,7 @@ pub fn write_index(out: &Path, title: &str) -> Result<(), ExperimentError> {
         let _ = writeln!(
             body,
             "<section id=\"{id}\"><h2>{heading}</h2>\n<p><a href=\"{file}\">{file}</a></p>\n{}</section>",
-            markdown_to_html(&markdown, 1)
+            markdown_to_html(&markdown, 2)
         );
     }
     let mut figures: Vec<String> = std::fs::read_dir(out)
