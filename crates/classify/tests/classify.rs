@@ -1,7 +1,6 @@
 //! The classifier learns a synthetic set, and the shipped weights give the published figures.
 #![allow(clippy::unwrap_used)]
 
-use burn::module::Module;
 use emopiano_classify::train::{self, Labelled, TrainSettings};
 use emopiano_classify::{CLASSES, Classifier, ClassifierConfig, Tokens};
 use emopiano_common::rng::{Rng, SplitMix64};
@@ -58,13 +57,9 @@ fn a_tiny_network_learns_a_synthetic_set() {
     };
     let trained = run();
     // Seeded: a second run gives the same weights, bit for bit.
-    let bytes = |m: &emopiano_classify::EmotionNet| {
-        emopiano_model::numbered_params(m.clone())
-            .into_record()
-            .into_bytes()
-            .unwrap()
-    };
-    assert_eq!(bytes(&trained.model).to_vec(), bytes(&run().model).to_vec());
+    let bytes =
+        |m: &emopiano_classify::EmotionNet| emopiano_model::weights_bytes(m.clone()).unwrap();
+    assert_eq!(bytes(&trained.model), bytes(&run().model));
     let first = trained.history.first().unwrap().train_loss;
     let last = trained.history.last().unwrap().train_loss;
     assert!(last < first / 2.0, "training loss {first} → {last}");

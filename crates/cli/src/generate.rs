@@ -105,7 +105,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
             let emotion: emopiano_corpus::Emotion = emotion.parse()?;
             let model =
                 shipped::choose(args.model.as_deref(), emotion).map_err(anyhow::Error::msg)?;
-            Run::open_with(&shipped::models_dir()?.join(model.name), registry)?
+            Run::open_with(&shipped::model_dir(model.name)?, registry)?
         }
     };
     generate(&run, &args)

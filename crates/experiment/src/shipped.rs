@@ -195,14 +195,39 @@ static EMBEDDED: [(&str, [&[u8]; FILES.len()]); MODELS.len()] = [
     embed!("lstm2-scary"),
 ];
 
-/// The folder that holds the embedded models as run folders (`<folder>/<name>/`), written on
-/// first use under emopiano's cache (`$EMOPIANO_CACHE`, else `$XDG_CACHE_HOME/emopiano`, else
-/// `~/.cache/emopiano`, else the temporary folder), in a folder named for their content so that
-/// another build's models never mix with these. A file that is missing or differs from the
-/// embedded one (damaged since) is written again.
+/// The folder that holds the embedded models as run folders (`<folder>/<name>/`), under
+/// emopiano's cache (`$EMOPIANO_CACHE`, else `$XDG_CACHE_HOME/emopiano`, else
+/// `~/.cache/emopiano`, else the temporary folder), named for their content so that another
+/// build's models never mix with these. Every model is written there ([`model_dir`] writes one).
 pub fn models_dir() -> Result<PathBuf, ExperimentError> {
-    // FNV-1a over every byte: a name for the content, not a security check (each run folder's
-    // checksums.json guards its weights).
+    let dir = shipped_root();
+    for (name, files) in &EMBEDDED {
+        write_model(&dir.join(name), files)?;
+    }
+    Ok(dir)
+}
+
+/// The run folder of the shipped model `name`, written on first use as in [`models_dir`]; only
+/// this model's files are read and written.
+pub fn model_dir(name: &str) -> Result<PathBuf, ExperimentError> {
+    let root = shipped_root();
+    let (_, files) =
+        EMBEDDED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| ExperimentError::File {
+                path: root.join(name),
+                message: "no such shipped model".into(),
+            })?;
+    let dir = root.join(name);
+    write_model(&dir, files)?;
+    Ok(dir)
+}
+
+/// `shipped-<hash>` under the cache, the hash over every embedded byte.
+fn shipped_root() -> PathBuf {
+    // FNV-1a: a name for the content, not a security check (each run folder's checksums.json
+    // guards its weights).
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for (name, files) in &EMBEDDED {
         for byte in name
@@ -212,20 +237,21 @@ pub fn models_dir() -> Result<PathBuf, ExperimentError> {
             hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
     }
-    let dir = cache_root().join(format!("shipped-{hash:016x}"));
-    for (name, files) in &EMBEDDED {
-        let folder = dir.join(name);
-        std::fs::create_dir_all(&folder).map_err(ExperimentError::io(&folder))?;
-        for (file, bytes) in FILES.iter().zip(files) {
-            let path = folder.join(file);
-            if std::fs::read(&path).is_ok_and(|on_disk| on_disk == *bytes) {
-                continue;
-            }
-            emopiano_common::fs::write_atomically(&path, bytes)
-                .map_err(ExperimentError::io(&path))?;
+    cache_root().join(format!("shipped-{hash:016x}"))
+}
+
+/// Writes a model's [`FILES`] into `folder`: a file that is missing or differs from the
+/// embedded one (damaged since) is written again.
+fn write_model(folder: &Path, files: &[&[u8]; FILES.len()]) -> Result<(), ExperimentError> {
+    std::fs::create_dir_all(folder).map_err(ExperimentError::io(folder))?;
+    for (file, bytes) in FILES.iter().zip(files) {
+        let path = folder.join(file);
+        if std::fs::read(&path).is_ok_and(|on_disk| on_disk == *bytes) {
+            continue;
         }
+        emopiano_common::fs::write_atomically(&path, bytes).map_err(ExperimentError::io(&path))?;
     }
-    Ok(dir)
+    Ok(())
 }
 
 fn cache_root() -> PathBuf {
