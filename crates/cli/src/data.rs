@@ -139,7 +139,7 @@ fn run_stats(args: StatsArgs) -> Result<()> {
             r.tokens,
             r.vocabulary,
             r.windows,
-            format_duration(r.seconds)
+            emopiano_common::progress::duration(r.seconds)
         )
     };
     for (emotion, row) in &s.emotions {
@@ -150,13 +150,4 @@ fn run_stats(args: StatsArgs) -> Result<()> {
         eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
     }
     Ok(())
-}
-
-fn format_duration(seconds: f64) -> String {
-    let s = seconds.round() as u64;
-    if s >= 3600 {
-        format!("{}h{:02}m{:02}s", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}m{:02}s", s / 60, s % 60)
-    }
 }

@@ -194,6 +194,7 @@ where
 /// The `emopiano` program with the architectures of `registry`: parses the process's
 /// arguments, runs the command, prints an error with its causes.
 pub fn main_with(registry: Registry) -> ExitCode {
+    quit_on_closed_pipe();
     match run_args(std::env::args_os(), &registry) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -207,6 +208,22 @@ pub fn main_with(registry: Registry) -> ExitCode {
         }
     }
 }
+
+/// Lets a closed stdout end the program quietly, as it ends `grep` or `cat`: Rust ignores
+/// SIGPIPE, so `emopiano tokenize … | head` would otherwise panic in `println!` once `head`
+/// has read its lines.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn quit_on_closed_pipe() {
+    // SAFETY: called first thing in the program, before any thread exists; restoring the
+    // default disposition of one signal has no other effect on Rust's runtime.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn quit_on_closed_pipe() {}
 
 /// The command line that continues the interrupted one: the same arguments and `--resume`.
 fn resume_command() -> String {

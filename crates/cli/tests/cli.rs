@@ -589,3 +589,24 @@ fn a_fresh_clone_generates_from_the_shipped_models() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("angry"));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_program_quietly() {
+    // `emopiano tokenize … | grep -q X` closes the pipe after the first match; the program
+    // must end as `cat` would, not panic in `println!`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emopiano"))
+        .args(["tokenize", "../tokenizer/tests/corpus/music21"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run emopiano");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for emopiano");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(13), "{:?}: {stderr}", out.status);
+    }
+}

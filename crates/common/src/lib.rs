@@ -12,14 +12,16 @@
 //!   every MIDI file emopiano writes (decoded tokens, the embedded corpus, transcriptions);
 //! - [`testdata::shared_data`]: where the tests find `../shared/data`, or a clear failure in CI.
 //!
+//! - [`progress::Counter`]: a bar with counts and ETA on a terminal, nothing elsewhere;
 //! - [`fs::sha256_file`]: the checksum a run folder records for every weights file it writes;
 //! - [`fuzz::Fuzz`]: seeded fuzzing inside `cargo test`, with committed regression files.
 //!
-//! Two dependencies (midly, sha2), no Burn.
+//! Three dependencies (midly, sha2, indicatif), no Burn.
 
 pub mod fs;
 pub mod fuzz;
 pub mod midi;
 pub mod parallel;
+pub mod progress;
 pub mod rng;
 pub mod testdata;

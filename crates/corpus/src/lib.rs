@@ -92,7 +92,7 @@ impl Corpus {
             .collect();
         let (fresh, reused) = (stale.len(), jobs.len() - stale.len());
         let options = emopiano_audio::transcribe::TranscribeOptions::default();
-        let results = emopiano_common::parallel::map_ordered(&stale, |(_, wav, midi)| {
+        let results = emopiano_common::progress::map_counted(&stale, "transcribing", |(_, wav, midi)| {
             transcribe_one(wav, midi, &options)
         })
         .map_err(|e| CorpusError::Missing {

@@ -44,6 +44,8 @@ pub fn render_corpus(
     std::fs::create_dir_all(dir).map_err(ExperimentError::io(dir))?;
     let mut seconds = 0.0;
     let mut originals = BTreeMap::new();
+    let symbolic = corpus.pieces.iter().filter(|p| !p.is_audio()).count();
+    let counter = emopiano_common::progress::Counter::new(symbolic, "rendering");
     for piece in &mut corpus.pieces {
         if piece.is_audio() {
             continue;
@@ -59,7 +61,9 @@ pub fn render_corpus(
                 })?;
         }
         piece.source = Source::Wav(wav);
+        counter.tick();
     }
+    counter.finish();
     Ok((originals, seconds))
 }
 

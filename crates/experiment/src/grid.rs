@@ -106,6 +106,60 @@ impl Profile {
         }
     }
 
+    /// How this profile (named `name`) departs from the paper's sizes (`paper`, the grid's
+    /// `paper` profile), as a sentence for headings and the first line of output; `None` when
+    /// it trains the paper's sizes and epochs.
+    ///
+    /// ```
+    /// let grid = emopiano_experiment::grid::Grid::builtin();
+    /// let paper = &grid.profiles["paper"];
+    /// assert_eq!(paper.reduction("paper", paper), None);
+    /// let smoke = grid.profiles["smoke"].reduction("smoke", paper).unwrap();
+    /// assert!(smoke.contains("16 units per LSTM (paper: 512)"), "{smoke}");
+    /// assert!(!smoke.contains("window"), "{smoke}"); // the same as the paper's
+    /// ```
+    pub fn reduction(&self, name: &str, paper: &Profile) -> Option<String> {
+        let list = |e: &[usize]| {
+            let mut e = e.to_vec();
+            e.sort_unstable();
+            e.iter().map(usize::to_string).collect::<Vec<_>>().join("/")
+        };
+        let mut changes = Vec::new();
+        let mut differ = |ours: String, theirs: String, say: &dyn Fn(&str) -> String| {
+            if ours != theirs {
+                changes.push(format!("{} (paper: {theirs})", say(&ours)));
+            }
+        };
+        differ(list(&self.epochs), list(&paper.epochs), &|v| format!("epochs {v}"));
+        let n = |v: usize| v.to_string();
+        differ(n(self.hidden_size), n(paper.hidden_size), &|v| {
+            format!("{v} units per LSTM")
+        });
+        differ(n(self.dense_size), n(paper.dense_size), &|v| {
+            format!("LSTM3's dense block {v}")
+        });
+        differ(n(self.window), n(paper.window), &|v| format!("window {v}"));
+        differ(n(self.batch_size), n(paper.batch_size), &|v| format!("batch {v}"));
+        differ(n(self.melody_length), n(paper.melody_length), &|v| {
+            format!("melodies of {v} tokens")
+        });
+        if self.head != paper.head {
+            let name = |h: Option<HeadInput>| h.map_or("last-step", HeadInput::name).to_string();
+            changes.push(format!(
+                "head {} (paper: {})",
+                name(self.head),
+                name(paper.head)
+            ));
+        }
+        if changes.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "Profile `{name}`, not the paper's settings: {}. `--profile paper` is the exact reproduction.",
+            changes.join(", ")
+        ))
+    }
+
     /// The reading of the paper's Flatten this profile trains, for headings.
     pub fn head_reading(&self) -> &'static str {
         match self.head.unwrap_or(HeadInput::LastStep) {

@@ -44,6 +44,7 @@
 
 pub mod audio;
 pub mod conditioned;
+pub mod cost;
 mod error;
 pub mod evaluate;
 pub mod grid;

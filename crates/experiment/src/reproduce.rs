@@ -7,18 +7,20 @@ use std::time::Instant;
 
 use emopiano_audio::render::{Instrument, RenderOptions, write_wav_streaming};
 use emopiano_common::fs::write_atomically;
+use emopiano_common::progress::duration;
 use emopiano_corpus::{Corpus, DatasetKind, Emotion, Holdout, LoadOptions, Piece, load};
 use emopiano_model::sampling::Sampling;
 use emopiano_model::{Sizing, backend_name};
 use emopiano_tokenizer::condition::Conditioning;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::{
-    Entry, GenerateOptions, Progress, Registry, Run, RunSummary, StopSignal, TrainConfig,
-    TrainData, TrainError, TrainOptions, Weights,
+    Entry, GenerateOptions, GridCell, Progress, Registry, Run, RunSummary, StopSignal,
+    TrainConfig, TrainData, TrainError, TrainOptions, Weights,
 };
 
 use crate::ExperimentError;
 use crate::audio::{TranscriptionScore, render_corpus, score_transcriptions};
+use crate::cost::{Cost, FirstEpoch};
 use crate::conditioned::{
     CONDITIONED, Comparison, conditioned_data, heldout_loss, write_comparison,
 };
@@ -106,7 +108,7 @@ impl Default for ReproduceOptions {
         Self {
             dataset: DatasetKind::PrimaryCues,
             path: None,
-            profile: "paper".into(),
+            profile: "quick".into(),
             grid: GridSource::Default,
             out: None,
             seed: 42,
@@ -325,71 +327,123 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         emotions.len(),
         out.display()
     ));
+    if let Some(paper) = grid.profiles.get("paper")
+        && let Some(reduction) = profile.reduction(&options.profile, paper)
+    {
+        say(reduction);
+    }
     let total = entries.len() * emotions.len();
     let selected = |emotion: Emotion, arch: &String| {
         (options.only.is_empty() || options.only.contains(arch))
             && (options.only_emotions.is_empty() || options.only_emotions.contains(&emotion))
     };
-    // The cells this run trains, by position, for the estimate of what remains.
-    let cells: Vec<bool> = emotions
+    let data_of: BTreeMap<Emotion, TrainData> = emotions
         .iter()
-        .flat_map(|&e| grid.architectures.iter().map(move |a| (e, a)))
-        .map(|(e, a)| selected(e, a))
+        .map(|&e| (e, tokens_of[&e].train_data().with_tokenizer(tokenizer_kind)))
+        .collect();
+    let windows = |emotion: Emotion| data_of[&emotion].tokens.len().saturating_sub(profile.window);
+    // Every cell in training order: (emotion, architecture index, its folder).
+    let plan: Vec<(Emotion, usize, PathBuf)> = emotions
+        .iter()
+        .flat_map(|&e| (0..entries.len()).map(move |a| (e, a)))
+        .map(|(e, a)| {
+            let dir = out
+                .join("runs")
+                .join(format!("{}-{e}", grid.architectures[a]));
+            (e, a, dir)
+        })
+        .collect();
+    let pending: Vec<bool> = plan
+        .iter()
+        .map(|(e, a, dir)| selected(*e, &grid.architectures[*a]) && !finished(dir, max_epochs))
         .collect();
     let started = Instant::now();
-    let mut trained_here = 0usize;
-    let mut results: Results = BTreeMap::new();
     let sizing = profile.sizing();
-    for (e, &emotion) in emotions.iter().enumerate() {
-        let data = tokens_of[&emotion]
-            .train_data()
-            .with_tokenizer(tokenizer_kind);
-        for (a, entry) in entries.iter().enumerate() {
-            let cell = e * entries.len() + a;
-            let arch = grid.architectures[a].clone();
-            let dir = out.join("runs").join(format!("{arch}-{emotion}"));
-            let config = cell_config(&arch, emotion, &profile, max_epochs, options.seed);
-            let finished_before = finished(&dir, max_epochs);
-            if !selected(emotion, &arch) {
-                if finished_before {
-                    let summary = RunSummary::read(&dir)?;
-                    results.insert((emotion, arch), summary);
-                }
-                continue;
-            }
-            let train_options = TrainOptions {
-                resume: options.resume,
-                progress: options.progress,
-                stop: options.stop.clone(),
-                stop_after_epoch: options
-                    .interrupt_at
-                    .filter(|i| i.cell == cell)
-                    .map(|i| i.epoch),
-            };
-            let t0 = Instant::now();
-            let summary = train_cell(entry, &dir, &data, &config, &sizing, &train_options, &out)?;
-            let lowest = summary.best().map_or(f64::NAN, |b| b.loss);
+    let timed = time_first_epochs(
+        &plan,
+        &pending,
+        &entries,
+        &grid.architectures,
+        &profile,
+        max_epochs,
+        options,
+        &data_of,
+        &windows,
+        &out,
+    )?;
+    let mut per_arch: Vec<Option<FirstEpoch>> = vec![None; entries.len()];
+    for (&cell, first) in &timed {
+        per_arch[plan[cell].1] = Some(first.clone());
+    }
+    let estimates: Vec<Option<(usize, usize, usize)>> = plan
+        .iter()
+        .zip(&pending)
+        .map(|((e, a, _), &p)| p.then(|| (*a, windows(*e), max_epochs)))
+        .collect();
+    let mut cost = Cost::new(&estimates, &per_arch);
+    if !timed.is_empty() {
+        let firsts: Vec<FirstEpoch> = timed.values().cloned().collect();
+        let cells = pending.iter().filter(|&&p| p).count();
+        say(cost.announce(&firsts, cells, max_epochs));
+    }
+    let mut results: Results = BTreeMap::new();
+    for (cell, (emotion, a, dir)) in plan.iter().enumerate() {
+        let (emotion, entry) = (*emotion, &entries[*a]);
+        let arch = grid.architectures[*a].clone();
+        let data = &data_of[&emotion];
+        let config = cell_config(&arch, emotion, &profile, max_epochs, options.seed);
+        let finished_before = !pending[cell] && finished(dir, max_epochs);
+        if !selected(emotion, &arch) {
             if finished_before {
-                say(format!(
-                    "[{}/{total}] {arch} {emotion}: finished earlier, lowest loss {}",
-                    cell + 1,
-                    format_loss(lowest)
-                ));
-            } else {
-                trained_here += 1;
-                let elapsed = started.elapsed().as_secs_f64();
-                let ahead = cells[cell + 1..].iter().filter(|&&c| c).count();
-                let remaining = elapsed / trained_here as f64 * ahead as f64;
-                say(format!(
-                    "[{}/{total}] {arch} {emotion}: {max_epochs} epochs in {:.1} s ({:.2} s/epoch), lowest loss {}; about {remaining:.0} s remaining",
-                    cell + 1,
-                    t0.elapsed().as_secs_f64(),
-                    summary.seconds_per_epoch(),
-                    format_loss(lowest),
-                ));
+                let summary = RunSummary::read(dir)?;
+                results.insert((emotion, arch), summary);
             }
-            results.insert((emotion, arch), summary);
+            continue;
         }
+        let probe_seconds = timed.get(&cell).map(|t| t.seconds);
+        let train_options = TrainOptions {
+            // A cell whose first epoch was timed continues from it.
+            resume: options.resume || probe_seconds.is_some(),
+            progress: options.progress,
+            stop: options.stop.clone(),
+            stop_after_epoch: options
+                .interrupt_at
+                .filter(|i| i.cell == cell)
+                .map(|i| i.epoch),
+            cell: Some(GridCell {
+                index: cell + 1,
+                of: total,
+                after: pending[cell + 1..].iter().filter(|&&p| p).count(),
+                seconds_after: cost.seconds_after(cell),
+            }),
+        };
+        let t0 = Instant::now();
+        let summary = train_cell(entry, dir, data, &config, &sizing, &train_options, &out)?;
+        let lowest = summary.best().map_or(f64::NAN, |b| b.loss);
+        if finished_before {
+            say(format!(
+                "[{}/{total}] {arch} {emotion}: finished earlier, lowest loss {}",
+                cell + 1,
+                format_loss(lowest)
+            ));
+        } else {
+            let seconds = t0.elapsed().as_secs_f64() + probe_seconds.unwrap_or(0.0);
+            cost.finished(cell, seconds);
+            let ahead = pending[cell + 1..].iter().filter(|&&p| p).count();
+            let remaining = if ahead == 0 {
+                String::from("the last cell")
+            } else {
+                format!("about {} remaining", duration(cost.total()))
+            };
+            say(format!(
+                "[{}/{total}] {arch} {emotion}: {max_epochs} epochs in {} ({:.2} s/epoch), lowest loss {}; {remaining}",
+                cell + 1,
+                duration(seconds),
+                summary.seconds_per_epoch(),
+                format_loss(lowest),
+            ));
+        }
+        results.insert((emotion, arch), summary);
     }
 
     let mut conditioned_runs: Vec<(String, RunSummary)> = Vec::new();
@@ -409,6 +463,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
                 progress: options.progress,
                 stop: options.stop.clone(),
                 stop_after_epoch: None,
+                cell: None,
             };
             let t0 = Instant::now();
             let summary = train_cell(entry, &dir, &data, &config, &sizing, &train_options, &out)?;
@@ -426,7 +481,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     let table = write_table(
         &out,
         &grid,
-        &profile,
+        (&options.profile, &profile),
         &emotions,
         &budgets,
         &results,
@@ -614,7 +669,7 @@ pub fn tokens_per_emotion(
 ) -> Result<BTreeMap<Emotion, EmotionTokens>, ExperimentError> {
     let tokenizer = kind.build(DecodeOptions::default());
     let encode = |pieces: &[&Piece]| -> Result<Vec<(String, Vec<String>)>, ExperimentError> {
-        let encoded = emopiano_common::parallel::map_ordered(pieces, |piece| {
+        let encoded = emopiano_common::progress::map_counted(pieces, "tokenizing", |piece| {
             piece.midi_bytes().map(|bytes| tokenizer.encode(&bytes))
         })
         .map_err(|_| emopiano_tokenizer::TokenizerError::Internal)?;
@@ -786,6 +841,64 @@ fn generate_sets(
         sets.push((label.clone(), set));
     }
     Ok(sets)
+}
+
+/// Trains the first epoch of each architecture's first cell still to train, in the cell's own
+/// folder (the grid then continues it), and times it: the grid's cost on this machine, known
+/// before the long part starts. Cells with an earlier checkpoint are left alone. Returns the
+/// timings by cell.
+#[allow(clippy::too_many_arguments)]
+fn time_first_epochs(
+    plan: &[(Emotion, usize, PathBuf)],
+    pending: &[bool],
+    entries: &[Entry],
+    architectures: &[String],
+    profile: &Profile,
+    epochs: usize,
+    options: &ReproduceOptions,
+    data_of: &BTreeMap<Emotion, TrainData>,
+    windows: &dyn Fn(Emotion) -> usize,
+    out: &Path,
+) -> Result<BTreeMap<usize, FirstEpoch>, ExperimentError> {
+    let mut timed = BTreeMap::new();
+    for (a, entry) in entries.iter().enumerate() {
+        let first = plan
+            .iter()
+            .enumerate()
+            .position(|(c, (_, arch, dir))| *arch == a && pending[c] && !dir.join("config.json").exists());
+        let Some(cell) = first else { continue };
+        let (emotion, _, dir) = &plan[cell];
+        let arch = &architectures[a];
+        let config = cell_config(arch, *emotion, profile, epochs, options.seed);
+        // Its own stop signal: stopping after epoch 1 must not stop the grid. A Ctrl-C meanwhile
+        // is seen once the epoch ends.
+        let probe = TrainOptions {
+            progress: Progress::Quiet,
+            stop: StopSignal::new(),
+            stop_after_epoch: Some(1),
+            ..TrainOptions::default()
+        };
+        let t0 = Instant::now();
+        match entry.train(dir, &data_of[emotion], &config, &profile.sizing(), &probe) {
+            Ok(_) | Err(TrainError::Interrupted { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if options.stop.is_requested() {
+            return Err(ExperimentError::Interrupted {
+                path: out.to_path_buf(),
+            });
+        }
+        timed.insert(
+            cell,
+            FirstEpoch {
+                arch: arch.clone(),
+                seconds: t0.elapsed().as_secs_f64(),
+                windows: windows(*emotion),
+                emotion: emotion.to_string(),
+            },
+        );
+    }
+    Ok(timed)
 }
 
 /// One run of the experiment in `out`; a stop (Ctrl-C) stops the experiment.

@@ -32,16 +32,19 @@ pub fn format_loss(loss: f64) -> String {
 pub fn write_table(
     out: &Path,
     grid: &Grid,
-    profile: &Profile,
+    (name, profile): (&str, &Profile),
     emotions: &[Emotion],
     budgets: &[usize],
     results: &Results,
     tokenization: TokenizerKind,
 ) -> Result<String, ExperimentError> {
-    let mut md = format!(
-        "# Table 1: lowest training loss per emotion\n\nHead: {}.\n\n",
-        profile.head_reading()
-    );
+    let mut md = String::from("# Table 1: lowest training loss per emotion\n\n");
+    if let Some(paper) = grid.profiles.get("paper")
+        && let Some(reduction) = profile.reduction(name, paper)
+    {
+        md.push_str(&format!("{reduction}\n\n"));
+    }
+    md.push_str(&format!("Head: {}.\n\n", profile.head_reading()));
     if tokenization != TokenizerKind::NotesChords {
         md.push_str(&format!(
             "Tokens: {tokenization}. The paper column is the paper's loss on its notes and \
@@ -286,7 +289,7 @@ mod tests {
         let md = write_table(
             &out,
             &grid,
-            &profile,
+            ("paper", &profile),
             &[Emotion::Happy],
             &[2, 4],
             &results,
@@ -294,6 +297,7 @@ mod tests {
         )
         .unwrap_or_default();
         assert!(md.contains("Head: all-steps"), "{md}");
+        assert!(!md.contains("not the paper's settings"), "{md}");
         assert!(
             md.contains("| happy | 2 | lstm1 | 0.5000 | 0.0118 | 0.5000 | missing | missing |"),
             "{md}"
@@ -307,7 +311,7 @@ mod tests {
         let md = write_table(
             &out,
             &grid,
-            &profile,
+            ("paper", &profile),
             &[Emotion::Sad],
             &[2],
             &results,
@@ -316,6 +320,24 @@ mod tests {
         .unwrap_or_default();
         assert!(
             md.contains("| sad | 2 | missing | missing | 0.0127 | missing | missing | missing |"),
+            "{md}"
+        );
+        // A reduced profile says so above the table.
+        let smoke = grid.profiles["smoke"].clone();
+        let md = write_table(
+            &out,
+            &grid,
+            ("smoke", &smoke),
+            &[Emotion::Happy],
+            &[2, 4],
+            &results,
+            TokenizerKind::NotesChords,
+        )
+        .unwrap_or_default();
+        assert!(
+            md.contains(
+                "Profile `smoke`, not the paper's settings: epochs 2/4 (paper: 100/200), 16 units per LSTM (paper: 512)"
+            ),
             "{md}"
         );
         let _ = std::fs::remove_dir_all(&out);

@@ -96,7 +96,7 @@ pub fn encode_files(
             .unwrap_or(Err(TokenizerError::Internal))
     };
     // `encode` never panics, so the fan-out cannot fail; the serial pass is only a fallback.
-    emopiano_common::parallel::map_ordered(paths, encode)
+    emopiano_common::progress::map_counted(paths, "tokenizing", encode)
         .unwrap_or_else(|_| paths.iter().map(encode).collect())
 }
 

@@ -33,4 +33,5 @@ pub use run::{
     EpochMetrics, HeldoutMetrics, Progress, RunDir, RunSummary, TrainConfig, TrainData, TrainError,
     TrainOptions, load_model, train, verify_weights,
 };
+pub use renderer::GridCell;
 pub use stop::StopSignal;

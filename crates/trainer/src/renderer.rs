@@ -1,6 +1,8 @@
 //! What the learner shows while training: burn-train's TUI dashboard when stdout is a terminal,
 //! one plain line per epoch otherwise (CI, pipes); either way the wall time of every epoch is
-//! recorded for `metrics.csv`.
+//! recorded for `metrics.csv`. A run that is one cell of a grid ([`GridCell`]) shows instead a
+//! bar of its epochs on a terminal (the dashboard would clear the grid's lines), or a line per
+//! epoch, both with the cell's position and the time left in the cell and in the grid.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -14,8 +16,36 @@ use burn::train::renderer::{
     MetricsRendererTraining,
 };
 use burn::train::{Interrupter, renderer::default_renderer};
+use emopiano_common::progress::duration;
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use crate::stop::StopSignal;
+
+/// Where a run sits in a grid of runs (Table 1's cells), so that its progress tells the grid's
+/// time as well as its own.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GridCell {
+    /// This run's position in the grid, from 1.
+    pub index: usize,
+    /// Runs in the grid.
+    pub of: usize,
+    /// Runs still to train after this one.
+    pub after: usize,
+    /// The estimated seconds of those runs (from timed first epochs); `None`: this run's own
+    /// projection for each of them.
+    pub seconds_after: Option<f64>,
+}
+
+impl GridCell {
+    /// `(left in this run, left in the grid)` in seconds, from this run's mean epoch time.
+    pub fn remaining(&self, mean_epoch: f64, epochs_left: usize, total_epochs: usize) -> (f64, f64) {
+        let here = mean_epoch * epochs_left as f64;
+        let after = self
+            .seconds_after
+            .unwrap_or(mean_epoch * total_epochs as f64 * self.after as f64);
+        (here, here + after)
+    }
+}
 
 /// Seconds of each finished epoch, shared with the caller.
 pub type EpochTimes = Arc<Mutex<Vec<(usize, f64)>>>;
@@ -34,6 +64,14 @@ pub struct Timed {
     /// A stop asked from outside (Ctrl-C), or after `stop_after` (tests).
     stop: StopSignal,
     stop_after: Option<usize>,
+    /// The run's place in a grid, if it is one of a grid's cells.
+    cell: Option<GridCell>,
+    /// The bar of a grid cell's epochs on a terminal.
+    bar: Option<ProgressBar>,
+    /// Seconds and count of the epochs trained by this process (a resumed run's earlier ones
+    /// are not timed here).
+    seconds_here: f64,
+    epochs_here: usize,
 }
 
 impl Timed {
@@ -49,9 +87,17 @@ impl Timed {
         quiet: bool,
         stop: StopSignal,
         stop_after: Option<usize>,
+        cell: Option<GridCell>,
     ) -> (Self, EpochTimes) {
         let tty = std::io::stdout().is_terminal() && !quiet;
-        let inner: Box<dyn MetricsRenderer> = if tty {
+        let bar = (tty && cell.is_some()).then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout());
+            bar.set_style(emopiano_common::progress::style(
+                "{prefix} [{bar:30}] epoch {pos}/{len} {msg}",
+            ));
+            bar
+        });
+        let inner: Box<dyn MetricsRenderer> = if tty && cell.is_none() {
             default_renderer(interrupter.clone(), checkpoint)
         } else {
             Box::new(Silent)
@@ -67,6 +113,10 @@ impl Timed {
             interrupter,
             stop,
             stop_after,
+            cell,
+            bar,
+            seconds_here: 0.0,
+            epochs_here: 0,
         };
         (timed, times)
     }
@@ -109,6 +159,11 @@ impl TrainingProgressLogger for Timed {
     ) {
         self.total_epochs = total_epochs;
         self.started = Instant::now();
+        if let (Some(bar), Some(cell)) = (&self.bar, &self.cell) {
+            bar.set_length(total_epochs as u64);
+            bar.set_position(starting_epoch as u64);
+            bar.set_prefix(format!("[{}/{}] {}", cell.index, cell.of, self.label));
+        }
         self.inner
             .start(total_epochs, starting_epoch, total_items, label)
     }
@@ -118,9 +173,32 @@ impl TrainingProgressLogger for Timed {
         if let Ok(mut t) = self.times.lock() {
             t.push((epoch, seconds));
         }
+        self.seconds_here += seconds;
+        self.epochs_here += 1;
+        let left = match &self.cell {
+            Some(cell) => {
+                let mean = self.seconds_here / self.epochs_here as f64;
+                let epochs_left = self.total_epochs.saturating_sub(epoch);
+                let (here, grid) = cell.remaining(mean, epochs_left, self.total_epochs);
+                format!(
+                    "; {} left in this cell, about {} in the grid",
+                    duration(here),
+                    duration(grid)
+                )
+            }
+            None => String::new(),
+        };
+        if let Some(bar) = &self.bar {
+            bar.set_position(epoch as u64);
+            bar.set_message(format!("({seconds:.2} s/epoch){left}"));
+        }
         if self.lines {
+            let at = self
+                .cell
+                .as_ref()
+                .map_or(String::new(), |c| format!("[{}/{}] ", c.index, c.of));
             println!(
-                "{}: epoch {epoch}/{} in {seconds:.2} s",
+                "{at}{}: epoch {epoch}/{} in {seconds:.2} s{left}",
                 self.label, self.total_epochs
             );
         }
@@ -143,6 +221,9 @@ impl TrainingProgressLogger for Timed {
         self.inner.end_split()
     }
     fn end(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
         self.inner.end()
     }
     fn log_event_training(&mut self, event: String) {
@@ -226,4 +307,23 @@ impl EvaluationProgressLogger for Silent {
 impl MetricsRenderer for Silent {
     fn manual_close(&mut self) {}
     fn register_metric(&mut self, _: MetricDefinition) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GridCell;
+
+    #[test]
+    fn a_cell_projects_its_own_epochs_and_the_grid_adds_the_cells_after_it() {
+        let mut cell = GridCell {
+            index: 2,
+            of: 4,
+            after: 2,
+            seconds_after: None,
+        };
+        // 2 s per epoch, 30 of 40 epochs left: 60 s here; two more cells like it: 160 s.
+        assert_eq!(cell.remaining(2.0, 30, 40), (60.0, 220.0));
+        cell.seconds_after = Some(100.0);
+        assert_eq!(cell.remaining(2.0, 30, 40), (60.0, 160.0));
+    }
 }

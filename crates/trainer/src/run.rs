@@ -18,7 +18,7 @@ use emopiano_tokenizer::{TokenizerError, TokenizerKind, Vocabulary, make_windows
 use crate::checkpoint::{KeepBestAndLast, LOSS};
 use crate::data::{EpochLoader, WindowBatch, WindowBatcher, WindowDataset};
 use crate::optim::{KerasRmsPropConfig, RmsPropUpdate};
-use crate::renderer::Timed;
+use crate::renderer::{GridCell, Timed};
 use crate::step::Trainable;
 use crate::stop::StopSignal;
 
@@ -468,6 +468,8 @@ pub struct TrainOptions {
     pub stop: StopSignal,
     /// Stop as if `stop` were raised when this epoch ends (tests of interruption and resume).
     pub stop_after_epoch: Option<usize>,
+    /// The run's place in a grid: its progress then shows the cell and the grid's time left.
+    pub cell: Option<GridCell>,
 }
 
 impl TrainOptions {
@@ -651,6 +653,7 @@ pub fn train<A: Architecture>(
         options.progress == Progress::Quiet,
         options.stop.clone(),
         options.stop_after_epoch,
+        options.cell.clone(),
     );
     let result = training.renderer(Box::new(renderer)).launch(learner);
     if let Some(error) = result.error {
