@@ -92,13 +92,14 @@ impl Corpus {
             .collect();
         let (fresh, reused) = (stale.len(), jobs.len() - stale.len());
         let options = emopiano_audio::transcribe::TranscribeOptions::default();
-        let results = emopiano_common::progress::map_counted(&stale, "transcribing", |(_, wav, midi)| {
-            transcribe_one(wav, midi, &options)
-        })
-        .map_err(|e| CorpusError::Missing {
-            path: cache.to_path_buf(),
-            what: e.to_string(),
-        })?;
+        let results =
+            emopiano_common::progress::map_counted(&stale, "transcribing", |(_, wav, midi)| {
+                transcribe_one(wav, midi, &options)
+            })
+            .map_err(|e| CorpusError::Missing {
+                path: cache.to_path_buf(),
+                what: e.to_string(),
+            })?;
         for result in results {
             result?;
         }

@@ -69,13 +69,7 @@ impl Cost {
         } else {
             1.0
         };
-        scale
-            * self
-                .estimate
-                .iter()
-                .skip(from)
-                .flatten()
-                .sum::<f64>()
+        scale * self.estimate.iter().skip(from).flatten().sum::<f64>()
     }
 
     /// `cell` trained in `seconds`: the remaining estimates are scaled by how far off the
@@ -125,7 +119,12 @@ mod tests {
     fn cells_are_estimated_by_windows_and_epochs_and_corrected_by_finished_ones() {
         // Two architectures; architecture 1 is twice as slow per window.
         let timed = [first("a", 10.0, 100), first("b", 20.0, 100)];
-        let pending = [Some((0, 100, 10)), Some((1, 50, 10)), None, Some((0, 200, 10))];
+        let pending = [
+            Some((0, 100, 10)),
+            Some((1, 50, 10)),
+            None,
+            Some((0, 200, 10)),
+        ];
         let mut cost = Cost::new(&pending, &timed);
         // 100 + 100 + 200 seconds.
         assert!((cost.total() - 400.0).abs() < 1e-9);

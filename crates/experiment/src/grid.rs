@@ -130,7 +130,9 @@ impl Profile {
                 changes.push(format!("{} (paper: {theirs})", say(&ours)));
             }
         };
-        differ(list(&self.epochs), list(&paper.epochs), &|v| format!("epochs {v}"));
+        differ(list(&self.epochs), list(&paper.epochs), &|v| {
+            format!("epochs {v}")
+        });
         let n = |v: usize| v.to_string();
         differ(n(self.hidden_size), n(paper.hidden_size), &|v| {
             format!("{v} units per LSTM")
@@ -139,7 +141,9 @@ impl Profile {
             format!("LSTM3's dense block {v}")
         });
         differ(n(self.window), n(paper.window), &|v| format!("window {v}"));
-        differ(n(self.batch_size), n(paper.batch_size), &|v| format!("batch {v}"));
+        differ(n(self.batch_size), n(paper.batch_size), &|v| {
+            format!("batch {v}")
+        });
         differ(n(self.melody_length), n(paper.melody_length), &|v| {
             format!("melodies of {v} tokens")
         });

@@ -14,16 +14,16 @@ use emopiano_model::{Sizing, backend_name};
 use emopiano_tokenizer::condition::Conditioning;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::{
-    Entry, GenerateOptions, GridCell, Progress, Registry, Run, RunSummary, StopSignal,
-    TrainConfig, TrainData, TrainError, TrainOptions, Weights,
+    Entry, GenerateOptions, GridCell, Progress, Registry, Run, RunSummary, StopSignal, TrainConfig,
+    TrainData, TrainError, TrainOptions, Weights,
 };
 
 use crate::ExperimentError;
 use crate::audio::{TranscriptionScore, render_corpus, score_transcriptions};
-use crate::cost::{Cost, FirstEpoch};
 use crate::conditioned::{
     CONDITIONED, Comparison, conditioned_data, heldout_loss, write_comparison,
 };
+use crate::cost::{Cost, FirstEpoch};
 use crate::evaluate::{
     Candidate, EmotionEvaluation, Reference, evaluate_emotion, shipped_classifier, write_evaluation,
 };
@@ -341,7 +341,12 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         .iter()
         .map(|&e| (e, tokens_of[&e].train_data().with_tokenizer(tokenizer_kind)))
         .collect();
-    let windows = |emotion: Emotion| data_of[&emotion].tokens.len().saturating_sub(profile.window);
+    let windows = |emotion: Emotion| {
+        data_of[&emotion]
+            .tokens
+            .len()
+            .saturating_sub(profile.window)
+    };
     // Every cell in training order: (emotion, architecture index, its folder).
     let plan: Vec<(Emotion, usize, PathBuf)> = emotions
         .iter()
@@ -862,10 +867,9 @@ fn time_first_epochs(
 ) -> Result<BTreeMap<usize, FirstEpoch>, ExperimentError> {
     let mut timed = BTreeMap::new();
     for (a, entry) in entries.iter().enumerate() {
-        let first = plan
-            .iter()
-            .enumerate()
-            .position(|(c, (_, arch, dir))| *arch == a && pending[c] && !dir.join("config.json").exists());
+        let first = plan.iter().enumerate().position(|(c, (_, arch, dir))| {
+            *arch == a && pending[c] && !dir.join("config.json").exists()
+        });
         let Some(cell) = first else { continue };
         let (emotion, _, dir) = &plan[cell];
         let arch = &architectures[a];

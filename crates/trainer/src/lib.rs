@@ -29,9 +29,9 @@ mod stop;
 pub use inference::{GenerateOptions, Primer, Run, Weights};
 pub use optim::RmsPropUpdate;
 pub use registry::{Entry, Registry, StepShape};
+pub use renderer::GridCell;
 pub use run::{
     EpochMetrics, HeldoutMetrics, Progress, RunDir, RunSummary, TrainConfig, TrainData, TrainError,
     TrainOptions, load_model, train, verify_weights,
 };
-pub use renderer::GridCell;
 pub use stop::StopSignal;

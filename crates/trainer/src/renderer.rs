@@ -38,7 +38,12 @@ pub struct GridCell {
 
 impl GridCell {
     /// `(left in this run, left in the grid)` in seconds, from this run's mean epoch time.
-    pub fn remaining(&self, mean_epoch: f64, epochs_left: usize, total_epochs: usize) -> (f64, f64) {
+    pub fn remaining(
+        &self,
+        mean_epoch: f64,
+        epochs_left: usize,
+        total_epochs: usize,
+    ) -> (f64, f64) {
         let here = mean_epoch * epochs_left as f64;
         let after = self
             .seconds_after
