@@ -102,14 +102,15 @@ pub fn run(args: Args) -> Result<()> {
             midi: bytes,
         });
     }
-    let reference = Reference::of(&corpus, args.emotion, &pieces)?;
+    let classifier = shipped_classifier(&say);
+    let reference = Reference::of(&corpus, args.emotion, &pieces, classifier.as_ref())?;
     let count = files.len();
     let started = std::time::Instant::now();
     let evaluation = evaluate_emotion(
         args.emotion.name(),
         &reference,
         &[("given".to_string(), files)],
-        shipped_classifier(&say).as_ref(),
+        classifier.as_ref(),
     );
     eprintln!(
         "{} melodies against {} training tokens of {} pieces, {} held-out pieces and {} corpus \

@@ -133,23 +133,33 @@ pub struct Reference<'a> {
     pub heldout: Vec<Candidate>,
     /// Statistics of the emotion's real pieces.
     pub corpus: Vec<Statistics>,
-    /// The MIDI files of the emotion's real pieces.
-    pub corpus_midi: Vec<(String, Vec<u8>)>,
+    /// How many of the real pieces the classifier given to [`Reference::of`] recognises (`None`
+    /// without one): computed once, however many melody sets are evaluated against them.
+    pub corpus_recognition: Option<Report>,
 }
 
 impl<'a> Reference<'a> {
     /// The reference of `emotion`'s pieces split as `tokens`: its training pieces, its
-    /// held-out pieces with their MIDI, and the statistics of all its real pieces.
+    /// held-out pieces with their MIDI, the statistics of all its real pieces and, with a
+    /// `classifier`, how many of them it recognises.
     pub fn of(
         corpus: &Corpus,
         emotion: Emotion,
         tokens: &'a EmotionTokens,
+        classifier: Option<&Classifier>,
     ) -> Result<Self, ExperimentError> {
         let mut midi_of: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         for piece in corpus.of(emotion) {
             midi_of.insert(piece.id.clone(), piece.midi_bytes()?.into_owned());
         }
+        let corpus_midi: Vec<(&Path, &[u8])> = midi_of
+            .iter()
+            .map(|(n, m)| (Path::new(n.as_str()), m.as_slice()))
+            .collect();
+        let corpus_recognition =
+            classifier.and_then(|_| recognition(&classified(classifier, &corpus_midi), emotion));
         Ok(Reference {
+            corpus_recognition,
             emotion,
             training: &tokens.train,
             heldout: tokens
@@ -162,7 +172,6 @@ impl<'a> Reference<'a> {
                 })
                 .collect(),
             corpus: corpus_statistics(midi_of.values().map(Vec::as_slice)),
-            corpus_midi: midi_of.into_iter().collect(),
         })
     }
 }
@@ -214,7 +223,8 @@ pub fn shipped_classifier(say: &dyn Fn(String)) -> Option<Classifier> {
 }
 
 /// Evaluates melody sets of `emotion` against `reference`; with a `classifier`, also how many
-/// of each set (and of the real pieces) it recognises as the reference's emotion.
+/// of each set and of the held-out pieces it recognises as the reference's emotion (the real
+/// pieces' figure is the reference's own).
 pub fn evaluate_emotion(
     emotion: &str,
     reference: &Reference<'_>,
@@ -268,13 +278,6 @@ pub fn evaluate_emotion(
         })
         .collect();
     let heldout = pieces(&reference.heldout);
-    let corpus_midi: Vec<(&Path, &[u8])> = reference
-        .corpus_midi
-        .iter()
-        .map(|(n, m)| (Path::new(n), m.as_slice()))
-        .collect();
-    let corpus_recognition = classifier
-        .and_then(|_| recognition(&classified(classifier, &corpus_midi), reference.emotion));
     EmotionEvaluation {
         emotion: emotion.to_string(),
         training_tokens: index.len(),
@@ -284,7 +287,7 @@ pub fn evaluate_emotion(
         heldout_recognition: recognition(&probabilities(&heldout), reference.emotion),
         heldout,
         corpus_statistics: spreads(&reference.corpus),
-        corpus_recognition,
+        corpus_recognition: reference.corpus_recognition.clone(),
     }
 }
 

@@ -24,6 +24,8 @@ use crate::conditioned::{
     CONDITIONED, Comparison, conditioned_data, heldout_loss, write_comparison,
 };
 use crate::cost::{Cost, FirstEpoch};
+use emopiano_classify::Classifier;
+
 use crate::evaluate::{
     Candidate, EmotionEvaluation, Reference, evaluate_emotion, shipped_classifier, write_evaluation,
 };
@@ -513,6 +515,16 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     }
 
     let trained: Vec<Emotion> = results.keys().map(|(e, _)| *e).collect();
+    // Loaded once, and each emotion's real pieces classified once, for every melody set.
+    let classifier = shipped_classifier(&say);
+    let mut references = BTreeMap::new();
+    for &emotion in &emotions {
+        if trained.contains(&emotion) || !conditioned_runs.is_empty() {
+            let reference =
+                Reference::of(&corpus, emotion, &tokens_of[&emotion], classifier.as_ref())?;
+            references.insert(emotion, reference);
+        }
+    }
     let Melodies {
         written: mut melodies,
         mut evaluations,
@@ -523,8 +535,8 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         options,
         &instrument,
         &trained,
-        &corpus,
-        &tokens_of,
+        &references,
+        classifier.as_ref(),
         &say,
     )?;
     if !conditioned_runs.is_empty() {
@@ -548,8 +560,8 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             &profile,
             options,
             &instrument,
-            &corpus,
-            &tokens_of,
+            &references,
+            classifier.as_ref(),
             &say,
         )?;
         melodies.extend(made.written);
@@ -721,8 +733,8 @@ fn write_melodies(
     options: &ReproduceOptions,
     instrument: &Instrument,
     trained: &[Emotion],
-    corpus: &Corpus,
-    tokens_of: &BTreeMap<Emotion, EmotionTokens>,
+    references: &BTreeMap<Emotion, Reference<'_>>,
+    classifier: Option<&Classifier>,
     say: &dyn Fn(String),
 ) -> Result<Melodies, ExperimentError> {
     let dir = out.join("melodies");
@@ -731,7 +743,6 @@ fn write_melodies(
         instrument.describe()
     ));
     std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
-    let classifier = shipped_classifier(say);
     let mut written = Vec::new();
     let mut evaluations = Vec::new();
     // (label in the reports, file stem, sampling)
@@ -797,13 +808,14 @@ fn write_melodies(
         ));
         written.push(path);
 
-        let reference = Reference::of(corpus, emotion, &tokens_of[&emotion])?;
-        evaluations.push(evaluate_emotion(
-            emotion.name(),
-            &reference,
-            &sets,
-            classifier.as_ref(),
-        ));
+        if let Some(reference) = references.get(&emotion) {
+            evaluations.push(evaluate_emotion(
+                emotion.name(),
+                reference,
+                &sets,
+                classifier,
+            ));
+        }
     }
     Ok(Melodies {
         written,
@@ -1024,11 +1036,10 @@ fn write_conditioned_melodies(
     profile: &Profile,
     options: &ReproduceOptions,
     instrument: &Instrument,
-    corpus: &Corpus,
-    tokens_of: &BTreeMap<Emotion, EmotionTokens>,
+    references: &BTreeMap<Emotion, Reference<'_>>,
+    classifier: Option<&Classifier>,
     say: &dyn Fn(String),
 ) -> Result<Melodies, ExperimentError> {
-    let classifier = shipped_classifier(say);
     let mut written = Vec::new();
     let mut evaluations = Vec::new();
     let ways: Vec<Way> = vec![
@@ -1075,13 +1086,14 @@ fn write_conditioned_melodies(
                 wav.display(),
             ));
             written.push(path);
-            let reference = Reference::of(corpus, emotion, &tokens_of[&emotion])?;
-            evaluations.push(evaluate_emotion(
-                &format!("{emotion} ({name})"),
-                &reference,
-                &sets,
-                classifier.as_ref(),
-            ));
+            if let Some(reference) = references.get(&emotion) {
+                evaluations.push(evaluate_emotion(
+                    &format!("{emotion} ({name})"),
+                    reference,
+                    &sets,
+                    classifier,
+                ));
+            }
         }
     }
     Ok(Melodies {
