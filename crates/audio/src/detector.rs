@@ -162,29 +162,34 @@ impl Features {
     pub fn row(&self, frame: usize, key: usize, out: &mut [f32]) {
         let s = Self::semitone(key) as isize;
         let centre = (Self::semitone(key) * BINS_PER_SEMITONE) as isize;
-        let mut i = 0;
-        for &o in &CONTEXT {
+        let coarse = BELOW + ABOVE + 1;
+        for (c, &o) in CONTEXT.iter().enumerate() {
+            let part = &mut out[c * PER_FRAME..(c + 1) * PER_FRAME];
+            part.fill(0.0);
             let f = frame as isize + o;
-            let inside = f >= 0 && (f as usize) < self.frames;
-            for d in -(BELOW as isize)..=ABOVE as isize {
-                out[i] = if inside {
-                    self.coarse_at(f, s + d)
-                } else {
-                    0.0
-                };
-                i += 1;
+            if f < 0 || f as usize >= self.frames {
+                continue;
             }
-            for d in -(FINE as isize)..=FINE as isize {
-                let b = centre + d;
-                out[i] = if inside && b >= 0 && (b as usize) < self.bins {
-                    self.fine[f as usize * self.bins + b as usize]
-                } else {
-                    0.0
-                };
-                i += 1;
-            }
+            let f = f as usize;
+            let (to_coarse, to_fine) = part.split_at_mut(coarse);
+            let spectrum = &self.coarse[f * self.semitones..(f + 1) * self.semitones];
+            copy_window(spectrum, s - BELOW as isize, to_coarse);
+            let bins = &self.fine[f * self.bins..(f + 1) * self.bins];
+            copy_window(bins, centre - FINE as isize, &mut to_fine[..2 * FINE + 1]);
         }
-        out[i] = key as f32 / (KEY_COUNT - 1) as f32;
+        out[CONTEXT.len() * PER_FRAME] = key as f32 / (KEY_COUNT - 1) as f32;
+    }
+}
+
+/// Copies `src[start..start + dst.len()]` into the zeroed `dst`, leaving zeros where the range
+/// runs off either end of `src`: whole slices, the rows being a fifth of the detector's time.
+fn copy_window(src: &[f32], start: isize, dst: &mut [f32]) {
+    let lo = start.max(0);
+    let hi = (start + dst.len() as isize).min(src.len() as isize);
+    if lo < hi {
+        let skip = (lo - start) as usize;
+        let (lo, hi) = (lo as usize, hi as usize);
+        dst[skip..skip + (hi - lo)].copy_from_slice(&src[lo..hi]);
     }
 }
 
@@ -624,6 +629,52 @@ mod tests {
         // Rows at the first frame see zeros before the clip starts.
         f.row(0, 48, &mut row);
         assert!(row[..PER_FRAME].iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn rows_hold_the_levels_around_the_key_and_zeros_beyond_the_clip_and_the_axis() {
+        // A chord over a low and a high note, so that rows reach both ends of the axis.
+        let samples: Vec<f32> = (0..ANALYSIS_RATE as usize / 2)
+            .map(|i| {
+                let t = i as f32 / ANALYSIS_RATE as f32;
+                [27.5f32, 261.6, 329.6, 392.0, 4186.0]
+                    .iter()
+                    .map(|hz| (2.0 * std::f32::consts::PI * hz * t).sin())
+                    .sum::<f32>()
+            })
+            .collect();
+        let f = Features::new(&samples);
+        let mut row = vec![f32::NAN; INPUTS];
+        for frame in [0, 1, 5, f.frames / 2, f.frames - 2, f.frames - 1] {
+            for key in 0..KEY_COUNT {
+                f.row(frame, key, &mut row);
+                // Each value read one at a time, as the row's layout says.
+                let s = Features::semitone(key) as isize;
+                let centre = (Features::semitone(key) * BINS_PER_SEMITONE) as isize;
+                let mut i = 0;
+                for &o in &CONTEXT {
+                    let t = frame as isize + o;
+                    let inside = t >= 0 && (t as usize) < f.frames;
+                    for d in -(BELOW as isize)..=ABOVE as isize {
+                        let want = if inside { f.coarse_at(t, s + d) } else { 0.0 };
+                        assert_eq!(row[i], want, "frame {frame} key {key} value {i}");
+                        i += 1;
+                    }
+                    for d in -(FINE as isize)..=FINE as isize {
+                        let b = centre + d;
+                        let want = if inside && b >= 0 && (b as usize) < f.bins {
+                            f.fine[t as usize * f.bins + b as usize]
+                        } else {
+                            0.0
+                        };
+                        assert_eq!(row[i], want, "frame {frame} key {key} value {i}");
+                        i += 1;
+                    }
+                }
+                assert_eq!(i, INPUTS - 1);
+                assert_eq!(row[i], key as f32 / 87.0);
+            }
+        }
     }
 
     #[test]
