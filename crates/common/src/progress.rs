@@ -1,5 +1,5 @@
 //! Progress of long operations over many items (tokenizing, rendering, transcribing a corpus):
-//! a bar with counts, rate and ETA on a terminal, nothing elsewhere (logs, pipes, tests), so a
+//! a bar with counts, elapsed time and ETA on a terminal, nothing elsewhere (logs, pipes, tests), so a
 //! CI log holds the operations' own summary lines only.
 
 use std::io::IsTerminal;

@@ -156,8 +156,7 @@ impl<'a> Reference<'a> {
             .iter()
             .map(|(n, m)| (Path::new(n.as_str()), m.as_slice()))
             .collect();
-        let corpus_recognition =
-            classifier.and_then(|_| recognition(&classified(classifier, &corpus_midi), emotion));
+        let corpus_recognition = recognition(&classified(classifier, &corpus_midi), emotion);
         Ok(Reference {
             corpus_recognition,
             emotion,

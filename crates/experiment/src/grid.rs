@@ -119,20 +119,18 @@ impl Profile {
     /// assert!(!smoke.contains("window"), "{smoke}"); // the same as the paper's
     /// ```
     pub fn reduction(&self, name: &str, paper: &Profile) -> Option<String> {
-        let list = |e: &[usize]| {
-            let mut e = e.to_vec();
-            e.sort_unstable();
-            e.iter().map(usize::to_string).collect::<Vec<_>>().join("/")
+        let list = |p: &Profile| {
+            let budgets: Vec<String> = p.budgets().iter().map(usize::to_string).collect();
+            budgets.join("/")
         };
+        let head = |h: Option<HeadInput>| h.map_or("last-step", HeadInput::name).to_string();
         let mut changes = Vec::new();
         let mut differ = |ours: String, theirs: String, say: &dyn Fn(&str) -> String| {
             if ours != theirs {
                 changes.push(format!("{} (paper: {theirs})", say(&ours)));
             }
         };
-        differ(list(&self.epochs), list(&paper.epochs), &|v| {
-            format!("epochs {v}")
-        });
+        differ(list(self), list(paper), &|v| format!("epochs {v}"));
         let n = |v: usize| v.to_string();
         differ(n(self.hidden_size), n(paper.hidden_size), &|v| {
             format!("{v} units per LSTM")
@@ -147,14 +145,7 @@ impl Profile {
         differ(n(self.melody_length), n(paper.melody_length), &|v| {
             format!("melodies of {v} tokens")
         });
-        if self.head != paper.head {
-            let name = |h: Option<HeadInput>| h.map_or("last-step", HeadInput::name).to_string();
-            changes.push(format!(
-                "head {} (paper: {})",
-                name(self.head),
-                name(paper.head)
-            ));
-        }
+        differ(head(self.head), head(paper.head), &|v| format!("head {v}"));
         if changes.is_empty() {
             return None;
         }
@@ -203,6 +194,13 @@ impl Grid {
         Self::parse(BUILTIN, &PathBuf::from("(built-in grid)")).unwrap_or_else(|e| {
             panic!("the embedded grid experiments/table1.json does not parse: {e}")
         })
+    }
+
+    /// [`Profile::reduction`] of `profile` (named `name`) against this grid's `paper` profile;
+    /// `None` also when the grid has none.
+    pub fn reduction(&self, name: &str, profile: &Profile) -> Option<String> {
+        let paper = self.profiles.get("paper")?;
+        profile.reduction(name, paper)
     }
 
     /// The profile named `name`.

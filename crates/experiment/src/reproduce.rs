@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use emopiano_audio::render::{Instrument, RenderOptions, write_wav_streaming};
+use emopiano_classify::Classifier;
 use emopiano_common::fs::write_atomically;
 use emopiano_common::progress::duration;
 use emopiano_corpus::{Corpus, DatasetKind, Emotion, Holdout, LoadOptions, Piece, load};
@@ -24,8 +25,6 @@ use crate::conditioned::{
     CONDITIONED, Comparison, conditioned_data, heldout_loss, write_comparison,
 };
 use crate::cost::{Cost, FirstEpoch};
-use emopiano_classify::Classifier;
-
 use crate::evaluate::{
     Candidate, EmotionEvaluation, Reference, evaluate_emotion, shipped_classifier, write_evaluation,
 };
@@ -329,9 +328,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         emotions.len(),
         out.display()
     ));
-    if let Some(paper) = grid.profiles.get("paper")
-        && let Some(reduction) = profile.reduction(&options.profile, paper)
-    {
+    if let Some(reduction) = grid.reduction(&options.profile, &profile) {
         say(reduction);
     }
     let total = entries.len() * emotions.len();
@@ -360,9 +357,14 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             (e, a, dir)
         })
         .collect();
+    let done: Vec<bool> = plan
+        .iter()
+        .map(|(_, _, dir)| finished(dir, max_epochs))
+        .collect();
     let pending: Vec<bool> = plan
         .iter()
-        .map(|(e, a, dir)| selected(*e, &grid.architectures[*a]) && !finished(dir, max_epochs))
+        .zip(&done)
+        .map(|((e, a, _), &d)| selected(*e, &grid.architectures[*a]) && !d)
         .collect();
     let started = Instant::now();
     let sizing = profile.sizing();
@@ -399,7 +401,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         let arch = grid.architectures[*a].clone();
         let data = &data_of[&emotion];
         let config = cell_config(&arch, emotion, &profile, max_epochs, options.seed);
-        let finished_before = !pending[cell] && finished(dir, max_epochs);
+        let finished_before = done[cell];
         if !selected(emotion, &arch) {
             if finished_before {
                 let summary = RunSummary::read(dir)?;
@@ -408,6 +410,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             continue;
         }
         let probe_seconds = timed.get(&cell).map(|t| t.seconds);
+        let ahead = pending[cell + 1..].iter().filter(|&&p| p).count();
         let train_options = TrainOptions {
             // A cell whose first epoch was timed continues from it.
             resume: options.resume || probe_seconds.is_some(),
@@ -420,7 +423,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             cell: Some(GridCell {
                 index: cell + 1,
                 of: total,
-                after: pending[cell + 1..].iter().filter(|&&p| p).count(),
+                after: ahead,
                 seconds_after: cost.seconds_after(cell),
             }),
         };
@@ -436,7 +439,6 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         } else {
             let seconds = t0.elapsed().as_secs_f64() + probe_seconds.unwrap_or(0.0);
             cost.finished(cell, seconds);
-            let ahead = pending[cell + 1..].iter().filter(|&&p| p).count();
             let remaining = if ahead == 0 {
                 String::from("the last cell")
             } else {

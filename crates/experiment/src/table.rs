@@ -39,9 +39,7 @@ pub fn write_table(
     tokenization: TokenizerKind,
 ) -> Result<String, ExperimentError> {
     let mut md = String::from("# Table 1: lowest training loss per emotion\n\n");
-    if let Some(paper) = grid.profiles.get("paper")
-        && let Some(reduction) = profile.reduction(name, paper)
-    {
+    if let Some(reduction) = grid.reduction(name, profile) {
         md.push_str(&format!("{reduction}\n\n"));
     }
     md.push_str(&format!("Head: {}.\n\n", profile.head_reading()));

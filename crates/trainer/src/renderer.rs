@@ -73,10 +73,6 @@ pub struct Timed {
     cell: Option<GridCell>,
     /// The bar of a grid cell's epochs on a terminal.
     bar: Option<ProgressBar>,
-    /// Seconds and count of the epochs trained by this process (a resumed run's earlier ones
-    /// are not timed here).
-    seconds_here: f64,
-    epochs_here: usize,
 }
 
 impl Timed {
@@ -120,8 +116,6 @@ impl Timed {
             stop_after,
             cell,
             bar,
-            seconds_here: 0.0,
-            epochs_here: 0,
         };
         (timed, times)
     }
@@ -175,14 +169,16 @@ impl TrainingProgressLogger for Timed {
     fn update_epoch(&mut self, epoch: usize) {
         let seconds = self.started.elapsed().as_secs_f64();
         self.started = Instant::now();
-        if let Ok(mut t) = self.times.lock() {
-            t.push((epoch, seconds));
-        }
-        self.seconds_here += seconds;
-        self.epochs_here += 1;
+        // The epochs this process trained (a resumed run's earlier ones are not timed here).
+        let mean = match self.times.lock() {
+            Ok(mut t) => {
+                t.push((epoch, seconds));
+                t.iter().map(|&(_, s)| s).sum::<f64>() / t.len() as f64
+            }
+            Err(_) => seconds,
+        };
         let left = match &self.cell {
             Some(cell) => {
-                let mean = self.seconds_here / self.epochs_here as f64;
                 let epochs_left = self.total_epochs.saturating_sub(epoch);
                 let (here, grid) = cell.remaining(mean, epochs_left, self.total_epochs);
                 format!(
