@@ -71,10 +71,20 @@ enum Command {
     /// Train the transcription detector on audio rendered from MIDI (never with the benchmark's
     /// SoundFont) and write its weights to crates/audio/weights/detector.bin.
     TrainTranscriber {
-        /// SoundFont for the training audio, used beside the built-in synthesizer (`builtin`:
-        /// the built-in synthesizer alone).
-        #[arg(long, default_value = "/usr/share/sounds/sf2/TimGM6mb.sf2")]
-        soundfont: PathBuf,
+        /// SoundFonts for the training audio, comma-separated, used beside the built-in
+        /// synthesizer (`builtin`: the built-in synthesizer alone; the `dry` recipe plays the
+        /// first). The `rooms` recipe was tried with Debian's TimGM6mb.sf2, sf_GMbank.sf2
+        /// (csound-soundfont) and MuseScore_General_Full.sf2 (musescore-general-soundfont-lossless).
+        #[arg(
+            long = "soundfont",
+            value_delimiter = ',',
+            default_value = "/usr/share/sounds/sf2/TimGM6mb.sf2"
+        )]
+        soundfonts: Vec<PathBuf>,
+        /// dry: the shipped weights' training audio; rooms: reverb, chorus, several SoundFonts
+        /// and many more chords.
+        #[arg(long, value_enum, default_value = "dry")]
+        recipe: train_transcriber::Recipe,
         /// Folder with emopia/ and eerola/ MIDI (used when present).
         #[arg(long, default_value = "../shared/data")]
         data: PathBuf,
@@ -423,7 +433,8 @@ fn main() -> Result<()> {
                 },
         } => bench_tokenize::run(&root, &root.join(dir), limit, only_dir, &root.join(out)),
         Command::TrainTranscriber {
-            soundfont,
+            soundfonts,
+            recipe,
             data,
             out,
             report,
@@ -436,7 +447,8 @@ fn main() -> Result<()> {
             lr,
             seed,
         } => train_transcriber::run(&train_transcriber::Args {
-            soundfont,
+            soundfonts,
+            recipe,
             data: root.join(data),
             out: root.join(out),
             report: root.join(report),

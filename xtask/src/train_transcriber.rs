@@ -4,10 +4,13 @@
 //!
 //! Training audio is rendered here from MIDI: generated clips (`emopiano_audio::clips::clip`,
 //! seeds from 10 000 up, never the benchmark's), EMOPIA piano pieces and the Eerola melodies when
-//! `../shared/data` has them, played by the built-in synthesizer and by the TimGM6mb SoundFont
-//! with several General MIDI programs per family (pianos; trumpet, trombone, horn, flute, oboe,
-//! clarinet …), each clip's spectrum tilted at random. FluidR3, the benchmark's SoundFont, is
-//! never used. A few clips are held out: their loss is printed after each epoch and their note
+//! `../shared/data` has them, played by the built-in synthesizer and by SoundFonts with several
+//! General MIDI programs per family (pianos; trumpet, trombone, horn, flute, oboe, clarinet …),
+//! each clip's spectrum tilted at random and some given a noise floor. Two recipes
+//! ([`Recipe`]): `dry`, the shipped weights' (the first SoundFont, TimGM6mb, dry), and `rooms`
+//! (many more sustained and pedalled chords, every SoundFont given, most renders through
+//! rustysynth's reverb and chorus at random send levels, louder noise floors). FluidR3 and the
+//! FluidSynth program, the benchmark's unseen renderings, are never used. A few clips are held out: their loss is printed after each epoch and their note
 //! F1 at the end, and everything goes to a JSON report.
 
 use std::path::{Path, PathBuf};
@@ -25,7 +28,7 @@ use emopiano_audio::detector::{
 };
 use emopiano_audio::metrics::{Tolerance, score};
 use emopiano_audio::notes::{Note, notes_from_midi};
-use emopiano_audio::render::{Instrument, RenderOptions, SAMPLE_RATE, render_notes};
+use emopiano_audio::render::{Effects, Instrument, RenderOptions, SAMPLE_RATE, render_notes};
 use emopiano_audio::resample::resample;
 use emopiano_audio::spectrum::ANALYSIS_RATE;
 use emopiano_common::rng::{Rng, SplitMix64};
@@ -33,9 +36,11 @@ use serde_json::json;
 
 /// What to train.
 pub struct Args {
-    /// SoundFont for training audio (never the benchmark's); `builtin`: the built-in
+    /// SoundFonts for training audio (never the benchmark's); `builtin` alone: the built-in
     /// synthesizer only.
-    pub soundfont: PathBuf,
+    pub soundfonts: Vec<PathBuf>,
+    /// How the training audio is made.
+    pub recipe: Recipe,
     /// `../shared/data`, for EMOPIA and Eerola MIDI (optional).
     pub data: PathBuf,
     /// Where the weights go.
@@ -56,6 +61,16 @@ pub struct Args {
     pub batch: usize,
     pub lr: f64,
     pub seed: u64,
+}
+
+/// How `train-transcriber` makes its training audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Recipe {
+    /// The shipped weights': the first SoundFont, dry, and the built-in synthesizer.
+    Dry,
+    /// Rooms and chords: every SoundFont, most renders through reverb and chorus, louder noise
+    /// floors, many more sustained and pedalled chords.
+    Rooms,
 }
 
 /// The detector as a Burn module: dense layers with ReLU between them.
@@ -176,12 +191,36 @@ fn sources(args: &Args, rng: &mut SplitMix64) -> Result<Vec<Source>> {
             let low = range.start() + rng.index((range.end() - range.start()) as usize + 1) as u8;
             (
                 // Chords too: the embedded corpus accompanies its wind melodies with chords.
-                rng.pick(&[Kind::Melody, Kind::Melody, Kind::Fast, Kind::Chords]),
+                match args.recipe {
+                    Recipe::Dry => {
+                        rng.pick(&[Kind::Melody, Kind::Melody, Kind::Fast, Kind::Chords])
+                    }
+                    Recipe::Rooms => rng.pick(&[
+                        Kind::Melody,
+                        Kind::Melody,
+                        Kind::Fast,
+                        Kind::Chords,
+                        Kind::Sustained,
+                    ]),
+                },
                 program,
                 low,
             )
         } else {
-            let kind = rng.pick(&[Kind::Melody, Kind::Chords, Kind::Arpeggio, Kind::Fast]);
+            let kind = match args.recipe {
+                Recipe::Dry => rng.pick(&[Kind::Melody, Kind::Chords, Kind::Arpeggio, Kind::Fast]),
+                Recipe::Rooms => rng.pick(&[
+                    Kind::Melody,
+                    Kind::Chords,
+                    Kind::Arpeggio,
+                    Kind::Fast,
+                    Kind::Sustained,
+                    Kind::Pedalled,
+                    Kind::Chords,
+                    Kind::Sustained,
+                    Kind::Pedalled,
+                ]),
+            };
             (kind, rng.pick(&PIANOS), 24 + rng.index(68) as u8)
         };
         let bpm = 55.0 + rng.index(100) as f64;
@@ -253,16 +292,39 @@ struct Example {
     frame: Vec<u8>,
 }
 
-fn render(source: &Source, soundfont: &Instrument, rng: &mut SplitMix64) -> Example {
-    let builtin = rng.index(4) == 0;
+fn render(
+    source: &Source,
+    soundfonts: &[Instrument],
+    recipe: Recipe,
+    rng: &mut SplitMix64,
+) -> Example {
     let program = source.program;
-    let instrument = if builtin {
-        &Instrument::Builtin
-    } else {
-        soundfont
+    let (instrument, effects) = match recipe {
+        Recipe::Dry => {
+            let builtin = rng.index(4) == 0;
+            match soundfonts.first() {
+                Some(sf) if !builtin => (sf, None),
+                _ => (&Instrument::Builtin, None),
+            }
+        }
+        Recipe::Rooms => {
+            let builtin = soundfonts.is_empty() || rng.index(5) == 0;
+            let instrument = if builtin {
+                &Instrument::Builtin
+            } else {
+                &soundfonts[rng.index(soundfonts.len())]
+            };
+            // Most SoundFont renders wet, at any reverb level and some chorus.
+            let effects = (rng.index(4) != 0).then(|| Effects {
+                reverb: rng.index(128) as u8,
+                chorus: rng.index(3).min(1) as u8 * rng.index(100) as u8,
+            });
+            (instrument, effects)
+        }
     };
     let opts = RenderOptions {
         program: Some(program),
+        effects,
         ..RenderOptions::default()
     };
     let notes: Vec<Note> = source
@@ -272,9 +334,15 @@ fn render(source: &Source, soundfont: &Instrument, rng: &mut SplitMix64) -> Exam
         .collect();
     let samples = render_notes(&notes, instrument, &opts);
     let mut samples = resample(&samples, SAMPLE_RATE, ANALYSIS_RATE);
-    // A little noise on some clips: recordings are never silent between notes.
-    if rng.index(3) == 0 {
-        let level = 10f32.powf(-2.5 - 1.5 * rng.unit_f32());
+    // Noise on some clips: recordings are never silent between notes (dry: -50 to -80 dB under
+    // the peak on a third of the clips; rooms: -25 to -60 dB on half, a quiet recording's floor
+    // being nearer its notes).
+    let (share, loudest, span) = match recipe {
+        Recipe::Dry => (3, -2.5, 1.5),
+        Recipe::Rooms => (2, -1.25, 1.75),
+    };
+    if rng.index(share) == 0 {
+        let level = 10f32.powf(loudest - span * rng.unit_f32());
         for s in &mut samples {
             *s += level * (rng.unit_f32() * 2.0 - 1.0);
         }
@@ -292,10 +360,19 @@ fn render(source: &Source, soundfont: &Instrument, rng: &mut SplitMix64) -> Exam
         name: format!(
             "{} ({}, program {program})",
             source.name,
-            if matches!(instrument, Instrument::Builtin) {
-                "builtin"
-            } else {
-                "sf2"
+            match (instrument, effects) {
+                (Instrument::Builtin, _) => "builtin".to_string(),
+                (Instrument::SoundFont(_, p), None) => p
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                (Instrument::SoundFont(_, p), Some(e)) => format!(
+                    "{}, reverb {} chorus {}",
+                    p.file_stem().unwrap_or_default().to_string_lossy(),
+                    e.reverb,
+                    e.chorus
+                ),
             }
         ),
         notes,
@@ -345,33 +422,38 @@ fn bce(z: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let builtin_only = args.soundfont.as_os_str() == "builtin";
-    if !builtin_only && !args.soundfont.is_file() {
-        bail!(
-            "{}: no such SoundFont (Debian: apt-get install timgm6mb-soundfont), or pass --soundfont",
-            args.soundfont.display()
-        );
-    }
-    if args
-        .soundfont
-        .file_name()
-        .is_some_and(|n| n.to_string_lossy().contains("FluidR3"))
+    let mut soundfonts = Vec::new();
+    for path in args
+        .soundfonts
+        .iter()
+        .filter(|p| p.as_os_str() != "builtin")
     {
-        bail!("FluidR3 is the benchmark's SoundFont: train on another one");
+        if !path.is_file() {
+            bail!(
+                "{}: no such SoundFont (Debian: apt-get install timgm6mb-soundfont csound-soundfont \
+                 musescore-general-soundfont-lossless), or pass --soundfont",
+                path.display()
+            );
+        }
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("FluidR3"))
+        {
+            bail!(
+                "{}: FluidR3 is the benchmark's SoundFont: train on another one",
+                path.display()
+            );
+        }
+        soundfonts.push(Instrument::soundfont(path)?);
     }
     let started = Instant::now();
     let mut rng = SplitMix64::new(args.seed);
-    let soundfont = if builtin_only {
-        Instrument::Builtin
-    } else {
-        Instrument::soundfont(&args.soundfont)?
-    };
     let sources = sources(args, &mut rng)?;
     // Rendering on every core: each clip gets its own seeded generator.
     let seeds: Vec<u64> = sources.iter().map(|_| rng.next_u64()).collect();
     let jobs: Vec<(&Source, u64)> = sources.iter().zip(seeds).collect();
     let examples = emopiano_common::parallel::map_ordered(&jobs, |&(s, seed)| {
-        render(s, &soundfont, &mut SplitMix64::new(seed))
+        render(s, &soundfonts, args.recipe, &mut SplitMix64::new(seed))
     })?;
     // Hold out every 16th clip (the last one when there are fewer than 16).
     let every = if examples.len() >= 16 {
@@ -489,7 +571,7 @@ pub fn run(args: &Args) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     let report = json!({
-        "soundfont": args.soundfont,
+        "soundfonts": args.soundfonts, "recipe": format!("{:?}", args.recipe).to_lowercase(),
         "clips": examples.len(), "held_out": held.len(), "audio_seconds": audio_seconds,
         "rows": train_rows.len(), "widths": widths, "epochs": history,
         "held_out_onset_f1": mean_f1, "held_out_clips": f1s,
@@ -567,7 +649,8 @@ mod tests {
     fn a_toy_training_is_reproducible_and_its_loss_falls() {
         let dir = std::env::temp_dir().join(format!("emopiano-train-det-{}", std::process::id()));
         let args = |name: &str| Args {
-            soundfont: PathBuf::from("builtin"),
+            soundfonts: vec![PathBuf::from("builtin")],
+            recipe: Recipe::Dry,
             data: dir.join("no-data"),
             out: dir.join(format!("{name}.bin")),
             report: dir.join(format!("{name}.json")),

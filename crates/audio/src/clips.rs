@@ -30,6 +30,10 @@ pub enum Kind {
     Arpeggio,
     /// Sixteenth-note runs.
     Fast,
+    /// Block triads and sevenths held for a whole bar over a bass note, no melody.
+    Sustained,
+    /// Broken chords whose notes are held to the end of the bar, as under the sustain pedal.
+    Pedalled,
 }
 
 const MAJOR: [i32; 7] = [0, 2, 4, 5, 7, 9, 11];
@@ -98,10 +102,77 @@ pub fn clip(kind: Kind, program: u8, low: u8, bpm: f64, seconds: f64, seed: u64)
                 }
                 t += len;
             }
+            Kind::Sustained => {
+                let root = rng.pick(&[0, 3, 4, 5, 1, 6]);
+                let len = 4.0 * beat;
+                let chord: &[i32] =
+                    rng.pick(&[&[0, 2, 4][..], &[0, 2, 4, 6], &[2, 4, 7], &[4, 7, 9]]);
+                push(t, len * 0.97, pitch(root - 7), v.saturating_sub(10));
+                for d in chord {
+                    push(t, len * 0.97, pitch(root + d), v.saturating_sub(20));
+                }
+                t += len;
+            }
+            Kind::Pedalled => {
+                let root = rng.pick(&[0, 3, 4, 5, 1]);
+                let bar = 4.0 * beat;
+                let seventh = rng.below(2) == 0;
+                let shape: &[i32] = if seventh {
+                    &[0, 2, 4, 6, 7, 6, 4, 2]
+                } else {
+                    &[0, 2, 4, 7, 9, 7, 4, 2]
+                };
+                for (i, d) in shape.iter().enumerate() {
+                    let on = t + i as f64 * beat / 2.0;
+                    // Held to the end of the bar; a repeated key is released before it is struck again.
+                    let repeat = shape[i + 1..].iter().position(|e| e == d);
+                    let off =
+                        repeat.map_or(t + bar * 0.98, |k| on + (k + 1) as f64 * beat / 2.0 - 0.02);
+                    push(
+                        on,
+                        off - on,
+                        pitch(root - 7 + d),
+                        v.saturating_sub(i as u8 * 3),
+                    );
+                }
+                t += bar;
+            }
         }
     }
     sort_notes(&mut notes);
     notes
+}
+
+/// The chord-heavy benchmark group: 8 piano clips of 10–20 s (sustained triads and sevenths,
+/// chords under a melody, pedalled arpeggios), seeds apart from [`bench_set`]'s and training's.
+pub fn chord_set() -> Vec<Clip> {
+    let specs = [
+        (Kind::Sustained, 48, 70.0),
+        (Kind::Sustained, 55, 100.0),
+        (Kind::Sustained, 60, 60.0),
+        (Kind::Pedalled, 55, 80.0),
+        (Kind::Pedalled, 60, 110.0),
+        (Kind::Pedalled, 48, 70.0),
+        (Kind::Chords, 52, 90.0),
+        (Kind::Chords, 57, 120.0),
+    ];
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, &(kind, low, bpm))| Clip {
+            name: format!("chords-{}-{low}-{bpm}", format!("{kind:?}").to_lowercase()),
+            program: 0,
+            notes: clip(
+                kind,
+                0,
+                low,
+                bpm,
+                10.0 + (i % 3) as f64 * 5.0,
+                200 + i as u64,
+            ),
+            monophonic: false,
+        })
+        .collect()
 }
 
 /// The benchmark set: 24 clips of 10–20 s (16 piano, 8 wind), the same for every seed-free call.
@@ -156,4 +227,41 @@ pub fn bench_set() -> Vec<Clip> {
         });
     }
     clips
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chord_clips_hold_chords_and_never_overlap_a_key_with_itself() {
+        let clips = chord_set();
+        assert_eq!(clips.len(), 8);
+        for c in &clips {
+            let sounding = |t: f64| {
+                c.notes
+                    .iter()
+                    .filter(|n| n.onset <= t && t < n.offset)
+                    .count()
+            };
+            let most = (0..200)
+                .map(|i| sounding(i as f64 * 0.05))
+                .max()
+                .unwrap_or(0);
+            assert!(most >= 4, "{}: at most {most} notes at once", c.name);
+            for (i, a) in c.notes.iter().enumerate() {
+                for b in &c.notes[i + 1..] {
+                    let overlap = a.pitch == b.pitch && a.onset < b.offset && b.onset < a.offset;
+                    assert!(
+                        !overlap,
+                        "{}: key {} struck while it sounds",
+                        c.name, a.pitch
+                    );
+                }
+            }
+        }
+        // Apart from the benchmark's other clips.
+        let names: Vec<String> = bench_set().into_iter().map(|c| c.name).collect();
+        assert!(clips.iter().all(|c| !names.contains(&c.name)));
+    }
 }

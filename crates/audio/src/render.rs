@@ -97,6 +97,19 @@ pub struct RenderOptions {
     /// synthesising anything (a damaged file's lying delta times can stretch a few notes over
     /// days). `f64::INFINITY` lifts the limit.
     pub max_seconds: f64,
+    /// A SoundFont's reverb and chorus (rustysynth's), at these send levels; `None`: dry. The
+    /// built-in synthesizer is always dry.
+    pub effects: Option<Effects>,
+}
+
+/// Effect send levels, as MIDI controllers 91 (reverb) and 93 (chorus) set them on every
+/// channel: 0–127.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effects {
+    /// Reverb send (General MIDI's default: 40).
+    pub reverb: u8,
+    /// Chorus send (General MIDI's default: 0).
+    pub chorus: u8,
 }
 
 /// The default [`RenderOptions::max_seconds`]: one hour.
@@ -107,6 +120,7 @@ impl Default for RenderOptions {
         Self {
             program: None,
             max_seconds: DEFAULT_MAX_SECONDS,
+            effects: None,
         }
     }
 }
@@ -155,7 +169,7 @@ impl Renderer {
         let source = match instrument {
             Instrument::Builtin => Source::Builtin(synth::Synth::new(&notes, SAMPLE_RATE)),
             Instrument::SoundFont(sf, _) => {
-                Source::SoundFont(Box::new(SoundFontStream::new(&notes, sf)))
+                Source::SoundFont(Box::new(SoundFontStream::new(&notes, sf, options.effects)))
             }
         };
         Self { source }
@@ -277,9 +291,9 @@ struct SoundFontStream {
 }
 
 impl SoundFontStream {
-    fn new(notes: &[Note], sf: &Arc<SoundFont>) -> Self {
+    fn new(notes: &[Note], sf: &Arc<SoundFont>, effects: Option<Effects>) -> Self {
         let mut settings = SynthesizerSettings::new(SAMPLE_RATE as i32);
-        settings.enable_reverb_and_chorus = false;
+        settings.enable_reverb_and_chorus = effects.is_some();
         let synth = Synthesizer::new(sf, &settings);
         let sr = SAMPLE_RATE as f64;
         let mut events: Vec<(usize, u8, u8, u8, u8)> = Vec::new();
@@ -299,6 +313,10 @@ impl SoundFontStream {
         let synth = synth.ok().map(|mut synth| {
             for (ch, program) in programs {
                 synth.process_midi_message(ch as i32, 0xC0, program as i32, 0);
+                if let Some(e) = effects {
+                    synth.process_midi_message(ch as i32, 0xB0, 91, i32::from(e.reverb.min(127)));
+                    synth.process_midi_message(ch as i32, 0xB0, 93, i32::from(e.chorus.min(127)));
+                }
             }
             synth
         });

@@ -178,3 +178,60 @@ fn a_streamed_wav_is_the_in_memory_render_byte_for_byte() {
     assert_eq!(names, ["chorale.wav"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_soundfonts_reverb_and_chorus_follow_their_send_levels() {
+    use emopiano_audio::render::Effects;
+    let Some(sf) = emopiano_common::testdata::system_file(
+        "/usr/share/sounds/sf2/TimGM6mb.sf2",
+        "timgm6mb-soundfont",
+    ) else {
+        return;
+    };
+    let instrument = Instrument::soundfont(&sf).unwrap();
+    // A staccato chord, then silence: what sounds after the release is the room.
+    let notes: Vec<Note> = [60, 64, 67]
+        .iter()
+        .map(|&p| Note::new(0.1, 0.3, p, 100))
+        .collect();
+    let render = |effects| {
+        render_notes(
+            &notes,
+            &instrument,
+            &RenderOptions {
+                effects,
+                ..RenderOptions::default()
+            },
+        )
+    };
+    // Energy from 0.8 s on, relative to the whole (every render is peak-normalised).
+    let tail = |s: &[f32]| {
+        let from = (0.8 * SAMPLE_RATE as f64) as usize;
+        let e = |x: &[f32]| x.iter().map(|v| f64::from(v * v)).sum::<f64>();
+        e(s.get(from..).unwrap_or(&[])) / e(s).max(1e-12)
+    };
+    let dry = render(None);
+    let silent_sends = render(Some(Effects {
+        reverb: 0,
+        chorus: 0,
+    }));
+    let wet = render(Some(Effects {
+        reverb: 127,
+        chorus: 60,
+    }));
+    let largest_gap = dry
+        .iter()
+        .zip(&silent_sends)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        largest_gap < 1e-3,
+        "sends at 0 changed the dry sound by {largest_gap}"
+    );
+    assert!(
+        tail(&wet) > 5.0 * tail(&dry),
+        "reverb tail {:.2e} vs dry {:.2e}",
+        tail(&wet),
+        tail(&dry)
+    );
+}

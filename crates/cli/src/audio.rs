@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use emopiano_audio::notes::notes_to_midi;
-use emopiano_audio::render::{Instrument, RenderOptions, write_wav_streaming};
+use emopiano_audio::render::{Effects, Instrument, RenderOptions, write_wav_streaming};
 use emopiano_audio::transcribe::{Method, TranscribeOptions, transcribe};
 use emopiano_audio::wav::read_wav;
 use emopiano_audio::write_atomically;
@@ -33,6 +33,13 @@ pub struct RenderArgs {
     /// stretch a few notes over days of audio).
     #[arg(long, default_value_t = emopiano_audio::render::DEFAULT_MAX_SECONDS)]
     max_seconds: f64,
+    /// The SoundFont's reverb at this send level (0–127; General MIDI's default is 40). With
+    /// neither this nor --chorus the render is dry.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=127))]
+    reverb: Option<u8>,
+    /// The SoundFont's chorus at this send level (0–127).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=127))]
+    chorus: Option<u8>,
 }
 
 /// Arguments of `emopiano transcribe`.
@@ -97,6 +104,10 @@ pub fn render(args: RenderArgs) -> Result<()> {
     let options = RenderOptions {
         program: args.program,
         max_seconds: args.max_seconds,
+        effects: (args.reverb.is_some() || args.chorus.is_some()).then(|| Effects {
+            reverb: args.reverb.unwrap_or(0),
+            chorus: args.chorus.unwrap_or(0),
+        }),
     };
     let seconds = render_to_wav(&midi, &args.midi, &args.out, &instrument, &options)?;
     println!(

@@ -24,6 +24,27 @@ pub fn shared_data(manifest_dir: &str, sub: &str) -> Option<PathBuf> {
     None
 }
 
+/// A file a system package installs (`package`, Debian's name), for tests that need third-party
+/// material such as a SoundFont: `None` (the test skips) where it is missing, a panic naming the
+/// package when `CI` is set, since `.ci/run` installs it.
+pub fn system_file(path: &str, package: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(path);
+    if path.is_file() {
+        return Some(path);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{} is missing: CI must install Debian's {package}",
+            path.display()
+        );
+    }
+    eprintln!(
+        "skipped: {} not found (apt-get install {package})",
+        path.display()
+    );
+    None
+}
+
 /// `../shared/data` of the checkout holding `crates/<name>` at `crate_dir`.
 fn shared_root(crate_dir: &Path) -> PathBuf {
     crate_dir.join("../../../shared/data")
