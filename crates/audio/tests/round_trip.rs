@@ -2,8 +2,8 @@
 //! Render → transcribe recovers the notes, scored with the crate's own metric.
 //!
 //! The bounds are regression guards a little under what the learned detector reaches on the
-//! built-in synthesizer (1.0, 0.96 and 1.0 for the melody, the chords and the flute with
-//! the shipped weights; these clips' seeds are not among the training clips'); the audio issue's goals
+//! built-in synthesizer (1.0 for the melody, the chords and the flute with the shipped
+//! weights; these clips' seeds are not among the training clips'); the audio issue's goals
 //! (≥ 0.90 on piano, ≥ 0.95 on winds, on an unseen SoundFont) are measured by
 //! `cargo xtask bench transcribe`, not here.
 
@@ -50,7 +50,7 @@ fn a_flute_melody_is_recovered() {
 
 #[test]
 fn trumpet_and_horn_melodies_are_recovered() {
-    // Measured with the shipped weights: trumpet 0.917, horn 0.900 (each misses a repeated note
+    // Measured with the shipped weights: trumpet 0.960, horn 0.900 (both miss repeated notes
     // played legato, the detector's known weak spot: a gap of 25–55 ms between two notes of the
     // same key).
     for (program, low, seed, bound) in [(56, 60, 4, 0.88), (60, 50, 5, 0.85)] {
