@@ -50,9 +50,9 @@ fn a_flute_melody_is_recovered() {
 
 #[test]
 fn trumpet_and_horn_melodies_are_recovered() {
-    // Measured with the shipped weights: trumpet 0.960, horn 0.900 (both miss repeated notes
-    // played legato, the detector's known weak spot: a gap of 25–55 ms between two notes of the
-    // same key).
+    // Measured with the shipped weights: trumpet 0.960, horn 0.900 (the horn misses two of its
+    // repeated low notes played legato, the detector's known weak spot: a gap of 25–55 ms between
+    // two notes of the same key).
     for (program, low, seed, bound) in [(56, 60, 4, 0.88), (60, 50, 5, 0.85)] {
         let notes = clip(Kind::Melody, program, low, 110.0, 8.0, seed);
         let f1 = round_trip(&notes, 32_000);
