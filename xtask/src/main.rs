@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use emopiano_classify::{ClassifierConfig, TrainSettings};
+use emopiano_classify::net::Encoder;
+use emopiano_classify::{ClassifierConfig, Encoding, TrainSettings};
 
 /// emopiano's development tasks.
 #[derive(Parser)]
@@ -156,10 +157,10 @@ enum Command {
         /// Seeds weights, windows and dropout.
         #[arg(long, default_value_t = TrainSettings::default().seed)]
         seed: u64,
-        /// Convolution channels.
+        /// Convolution channels, or LSTM units per direction (also the dense layer's width).
         #[arg(long, default_value_t = ClassifierConfig::shipped().channels)]
         channels: usize,
-        /// Convolutions (dilations 1, 2, 4, …).
+        /// Convolutions (dilations 1, 2, 4, …), for `--encoder conv`.
         #[arg(long, default_value_t = ClassifierConfig::shipped().layers)]
         layers: usize,
         /// Token embedding width.
@@ -171,6 +172,17 @@ enum Command {
         /// Dropout.
         #[arg(long, default_value_t = ClassifierConfig::shipped().dropout)]
         dropout: f64,
+        /// How a clip is read: `remi` (MidiTok's REMI) or `performance` (note-on/off, 10 ms
+        /// shifts, velocities, the pedal: EMOPIA's MIDI-like input).
+        #[arg(long, default_value_t = ClassifierConfig::shipped().encoding)]
+        encoding: Encoding,
+        /// What reads a window: `conv` (dilated convolutions) or `bilstm` (a bidirectional LSTM
+        /// with self-attention, EMOPIA's network); `--channels` is then units per direction.
+        #[arg(long, default_value_t = ClassifierConfig::shipped().encoder)]
+        encoder: Encoder,
+        /// Attention weightings of the BiLSTM.
+        #[arg(long, default_value_t = ClassifierConfig::shipped().heads)]
+        heads: usize,
     },
     /// Run a benchmark against its baseline, in the same command.
     Bench {
@@ -386,10 +398,16 @@ fn main() -> Result<()> {
             embedding,
             window,
             dropout,
+            encoding,
+            encoder,
+            heads,
         } => train_classifier::run(&train_classifier::Args {
             emopia: root.join(emopia),
             out: root.join(out),
             config: ClassifierConfig::shipped()
+                .reading(encoding)
+                .with_encoder(encoder)
+                .with_heads(heads)
                 .with_channels(channels)
                 .with_layers(layers)
                 .with_embedding(embedding)

@@ -24,7 +24,7 @@ pub fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let corpus = emopiano_corpus::emopia::load(&args.emopia)
         .with_context(|| format!("loading EMOPIA from {}", args.emopia.display()))?;
-    let splits = emopiano_classify::splits(&corpus)?;
+    let splits = emopiano_classify::splits(&corpus, args.config.encoding)?;
     println!(
         "EMOPIA: {} training, {} validation, {} test clips (tokenized in {:.1} s)",
         splits.train.len(),

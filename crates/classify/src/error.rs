@@ -14,6 +14,15 @@ pub enum ClassifyError {
         #[source]
         source: emopiano_tokenizer::TokenizerError,
     },
+    /// A MIDI file that could not be read into notes.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: emopiano_eval::EvalError,
+    },
     /// A file with no notes to classify.
     #[error("{}: no notes to classify", path.display())]
     NoNotes {

@@ -6,7 +6,8 @@ use emopiano_eval::key::{Mode, find_key};
 use emopiano_tokenizer::TokenizerKind;
 use emopiano_tokenizer::miditok::{TICKS_PER_QUARTER, decode_notes_of};
 
-use crate::input::tokens;
+use crate::input::{Encoding, tokens};
+use crate::performance;
 
 /// The baseline's features: log mean note length (beats), mean velocity (0–1), log notes per
 /// beat, then the key (Krumhansl–Schmuckler over duration-weighted pitch classes) one-hot over
@@ -19,21 +20,52 @@ pub const BASELINE_FEATURES: usize = 3 + 24;
 /// number of sounding notes.
 pub const FEATURES: usize = BASELINE_FEATURES + 2 + 12 + 4;
 
-/// [`FEATURES`] of a window of REMI ids; a window without notes gives zeros.
-pub fn window_features(window: &[u32]) -> [f32; FEATURES] {
-    let mut f = [0f32; FEATURES];
-    let vocab = tokens();
-    let strings: Vec<String> = window
-        .iter()
-        .filter_map(|&id| vocab.get(id as usize).cloned())
-        .collect();
-    let Ok(notes) = decode_notes_of(TokenizerKind::Remi, &strings) else {
-        return f;
+/// A note for the features: onset and length in `ticks_per_beat` units.
+struct Timed {
+    time: u64,
+    duration: u64,
+    pitch: u8,
+    velocity: u8,
+}
+
+/// [`FEATURES`] of a window of `encoding`'s ids; a window without notes gives zeros.
+pub fn window_features(window: &[u32], encoding: Encoding) -> [f32; FEATURES] {
+    let (notes, ticks_per_beat): (Vec<Timed>, f64) = match encoding {
+        Encoding::Remi => {
+            let vocab = tokens();
+            let strings: Vec<String> = window
+                .iter()
+                .filter_map(|&id| vocab.get(id as usize).cloned())
+                .collect();
+            let notes = decode_notes_of(TokenizerKind::Remi, &strings).unwrap_or_default();
+            let notes = notes.iter().map(|x| Timed {
+                time: x.time,
+                duration: x.duration,
+                pitch: x.pitch,
+                velocity: x.velocity,
+            });
+            (notes.collect(), f64::from(TICKS_PER_QUARTER))
+        }
+        // EMOPIA's transcriptions have no tempo: a beat is read as half a second (120 bpm).
+        Encoding::Performance => {
+            let notes = performance::decode(window).into_iter().map(|x| Timed {
+                time: x.time,
+                // A note-off in the note-on's 10 ms: as long as REMI's shortest.
+                duration: x.duration.max(1),
+                pitch: x.pitch,
+                velocity: x.velocity,
+            });
+            (notes.collect(), 50.0)
+        }
     };
+    features_of(&notes, ticks_per_beat)
+}
+
+fn features_of(notes: &[Timed], tpq: f64) -> [f32; FEATURES] {
+    let mut f = [0f32; FEATURES];
     if notes.is_empty() {
         return f;
     }
-    let tpq = f64::from(TICKS_PER_QUARTER);
     let n = notes.len() as f64;
     let length = notes.iter().map(|x| x.duration as f64).sum::<f64>() / n / tpq;
     let velocity = notes.iter().map(|x| f64::from(x.velocity)).sum::<f64>() / n / 127.0;
@@ -44,7 +76,7 @@ pub fn window_features(window: &[u32]) -> [f32; FEATURES] {
     f[1] = velocity as f32;
     f[2] = (n / beats).ln() as f32;
     let mut histogram = [0.0; 12];
-    for x in &notes {
+    for x in notes {
         histogram[usize::from(x.pitch % 12)] += x.duration as f64;
     }
     let total: f64 = histogram.iter().sum();

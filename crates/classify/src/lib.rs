@@ -1,8 +1,10 @@
 //! # emopiano-classify
 //!
 //! A symbolic emotion classifier: it reads any MIDI file as REMI tokens (MidiTok 3.1.0's, see
-//! [`emopiano_tokenizer::miditok`]), scores windows of 512 tokens with a small convolutional
-//! network ([`net::EmotionNet`]) and averages the windows' probabilities over the piece. Its four
+//! [`emopiano_tokenizer::miditok`]) or as [`performance`] events (EMOPIA's "MIDI-like" input),
+//! scores windows of 512 ids with a small network ([`net::EmotionNet`]: dilated convolutions,
+//! or a bidirectional LSTM with self-attention as EMOPIA's) and averages the windows'
+//! probabilities over the piece. The shipped weights read REMI with convolutions. Its four
 //! classes are EMOPIA's quadrants named as this project's emotions: happy (Q1), scary (Q2),
 //! sad (Q3), peaceful (Q4). Arousal is Q1+Q2 against Q3+Q4, valence Q1+Q4 against Q2+Q3.
 //!
@@ -24,6 +26,7 @@ mod error;
 pub mod features;
 pub mod input;
 pub mod net;
+pub mod performance;
 pub mod report;
 pub mod train;
 
@@ -36,7 +39,7 @@ use emopiano_corpus::{Corpus, Emotion, Split};
 use serde::{Deserialize, Serialize};
 
 pub use error::ClassifyError;
-pub use input::{CLASSES, Tokens};
+pub use input::{CLASSES, Encoding, Tokens};
 pub use net::{ClassifierConfig, EmotionNet};
 pub use report::{Probabilities, Report, arousal, predicted, valence};
 pub use train::{Labelled, TrainSettings};
@@ -168,13 +171,13 @@ impl Classifier {
 
     /// The probabilities of MIDI bytes (`path` names them in errors).
     pub fn classify_midi(&self, midi: &[u8], path: &Path) -> Result<Probabilities, ClassifyError> {
-        let tokens = Tokens::from_midi(midi, path)?;
+        let tokens = Tokens::from_midi(midi, path, self.card.config.encoding)?;
         Ok(self.probabilities(&[&tokens])[0])
     }
 
     /// The probabilities of a MIDI file.
     pub fn classify_file(&self, path: &Path) -> Result<Probabilities, ClassifyError> {
-        let tokens = Tokens::from_file(path)?;
+        let tokens = Tokens::from_file(path, self.card.config.encoding)?;
         Ok(self.probabilities(&[&tokens])[0])
     }
 
@@ -185,7 +188,7 @@ impl Classifier {
         files: &[(&Path, &[u8])],
     ) -> Vec<Result<Probabilities, ClassifyError>> {
         let tokens = match emopiano_common::parallel::map_ordered(files, |&(path, midi)| {
-            Tokens::from_midi(midi, path)
+            Tokens::from_midi(midi, path, self.card.config.encoding)
         }) {
             Ok(tokens) => tokens,
             Err(e) => {
@@ -220,12 +223,12 @@ pub struct Splits {
     pub test: Vec<Labelled>,
 }
 
-/// The pieces of `corpus` tokenized as REMI and sorted into its official splits; a piece without
-/// a split or that does not tokenize is an error naming it.
-pub fn splits(corpus: &Corpus) -> Result<Splits, ClassifyError> {
+/// The pieces of `corpus` read in `encoding` and sorted into its official splits; a piece
+/// without a split or that does not read is an error naming it.
+pub fn splits(corpus: &Corpus, encoding: Encoding) -> Result<Splits, ClassifyError> {
     let tokens = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
         let bytes = piece.midi_bytes()?;
-        Tokens::from_midi(&bytes, piece.path())
+        Tokens::from_midi(&bytes, piece.path(), encoding)
     })
     .map_err(|e| ClassifyError::Data(e.to_string()))?;
     let mut out = Splits {
@@ -290,6 +293,13 @@ pub fn train_emopia(
         window: config.window,
         ..settings.clone()
     };
+    let all = || splits.train.iter().chain(&splits.val).chain(&splits.test);
+    if let Some(p) = all().find(|p| p.tokens.encoding != config.encoding) {
+        return Err(ClassifyError::Data(format!(
+            "{}: read as {:?}, but the network reads {:?}",
+            p.name, p.tokens.encoding, config.encoding
+        )));
+    }
     let device = emopiano_model::training_device();
     device.seed(settings.seed);
     let net = train::train(
@@ -317,7 +327,7 @@ pub fn train_emopia(
         ..settings.clone()
     };
     let baseline = train::train(
-        net::BaselineConfig::fit(&windows).init(&device),
+        net::BaselineConfig::fit(&windows, config.encoding).init(&device),
         &splits.train,
         &splits.val,
         &baseline_settings,

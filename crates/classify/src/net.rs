@@ -1,35 +1,61 @@
 //! The classifier's network and the logistic-regression baseline, both Burn modules reading
-//! windows of REMI ids.
+//! windows of ids (see [`crate::input::Encoding`]).
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
-use burn::tensor::activation::relu;
+use burn::nn::{
+    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig, Lstm, LstmConfig,
+};
+use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
 
 use crate::features::{BASELINE_FEATURES, FEATURES, window_features};
-use crate::input::{CLASSES, vocab_size};
+use crate::input::{CLASSES, Encoding};
 
-/// A model that gives each window of REMI ids four logits (in [`CLASSES`] order).
+/// A model that gives each window of ids four logits (in [`CLASSES`] order).
 pub trait WindowModel: Module + Clone + Send + 'static {
     /// `windows` (each at most the model's window length) → logits `[windows.len(), 4]`.
     fn logits(&self, windows: &[Vec<u32>]) -> Tensor<2>;
 }
 
-/// The classifier: REMI ids → embedding → dilated 1-D convolutions with residual connections
-/// → mean and max over the window (padding masked out) → dense → four logits.
-///
-/// Convolutions rather than the EMOPIA anchor's BiLSTM because every position is computed at
-/// once (large matrix products), which trains in minutes on two CPU cores.
+/// What reads the embedded window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoder {
+    /// Dilated 1-D convolutions with residual connections, then the mean and the maximum over
+    /// the window: every position at once (large matrix products), fast on two CPU cores.
+    #[default]
+    Conv,
+    /// EMOPIA's network: a bidirectional LSTM (the fused layer of [`emopiano_model::lstm`]),
+    /// then structured self-attention (Lin et al., 2017): `heads` weightings of the positions,
+    /// each a softmax of `tanh(H W1) W2`.
+    Bilstm,
+}
+
+/// The classifier: ids → embedding → an [`Encoder`] → pooled over the window (padding masked
+/// out) → dense (with the window's features) → four logits.
 #[derive(Config, Debug, PartialEq)]
 pub struct ClassifierConfig {
-    /// REMI ids (MidiTok 3.1.0's vocabulary with this project's settings).
+    /// What reads the embedded window.
+    #[config(default = "Encoder::Conv")]
+    pub encoder: Encoder,
+    /// Attention weightings of a [`Encoder::Bilstm`] (EMOPIA: 14).
+    #[config(default = 14)]
+    pub heads: usize,
+    /// Width of the attention's hidden layer (EMOPIA: 128).
+    #[config(default = 128)]
+    pub attention: usize,
+    /// How a piece is read.
+    #[config(default = "Encoding::Remi")]
+    pub encoding: Encoding,
+    /// Ids of the encoding (REMI: MidiTok 3.1.0's vocabulary with this project's settings).
     #[config(default = 222)]
     pub vocab_size: usize,
     /// Width of the token embedding.
     #[config(default = 64)]
     pub embedding: usize,
-    /// Channels of every convolution.
+    /// Channels of every convolution, or LSTM units per direction; also the dense layer's width.
     #[config(default = 64)]
     pub channels: usize,
     /// Kernel width of every convolution.
@@ -51,23 +77,91 @@ pub struct ClassifierConfig {
     pub features: bool,
 }
 
+impl std::fmt::Display for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Encoder::Conv => "conv",
+            Encoder::Bilstm => "bilstm",
+        })
+    }
+}
+
+impl std::str::FromStr for Encoder {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "conv" => Ok(Encoder::Conv),
+            "bilstm" => Ok(Encoder::Bilstm),
+            _ => Err(format!("{s:?}: not an encoder (conv, bilstm)")),
+        }
+    }
+}
+
+/// The bidirectional LSTM and attention of [`Encoder::Bilstm`].
+#[derive(Module, Debug)]
+pub struct Recurrent {
+    forward: Lstm,
+    backward: Lstm,
+    /// `[2 · channels, attention]`, no bias.
+    w1: Linear,
+    /// `[attention, heads]`, no bias.
+    w2: Linear,
+}
+
+impl Recurrent {
+    /// `x [n, len, embedding]`, mask `[n, len, 1]` → `[n, heads · 2 · channels]`.
+    fn forward(&self, x: Tensor<3>, mask: Tensor<3>) -> Tensor<2> {
+        let ahead = emopiano_model::lstm::forward(&self.forward, x.clone(), None).0;
+        // The backward direction reads the window reversed (its padding first, zeros).
+        let behind = emopiano_model::lstm::forward(&self.backward, x.flip([1]), None).0;
+        let h = Tensor::cat(vec![ahead, behind.flip([1])], 2) * mask.clone();
+        let scores = self.w2.forward(self.w1.forward(h.clone()).tanh()) + (mask - 1.0) * 1e4;
+        let weights = softmax(scores, 1); // [n, len, heads]
+        let pooled = weights.swap_dims(1, 2).matmul(h); // [n, heads, 2 · channels]
+        let [n, heads, width] = pooled.dims();
+        pooled.reshape([n, heads * width])
+    }
+}
+
 /// [`ClassifierConfig`]'s network.
 #[derive(Module, Debug)]
 pub struct EmotionNet {
     embedding: Embedding,
-    /// Each `[kernel · in, channels]`: a convolution as one matrix product over stacked shifts.
+    /// Each `[kernel · in, channels]`: a convolution as one matrix product over stacked shifts
+    /// (none for a [`Encoder::Bilstm`]).
     convs: Vec<Linear>,
+    recurrent: Option<Recurrent>,
     dropout: Dropout,
     hidden: Linear,
     output: Linear,
     kernel: usize,
     features: bool,
+    #[module(skip)]
+    encoding: Encoding,
 }
 
 impl ClassifierConfig {
     /// Fresh weights (seeded by the device).
     pub fn init(&self, device: &Device) -> EmotionNet {
-        let convs = (0..self.layers)
+        let recurrent = (self.encoder == Encoder::Bilstm).then(|| {
+            let lstm = || LstmConfig::new(self.embedding, self.channels, true).init(device);
+            Recurrent {
+                forward: lstm(),
+                backward: lstm(),
+                w1: LinearConfig::new(2 * self.channels, self.attention)
+                    .with_bias(false)
+                    .init(device),
+                w2: LinearConfig::new(self.attention, self.heads)
+                    .with_bias(false)
+                    .init(device),
+            }
+        });
+        let pooled = match self.encoder {
+            Encoder::Conv => 2 * self.channels,
+            Encoder::Bilstm => 2 * self.channels * self.heads,
+        };
+        let layers = if recurrent.is_some() { 0 } else { self.layers };
+        let convs = (0..layers)
             .map(|i| {
                 let input = if i == 0 {
                     self.embedding
@@ -80,21 +174,34 @@ impl ClassifierConfig {
         EmotionNet {
             embedding: EmbeddingConfig::new(self.vocab_size, self.embedding).init(device),
             convs,
+            recurrent,
             dropout: DropoutConfig::new(self.dropout).init(),
             hidden: LinearConfig::new(
-                2 * self.channels + if self.features { FEATURES } else { 0 },
+                pooled + if self.features { FEATURES } else { 0 },
                 self.channels,
             )
             .init(device),
             output: LinearConfig::new(self.channels, CLASSES.len()).init(device),
             kernel: self.kernel,
             features: self.features,
+            encoding: self.encoding,
         }
     }
 
-    /// The settings the shipped weights were trained with.
+    /// The settings the shipped weights were trained with: performance events read by a
+    /// BiLSTM of 128 units per direction with 14 attention weightings, an embedding of 128.
     pub fn shipped() -> Self {
-        Self::new().with_vocab_size(vocab_size())
+        Self::new()
+            .with_encoder(Encoder::Bilstm)
+            .with_channels(128)
+            .with_embedding(128)
+            .reading(Encoding::Performance)
+    }
+
+    /// These settings reading `encoding` (its vocabulary size included).
+    pub fn reading(self, encoding: Encoding) -> Self {
+        self.with_encoding(encoding)
+            .with_vocab_size(encoding.vocab_size())
     }
 }
 
@@ -142,16 +249,20 @@ impl EmotionNet {
     /// config's `features` is set) → logits `[n, 4]`.
     pub fn forward(&self, ids: Tensor<2, Int>, mask: Tensor<3>, features: Tensor<2>) -> Tensor<2> {
         let mut x = self.embedding.forward(ids) * mask.clone();
-        for (i, conv) in self.convs.iter().enumerate() {
-            let y = relu(self.conv(conv, x.clone(), 1 << i)) * mask.clone();
-            x = if i == 0 { y } else { x + y };
-        }
-        let [n, _, c] = x.dims();
-        let count = mask.clone().sum_dim(1).clamp_min(1.0); // [n, 1, 1]
-        let mean = (x.clone().sum_dim(1) / count).reshape([n, c]);
-        // Padding pushed far below every value so that it never wins the max.
-        let max = (x + (mask - 1.0) * 1e4).max_dim(1).reshape([n, c]);
-        let mut pooled = vec![mean, max];
+        let mut pooled = if let Some(recurrent) = &self.recurrent {
+            vec![recurrent.forward(x, mask)]
+        } else {
+            for (i, conv) in self.convs.iter().enumerate() {
+                let y = relu(self.conv(conv, x.clone(), 1 << i)) * mask.clone();
+                x = if i == 0 { y } else { x + y };
+            }
+            let [n, _, c] = x.dims();
+            let count = mask.clone().sum_dim(1).clamp_min(1.0); // [n, 1, 1]
+            let mean = (x.clone().sum_dim(1) / count).reshape([n, c]);
+            // Padding pushed far below every value so that it never wins the max.
+            let max = (x + (mask - 1.0) * 1e4).max_dim(1).reshape([n, c]);
+            vec![mean, max]
+        };
         if self.features {
             pooled.push(features);
         }
@@ -166,7 +277,7 @@ impl WindowModel for EmotionNet {
         let device = self.output.weight.device();
         let (ids, mask) = padded(windows, &device);
         let features = if self.features {
-            feature_rows(windows, &device)
+            feature_rows(windows, self.encoding, &device)
         } else {
             Tensor::zeros([windows.len(), FEATURES], &device)
         };
@@ -175,8 +286,11 @@ impl WindowModel for EmotionNet {
 }
 
 /// [`window_features`] of each window: `[windows.len(), FEATURES]`.
-fn feature_rows(windows: &[Vec<u32>], device: &Device) -> Tensor<2> {
-    let values: Vec<f32> = windows.iter().flat_map(|w| window_features(w)).collect();
+fn feature_rows(windows: &[Vec<u32>], encoding: Encoding, device: &Device) -> Tensor<2> {
+    let values: Vec<f32> = windows
+        .iter()
+        .flat_map(|w| window_features(w, encoding))
+        .collect();
     Tensor::from_data(TensorData::new(values, [windows.len(), FEATURES]), device)
 }
 
@@ -188,6 +302,9 @@ pub struct BaselineConfig {
     pub mean: Vec<f32>,
     /// Standard deviation of each feature over the training windows (1 where it is 0).
     pub std: Vec<f32>,
+    /// How the windows are read.
+    #[config(default = "Encoding::Remi")]
+    pub encoding: Encoding,
 }
 
 /// [`BaselineConfig`]'s model.
@@ -196,12 +313,17 @@ pub struct Baseline {
     linear: Linear,
     mean: Vec<f32>,
     std: Vec<f32>,
+    #[module(skip)]
+    encoding: Encoding,
 }
 
 impl BaselineConfig {
-    /// The standardisation of `windows`' features.
-    pub fn fit(windows: &[Vec<u32>]) -> Self {
-        let rows: Vec<[f32; FEATURES]> = windows.iter().map(|w| window_features(w)).collect();
+    /// The standardisation of the features of `windows` of `encoding`'s ids.
+    pub fn fit(windows: &[Vec<u32>], encoding: Encoding) -> Self {
+        let rows: Vec<[f32; FEATURES]> = windows
+            .iter()
+            .map(|w| window_features(w, encoding))
+            .collect();
         let n = rows.len().max(1) as f32;
         let mut mean = vec![0f32; BASELINE_FEATURES];
         let mut std = vec![0f32; BASELINE_FEATURES];
@@ -219,7 +341,11 @@ impl BaselineConfig {
             .into_iter()
             .map(|v| if v > 0.0 { v.sqrt() } else { 1.0 })
             .collect();
-        Self { mean, std }
+        Self {
+            mean,
+            std,
+            encoding,
+        }
     }
 
     /// Zero weights.
@@ -228,6 +354,7 @@ impl BaselineConfig {
             linear: LinearConfig::new(BASELINE_FEATURES, CLASSES.len()).init(device),
             mean: self.mean.clone(),
             std: self.std.clone(),
+            encoding: self.encoding,
         }
     }
 }
@@ -237,7 +364,7 @@ impl WindowModel for Baseline {
         let values: Vec<f32> = windows
             .iter()
             .flat_map(|w| {
-                let f = window_features(w);
+                let f = window_features(w, self.encoding);
                 (0..BASELINE_FEATURES)
                     .map(|i| (f[i] - self.mean[i]) / self.std[i])
                     .collect::<Vec<_>>()

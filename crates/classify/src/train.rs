@@ -19,7 +19,7 @@ use crate::report::{Probabilities, Report};
 pub struct Labelled {
     /// Its name (the clip id).
     pub name: String,
-    /// Its REMI ids.
+    /// Its ids.
     pub tokens: Tokens,
     /// Its label.
     pub emotion: Emotion,

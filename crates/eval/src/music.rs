@@ -48,6 +48,8 @@ pub struct Track {
     pub notes: Vec<Note>,
     /// The latest control-change time, if the track has any.
     pub last_control: Option<u64>,
+    /// Sustain pedal (controller 64) changes: (tick, down = value ≥ 64), in file order.
+    pub sustain: Vec<(u64, bool)>,
 }
 
 impl Track {
@@ -172,9 +174,13 @@ impl Music {
                                     velocity,
                                 });
                             }
-                            MidiMessage::Controller { .. } => {
+                            MidiMessage::Controller { controller, value } => {
                                 let program = programs[usize::from(channel)];
-                                track(&mut split, program, channel).last_control = Some(time);
+                                let track = track(&mut split, program, channel);
+                                track.last_control = Some(time);
+                                if controller.as_int() == 64 {
+                                    track.sustain.push((time, value.as_int() >= 64));
+                                }
                             }
                             _ => {}
                         }
@@ -228,18 +234,43 @@ impl Music {
 
     /// The time of `tick` in seconds, from the tempo changes (120 bpm before the first).
     pub fn seconds_at(&self, tick: u64) -> f64 {
+        self.tempo_map().seconds(tick)
+    }
+
+    /// The tempo changes made into a map from ticks to seconds, for converting many ticks.
+    pub fn tempo_map(&self) -> TempoMap {
         let mut tempos = self.tempos.clone();
         tempos.sort_by_key(|&(t, _)| t);
-        let (mut seconds, mut last, mut tempo) = (0.0, 0u64, 500_000u32);
+        let resolution = self.resolution as f64;
+        let mut segments = vec![(0u64, 0.0, 500_000u32)];
         for (t, micros) in tempos {
-            if t >= tick {
-                break;
-            }
-            seconds += (t - last) as f64 * f64::from(tempo) / 1e6 / self.resolution as f64;
-            last = t;
-            tempo = micros;
+            let &(last, seconds, tempo) = segments.last().unwrap_or(&(0, 0.0, 500_000));
+            let at = seconds + (t - last) as f64 * f64::from(tempo) / 1e6 / resolution;
+            segments.push((t, at, micros));
         }
-        seconds + (tick - last) as f64 * f64::from(tempo) / 1e6 / self.resolution as f64
+        TempoMap {
+            resolution,
+            segments,
+        }
+    }
+}
+
+/// Ticks to seconds: a file's tempo changes as segments (tick, seconds at that tick,
+/// microseconds per quarter from there), so that a tick's time is a binary search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TempoMap {
+    resolution: f64,
+    segments: Vec<(u64, f64, u32)>,
+}
+
+impl TempoMap {
+    /// The time of `tick` in seconds; a tempo change at `tick` itself applies after it.
+    pub fn seconds(&self, tick: u64) -> f64 {
+        let i = self.segments.partition_point(|&(t, _, _)| t < tick);
+        let &(last, seconds, tempo) = self.segments[..i.max(1)]
+            .last()
+            .unwrap_or(&(0, 0.0, 500_000));
+        seconds + (tick - last) as f64 * f64::from(tempo) / 1e6 / self.resolution
     }
 }
 
