@@ -109,12 +109,24 @@ pub struct Recurrent {
 }
 
 impl Recurrent {
-    /// `x [n, len, embedding]`, mask `[n, len, 1]` → `[n, heads · 2 · channels]`.
-    fn forward(&self, x: Tensor<3>, mask: Tensor<3>) -> Tensor<2> {
+    /// `x [n, len, embedding]` of `batch` → `[n, heads · 2 · channels]`.
+    fn forward(&self, x: Tensor<3>, batch: &Padded) -> Tensor<2> {
+        let [n, len, _] = x.dims();
+        let mask = batch.mask.clone();
+        // Each window reversed within its own tokens: both directions read padding only after
+        // them, so a window's output does not depend on the windows batched with it.
+        let reversed = |t: Tensor<3>| {
+            let width = t.dims()[2];
+            let index = batch
+                .reversal
+                .clone()
+                .reshape([n, len, 1])
+                .repeat_dim(2, width);
+            t.gather(1, index)
+        };
         let ahead = emopiano_model::lstm::forward(&self.forward, x.clone(), None).0;
-        // The backward direction reads the window reversed (its padding first, zeros).
-        let behind = emopiano_model::lstm::forward(&self.backward, x.flip([1]), None).0;
-        let h = Tensor::cat(vec![ahead, behind.flip([1])], 2) * mask.clone();
+        let behind = emopiano_model::lstm::forward(&self.backward, reversed(x), None).0;
+        let h = Tensor::cat(vec![ahead, reversed(behind)], 2) * mask.clone();
         let scores = self.w2.forward(self.w1.forward(h.clone()).tanh()) + (mask - 1.0) * 1e4;
         let weights = softmax(scores, 1); // [n, len, heads]
         let pooled = weights.swap_dims(1, 2).matmul(h); // [n, heads, 2 · channels]
@@ -205,22 +217,39 @@ impl ClassifierConfig {
     }
 }
 
-/// Windows padded with `PAD` (id 0) to the longest: ids `[n, len]` and a mask `[n, len, 1]`
-/// (1 on tokens, 0 on padding).
-fn padded(windows: &[Vec<u32>], device: &Device) -> (Tensor<2, Int>, Tensor<3>) {
-    let len = windows.iter().map(Vec::len).max().unwrap_or(0).max(1);
-    let mut ids = vec![0i64; windows.len() * len];
-    let mut mask = vec![0f32; windows.len() * len];
-    for (w, window) in windows.iter().enumerate() {
-        for (i, &id) in window.iter().enumerate() {
-            ids[w * len + i] = i64::from(id);
-            mask[w * len + i] = 1.0;
+/// Windows padded with `PAD` (id 0) to the longest.
+#[derive(Clone, Debug)]
+pub struct Padded {
+    /// Ids `[n, len]`.
+    pub ids: Tensor<2, Int>,
+    /// 1 on tokens, 0 on padding: `[n, len, 1]`.
+    pub mask: Tensor<3>,
+    /// Each window reversed in place, its padding kept at the end: position `t` of a window of
+    /// `l` tokens reads `l - 1 - t`, padding reads itself. `[n, len]`.
+    pub reversal: Tensor<2, Int>,
+}
+
+impl Padded {
+    /// `windows` padded on `device`.
+    pub fn new(windows: &[Vec<u32>], device: &Device) -> Self {
+        let len = windows.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let mut ids = vec![0i64; windows.len() * len];
+        let mut mask = vec![0f32; windows.len() * len];
+        let mut reversal: Vec<i64> = (0..windows.len() * len).map(|i| (i % len) as i64).collect();
+        for (w, window) in windows.iter().enumerate() {
+            for (i, &id) in window.iter().enumerate() {
+                ids[w * len + i] = i64::from(id);
+                mask[w * len + i] = 1.0;
+                reversal[w * len + i] = (window.len() - 1 - i) as i64;
+            }
+        }
+        let n = windows.len();
+        Self {
+            ids: Tensor::from_data(TensorData::new(ids, [n, len]), device),
+            mask: Tensor::from_data(TensorData::new(mask, [n, len, 1]), device),
+            reversal: Tensor::from_data(TensorData::new(reversal, [n, len]), device),
         }
     }
-    (
-        Tensor::from_data(TensorData::new(ids, [windows.len(), len]), device),
-        Tensor::from_data(TensorData::new(mask, [windows.len(), len, 1]), device),
-    )
 }
 
 impl EmotionNet {
@@ -245,12 +274,13 @@ impl EmotionNet {
         conv.forward(Tensor::cat(shifts, 2))
     }
 
-    /// ids `[n, len]`, mask `[n, len, 1]`, features `[n, FEATURES]` (read only when the
+    /// A padded batch of `n` windows and their features `[n, FEATURES]` (read only when the
     /// config's `features` is set) → logits `[n, 4]`.
-    pub fn forward(&self, ids: Tensor<2, Int>, mask: Tensor<3>, features: Tensor<2>) -> Tensor<2> {
-        let mut x = self.embedding.forward(ids) * mask.clone();
+    pub fn forward(&self, batch: Padded, features: Tensor<2>) -> Tensor<2> {
+        let mask = batch.mask.clone();
+        let mut x = self.embedding.forward(batch.ids.clone()) * mask.clone();
         let mut pooled = if let Some(recurrent) = &self.recurrent {
-            vec![recurrent.forward(x, mask)]
+            vec![recurrent.forward(x, &batch)]
         } else {
             for (i, conv) in self.convs.iter().enumerate() {
                 let y = relu(self.conv(conv, x.clone(), 1 << i)) * mask.clone();
@@ -275,13 +305,13 @@ impl EmotionNet {
 impl WindowModel for EmotionNet {
     fn logits(&self, windows: &[Vec<u32>]) -> Tensor<2> {
         let device = self.output.weight.device();
-        let (ids, mask) = padded(windows, &device);
+        let batch = Padded::new(windows, &device);
         let features = if self.features {
             feature_rows(windows, self.encoding, &device)
         } else {
             Tensor::zeros([windows.len(), FEATURES], &device)
         };
-        self.forward(ids, mask, features)
+        self.forward(batch, features)
     }
 }
 

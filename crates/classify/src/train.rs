@@ -88,29 +88,39 @@ pub struct Trained<M> {
 /// Each piece's probabilities: the mean over its windows (of `window` tokens, every
 /// `window / 2`) of their softmax.
 pub fn predict<M: WindowModel>(model: &M, pieces: &[&Tokens], window: usize) -> Vec<Probabilities> {
-    // Windows of many pieces go through the network together.
-    let mut all: Vec<Vec<u32>> = Vec::new();
+    // Windows of many pieces go through the network together, but only windows of one length:
+    // none is padded, so a piece's probabilities do not depend on the pieces scored with it
+    // (the BiLSTM's backward direction would read the padding).
+    let mut all: Vec<&[u32]> = Vec::new();
     let mut owner: Vec<usize> = Vec::new();
     for (i, t) in pieces.iter().enumerate() {
         for w in t.windows(window) {
-            all.push(w.to_vec());
+            all.push(w);
             owner.push(i);
+        }
+    }
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by_key(|&i| all[i].len());
+    let mut scores = vec![[0f64; 4]; all.len()];
+    for group in order.chunk_by(|&a, &b| all[a].len() == all[b].len()) {
+        for chunk in group.chunks(64) {
+            let windows: Vec<Vec<u32>> = chunk.iter().map(|&i| all[i].to_vec()).collect();
+            let p = softmax(model.logits(&windows), 1);
+            let values: Vec<f32> = p.into_data().try_to_vec::<f32>().unwrap_or_default();
+            for (&i, row) in chunk.iter().zip(values.chunks(4)) {
+                for (s, &v) in scores[i].iter_mut().zip(row) {
+                    *s = f64::from(v);
+                }
+            }
         }
     }
     let mut sums = vec![[0f64; 4]; pieces.len()];
     let mut counts = vec![0usize; pieces.len()];
-    let mut done = 0;
-    for chunk in all.chunks(64) {
-        let p = softmax(model.logits(chunk), 1);
-        let values: Vec<f32> = p.into_data().try_to_vec::<f32>().unwrap_or_default();
-        for (k, row) in values.chunks(4).enumerate() {
-            let piece = owner[done + k];
-            for (s, &v) in sums[piece].iter_mut().zip(row) {
-                *s += f64::from(v);
-            }
-            counts[piece] += 1;
+    for (score, &piece) in scores.iter().zip(&owner) {
+        for (s, v) in sums[piece].iter_mut().zip(score) {
+            *s += v;
         }
-        done += chunk.len();
+        counts[piece] += 1;
     }
     sums.iter()
         .zip(&counts)

@@ -86,6 +86,33 @@ fn tiny_networks_learn_a_synthetic_set() {
 }
 
 #[test]
+fn a_window_scores_the_same_alone_and_beside_a_longer_one() {
+    use emopiano_classify::net::WindowModel;
+    let device = emopiano_model::select_device();
+    let net = ClassifierConfig::new()
+        .reading(Encoding::Remi)
+        .with_encoder(Encoder::Bilstm)
+        .with_channels(8)
+        .with_embedding(8)
+        .with_heads(2)
+        .with_attention(8)
+        .init(&device);
+    let mut rng = SplitMix64::new(5);
+    let short = synthetic(1, &mut rng).ids[..10].to_vec();
+    let mut long = synthetic(2, &mut rng).ids;
+    long.extend(synthetic(3, &mut rng).ids);
+    long.truncate(200);
+    let values = |windows: &[Vec<u32>]| -> Vec<f32> {
+        net.logits(windows).into_data().try_to_vec::<f32>().unwrap()
+    };
+    let alone = values(std::slice::from_ref(&short));
+    let beside = values(&[short, long]);
+    for (a, b) in alone.iter().zip(&beside[..4]) {
+        assert!((a - b).abs() < 1e-5, "{alone:?} vs {beside:?}");
+    }
+}
+
+#[test]
 fn shipped_weights_give_the_readme_test_accuracy() {
     let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia")
     else {
