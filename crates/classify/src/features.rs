@@ -4,7 +4,7 @@
 
 use emopiano_eval::key::{Mode, find_key};
 use emopiano_tokenizer::TokenizerKind;
-use emopiano_tokenizer::miditok::{TICKS_PER_QUARTER, decode_notes_of};
+use emopiano_tokenizer::miditok::{TICKS_PER_QUARTER, TickNote, decode_notes_of};
 
 use crate::input::{Encoding, tokens};
 use crate::performance;
@@ -20,17 +20,9 @@ pub const BASELINE_FEATURES: usize = 3 + 24;
 /// number of sounding notes.
 pub const FEATURES: usize = BASELINE_FEATURES + 2 + 12 + 4;
 
-/// A note for the features: onset and length in `ticks_per_beat` units.
-struct Timed {
-    time: u64,
-    duration: u64,
-    pitch: u8,
-    velocity: u8,
-}
-
 /// [`FEATURES`] of a window of `encoding`'s ids; a window without notes gives zeros.
 pub fn window_features(window: &[u32], encoding: Encoding) -> [f32; FEATURES] {
-    let (notes, ticks_per_beat): (Vec<Timed>, f64) = match encoding {
+    match encoding {
         Encoding::Remi => {
             let vocab = tokens();
             let strings: Vec<String> = window
@@ -38,30 +30,28 @@ pub fn window_features(window: &[u32], encoding: Encoding) -> [f32; FEATURES] {
                 .filter_map(|&id| vocab.get(id as usize).cloned())
                 .collect();
             let notes = decode_notes_of(TokenizerKind::Remi, &strings).unwrap_or_default();
-            let notes = notes.iter().map(|x| Timed {
-                time: x.time,
-                duration: x.duration,
-                pitch: x.pitch,
-                velocity: x.velocity,
-            });
-            (notes.collect(), f64::from(TICKS_PER_QUARTER))
+            features_of(&notes, f64::from(TICKS_PER_QUARTER))
         }
-        // EMOPIA's transcriptions have no tempo: a beat is read as half a second (120 bpm).
+        // EMOPIA's transcriptions have no tempo: a beat is read as half a second (120 bpm),
+        // 50 steps of 10 ms.
         Encoding::Performance => {
-            let notes = performance::decode(window).into_iter().map(|x| Timed {
-                time: x.time,
-                // A note-off in the note-on's 10 ms: as long as REMI's shortest.
-                duration: x.duration.max(1),
-                pitch: x.pitch,
-                velocity: x.velocity,
-            });
-            (notes.collect(), 50.0)
+            let notes: Vec<TickNote> = performance::decode(window)
+                .into_iter()
+                .map(|x| TickNote {
+                    time: x.time,
+                    // A note-off in the note-on's 10 ms: as long as REMI's shortest.
+                    duration: x.duration.max(1),
+                    pitch: x.pitch,
+                    velocity: x.velocity,
+                })
+                .collect();
+            features_of(&notes, 50.0)
         }
-    };
-    features_of(&notes, ticks_per_beat)
+    }
 }
 
-fn features_of(notes: &[Timed], tpq: f64) -> [f32; FEATURES] {
+/// [`FEATURES`] of notes whose times are in ticks of `tpq` to the beat.
+fn features_of(notes: &[TickNote], tpq: f64) -> [f32; FEATURES] {
     let mut f = [0f32; FEATURES];
     if notes.is_empty() {
         return f;

@@ -133,9 +133,11 @@ pub(crate) fn tokens() -> &'static [String] {
     TOKENS.get_or_init(|| vocabulary(TokenizerKind::Remi))
 }
 
-/// The id of `Pitch_{PITCH_RANGE.0}`; pitches are consecutive from there.
+/// The id of `Pitch_{PITCH_RANGE.0}`; pitches are consecutive from there. Looked up once: it is
+/// asked for every id of every window.
 fn first_pitch_id() -> u32 {
-    ids()[&format!("Pitch_{}", PITCH_RANGE.0)]
+    static FIRST: OnceLock<u32> = OnceLock::new();
+    *FIRST.get_or_init(|| ids()[&format!("Pitch_{}", PITCH_RANGE.0)])
 }
 
 /// The ids of REMI token strings; tokens outside the REMI vocabulary are skipped.

@@ -13,6 +13,7 @@
 //! millions of shifts.
 
 use emopiano_eval::Music;
+use emopiano_eval::music::Note;
 
 /// Note-on of key 0.
 const NOTE_ON: u32 = 1;
@@ -27,26 +28,15 @@ pub const VOCAB_SIZE: usize = 389;
 /// The longest silence written, in 10 ms steps.
 pub const MAX_GAP: u64 = 1000;
 
-/// A note in 10 ms steps.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Note {
-    /// Onset.
-    pub time: u64,
-    /// Length (0 when a note-off meets its note-on).
-    pub duration: u64,
-    /// MIDI key.
-    pub pitch: u8,
-    /// The velocity its level stands for (level × 4 + 2).
-    pub velocity: u8,
-}
-
 /// The pitched notes of `music` in seconds, each released key held while the pedal of its track
 /// is down: `(onset, offset, key, velocity)`.
 fn pedalled(music: &Music) -> Vec<(f64, f64, u8, u8)> {
     let tempo = music.tempo_map();
     let mut out = Vec::new();
     for track in music.tracks.iter().filter(|t| !t.is_drum) {
-        // Pedal-down spans [down, up) in ticks; one still down at the end lasts forever.
+        // Pedal-down spans [down, up) in ticks; one never released holds its notes to the
+        // track's last note-off.
+        let last = track.notes.iter().map(Note::end).max().unwrap_or(0);
         let mut spans: Vec<(u64, u64)> = Vec::new();
         let mut down: Option<u64> = None;
         let mut sustain = track.sustain.clone();
@@ -62,18 +52,15 @@ fn pedalled(music: &Music) -> Vec<(f64, f64, u8, u8)> {
             }
         }
         if let Some(d) = down {
-            spans.push((d, u64::MAX));
+            spans.push((d, last.max(d)));
         }
         for n in &track.notes {
             let release = n.end();
             let i_span = spans.partition_point(|&(_, up)| up <= release);
-            let mut end = match spans.get(i_span) {
+            let end = match spans.get(i_span) {
                 Some(&(d, up)) if d <= release => up,
                 _ => release,
             };
-            if end == u64::MAX {
-                end = track.notes.iter().map(|m| m.end()).max().unwrap_or(release);
-            }
             out.push((
                 tempo.seconds(n.time),
                 tempo.seconds(end),
@@ -153,8 +140,9 @@ pub fn pitch_of(id: u32) -> Option<u8> {
     }
 }
 
-/// The notes of a window of events: each note-on meets the next note-off of its key (a window
-/// starts and ends anywhere, so unmatched events are dropped).
+/// The notes of a window of events, times in 10 ms steps (velocity: the level's middle, level ×
+/// 4 + 2): each note-on meets the next note-off of its key (a window starts and ends anywhere, so
+/// unmatched events are dropped).
 pub fn decode(window: &[u32]) -> Vec<Note> {
     let mut open: [Option<(u64, u8)>; 128] = [None; 128];
     let (mut now, mut velocity) = (0u64, 64u8);
@@ -186,9 +174,9 @@ pub fn decode(window: &[u32]) -> Vec<Note> {
 mod tests {
     use super::*;
     use crate::input::{Encoding, transpose};
-    use emopiano_eval::music::{Note as TickNote, Track};
+    use emopiano_eval::music::Track;
 
-    fn music(notes: Vec<TickNote>, sustain: Vec<(u64, bool)>) -> Music {
+    fn music(notes: Vec<Note>, sustain: Vec<(u64, bool)>) -> Music {
         // 480 ticks per quarter at 120 bpm: 960 ticks a second.
         Music {
             resolution: 480,
@@ -201,8 +189,8 @@ mod tests {
         }
     }
 
-    fn note(time: u64, duration: u64, pitch: u8) -> TickNote {
-        TickNote {
+    fn note(time: u64, duration: u64, pitch: u8) -> Note {
+        Note {
             time,
             pitch,
             duration,
@@ -239,6 +227,13 @@ mod tests {
             .map(|n| (n.time, n.duration, n.pitch))
             .collect();
         assert_eq!(spans, [(0, 0, 60), (0, 5, 62)]);
+        // A pedal never released holds its notes to the last note-off.
+        let m = music(vec![note(0, 96, 60), note(480, 480, 64)], vec![(0, true)]);
+        let spans: Vec<(u64, u64, u8)> = decode(&encode(&m))
+            .iter()
+            .map(|n| (n.time, n.duration, n.pitch))
+            .collect();
+        assert_eq!(spans, [(0, 100, 60), (50, 50, 64)]);
         assert!(notes.iter().all(|n| n.velocity == 82));
         assert!(ids.iter().all(|&id| (id as usize) < VOCAB_SIZE && id > 0));
         // Transposition moves both ends of a note, and nothing else.
