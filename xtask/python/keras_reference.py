@@ -4,9 +4,10 @@ Usage:
   keras_reference.py count               -> JSON {"version", "models": [{model, head, vocab, hidden,
                                             dense, window, params}, ...]}
   keras_reference.py train DATA.json MODEL HEAD EPOCHS THREADS
-      DATA.json: {"vocab": V, "window": W, "inputs": [index / V, ...] (windows × W, the
-                  trainer's own features), "targets": [index, ...],
+      DATA.json: {"vocab": V, "window": W, "inputs": [index, ...] (windows × W, the
+                  trainer's own windows), "features": "index / vocab", "targets": [index, ...],
                   "hidden": H, "dense": D, "batch": B}
+      The model reads index / V, as emopiano's paper models and the paper's reference code do.
       -> JSON {"losses": [loss per epoch], "seconds": s, "version": "..."}
 
 The models are the paper's Sequential models as its reference code builds them: LSTM layers ->
@@ -77,16 +78,25 @@ def train(data_path, model, head, epochs, threads):
         data = json.load(f)
     vocab = data["vocab"]
     window = data["window"]
-    x = np.array(data["inputs"], dtype=np.float32).reshape(-1, window, 1)
+    if data.get("features") != "index / vocab":
+        sys.exit(f"{data_path}: unknown features {data.get('features')!r} (want 'index / vocab')")
+    # float32 division, as emopiano's scalar_features computes it.
+    x = np.array(data["inputs"], dtype=np.float32).reshape(-1, window, 1) / np.float32(vocab)
     y = np.eye(vocab, dtype=np.float32)[np.array(data["targets"])]
     tf.keras.utils.set_random_seed(data.get("seed", 42))
     net = build(model, head, vocab, data["hidden"], data["dense"], window)
     net.compile(loss="categorical_crossentropy", optimizer="rmsprop")
     start = time.perf_counter()
-    history = net.fit(x, y, epochs=epochs, batch_size=data["batch"], shuffle=True, verbose=0)
+    # One line per epoch on stderr, so that an hour-long run shows where it is.
+    progress = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(
+        f"Keras {model} {head}: epoch {epoch + 1}/{epochs} loss {logs['loss']:.6g} "
+        f"({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True))
+    history = net.fit(x, y, epochs=epochs, batch_size=data["batch"], shuffle=True, verbose=0,
+                      callbacks=[progress])
     seconds = time.perf_counter() - start
     print(json.dumps({"losses": [float(v) for v in history.history["loss"]], "seconds": seconds,
-                      "version": f"tensorflow {tf.__version__}, keras {tf.keras.__version__}"}))
+                      "version": f"tensorflow {tf.__version__}, keras {tf.keras.__version__}",
+                      "date": time.strftime("%Y-%m-%d")}))
 
 
 def main():

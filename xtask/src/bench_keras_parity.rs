@@ -5,15 +5,24 @@
 //! Initialisation and dropout masks differ between frameworks, so the check is on regimes: at
 //! every printed epoch the two losses are within a factor of 3 of each other where Keras' is
 //! above 0.01, and both are below 0.01 where Keras' is.
+//!
+//! With `--reuse <experiment>` emopiano's side of the experiment's reading is its finished cell
+//! (read, never trained here), and Keras' curve is written beside it
+//! (`keras/<model>-<emotion>.json`), after which the experiment's Table 1, figures and page are
+//! rebuilt to show it.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use emopiano_corpus::{DatasetKind, Emotion, Holdout, LoadOptions, load};
+use emopiano_experiment::keras::KerasCurve;
+use emopiano_experiment::manifest::Manifest;
 use emopiano_experiment::tokens_per_emotion;
 use emopiano_model::{HeadInput, Sizing};
 use emopiano_tokenizer::{TokenizerKind, Vocabulary, make_windows};
-use emopiano_trainer::{Progress, Registry, TrainConfig, TrainOptions};
+use emopiano_trainer::{
+    ExperimentDir, Progress, Registry, RunSummary, TrainConfig, TrainOptions, cell_name,
+};
 use serde_json::json;
 
 use crate::golden::keras_json;
@@ -45,36 +54,74 @@ pub struct Args {
     /// TensorFlow's threads (emopiano uses rayon's pool).
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// Where the windows, both frameworks' runs and the JSON report go. A rerun with the same
-    /// windows and settings reads the runs there instead of training again.
+    /// Where the windows, both frameworks' runs and the JSON report go, in a folder per dataset,
+    /// model and emotion. A rerun with the same windows and settings reads the runs there
+    /// instead of training again.
     #[arg(long, default_value = "target/bench/keras-parity")]
     pub out: PathBuf,
     /// An experiment folder (e.g. experiments/table1/eerola-paper) whose cell for this model
-    /// and emotion trained one of the readings with the same settings (seed, epochs): that run
-    /// stands for emopiano's side of its reading.
+    /// and emotion trained one of the readings with the same seed and at least `--epochs`
+    /// epochs: that run stands for emopiano's side of its reading, and Keras' curve of that
+    /// reading is written into the experiment.
     #[arg(long)]
     pub reuse: Option<PathBuf>,
 }
 
-/// The run folder of `head`: the cell of the experiment `reuse` when that experiment trained
-/// this head (a finished run there is read, not retrained; other settings are refused by the
-/// trainer's resume check), else one of the bench's own.
-fn run_dir(args: &Args, head: HeadInput) -> PathBuf {
-    if let Some(experiment) = &args.reuse {
-        let manifest =
-            emopiano_experiment::manifest::Manifest::read(&experiment.join("experiment.json"));
-        let trained = manifest.ok().flatten().and_then(|m| {
-            m.grid["settings"]["head"]
-                .as_str()
-                .and_then(|h| h.parse::<HeadInput>().ok())
-        });
-        if trained == Some(head) {
-            return experiment
-                .join("runs")
-                .join(format!("{}-{}", args.model, args.emotion));
-        }
+/// The experiment of `--reuse` and its cell for this model and emotion, when the experiment
+/// trained `head`; an experiment of other windows or sizes than this bench's is refused.
+fn reused_cell(
+    args: &Args,
+    head: HeadInput,
+    config: &TrainConfig,
+    (hidden, dense): (usize, usize),
+) -> Result<Option<(PathBuf, PathBuf)>> {
+    let Some(experiment) = &args.reuse else {
+        return Ok(None);
+    };
+    let path = experiment.join("experiment.json");
+    let manifest = Manifest::read(&path)?
+        .with_context(|| format!("{}: not an experiment folder", path.display()))?;
+    let settings = &manifest.grid["settings"];
+    let trained = settings["head"]
+        .as_str()
+        .and_then(|h| h.parse::<HeadInput>().ok());
+    if trained != Some(head) {
+        return Ok(None);
     }
-    args.out.join(format!("emopiano-{}", head.name()))
+    let wanted = [
+        (
+            "dataset",
+            json!(args.dataset.to_string()),
+            json!(manifest.dataset),
+        ),
+        ("seed", json!(args.seed), json!(manifest.seed)),
+        ("holdout", json!("0"), json!(manifest.holdout)),
+        (
+            "tokenization",
+            json!("notes-chords"),
+            json!(manifest.tokenization),
+        ),
+        ("window", json!(config.window), settings["window"].clone()),
+        (
+            "batch_size",
+            json!(config.batch_size),
+            settings["batch_size"].clone(),
+        ),
+        (
+            "hidden_size",
+            json!(hidden),
+            settings["hidden_size"].clone(),
+        ),
+        ("dense_size", json!(dense), settings["dense_size"].clone()),
+    ];
+    if let Some((name, ours, theirs)) = wanted.iter().find(|(_, a, b)| a != b) {
+        anyhow::bail!(
+            "{}: made with {name} = {theirs}, this bench trains {name} = {ours}",
+            path.display()
+        );
+    }
+    let cell = ExperimentDir::new(experiment).cell(&args.model, args.emotion.name());
+    Ok(Some((experiment.clone(), cell)))
 }
 
 /// Keras' run of `head` on the windows `text` (written to `data`): kept beside them, keyed by
@@ -119,18 +166,77 @@ fn keras_run(
         ],
     )?;
     keras["windows_md5"] = digest.into();
+    keras["machine"] = crate::bench_train::cpu_model().into();
     emopiano_common::fs::write_atomically(&cache, keras.to_string().as_bytes())
         .with_context(|| format!("writing {}", cache.display()))?;
     Ok(keras)
+}
+
+/// The first `epochs` epochs of the experiment cell `dir`, refused when it has fewer.
+fn read_cell(dir: &Path, epochs: usize) -> Result<RunSummary> {
+    let summary = RunSummary::read(dir).with_context(|| {
+        format!(
+            "{}: no finished cell to reuse (run the experiment with --resume first)",
+            dir.display()
+        )
+    })?;
+    if summary.epochs.len() < epochs {
+        anyhow::bail!(
+            "{}: the cell has {} of the {epochs} epochs to compare (run the experiment with \
+             --resume first)",
+            dir.display(),
+            summary.epochs.len()
+        );
+    }
+    println!("emopiano: the experiment's cell {}", dir.display());
+    Ok(summary)
+}
+
+/// Writes Keras' curve of `head` into the experiment beside its cell and rebuilds the
+/// experiment's Table 1, figures and page to show it.
+fn record_in_experiment(
+    root: &Path,
+    args: &Args,
+    experiment: &Path,
+    head: HeadInput,
+    keras: &serde_json::Value,
+) -> Result<()> {
+    let text = |key: &str| keras[key].as_str().unwrap_or("?").to_string();
+    let curve = KerasCurve {
+        head: head.name().into(),
+        losses: keras["losses"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+            .unwrap_or_default(),
+        seconds: keras["seconds"].as_f64().unwrap_or(f64::NAN),
+        version: text("version"),
+        threads: args.threads,
+        machine: text("machine"),
+        date: text("date"),
+        windows_md5: text("windows_md5"),
+    };
+    let path = ExperimentDir::new(experiment).keras_curve(&args.model, args.emotion.name());
+    curve.write(&path)?;
+    let grid = emopiano_experiment::grid::Grid::load(&root.join("experiments/table1.json"))?;
+    emopiano_experiment::refresh::refresh(experiment, &grid)?;
+    println!(
+        "Keras' curve: {}; {} rebuilt",
+        path.display(),
+        experiment.join("table1.md").display()
+    );
+    Ok(())
 }
 
 /// The epochs the table prints (those within the budget).
 const PRINTED: [usize; 8] = [1, 2, 5, 10, 20, 50, 100, 200];
 
 pub fn run(root: &Path, args: &Args) -> Result<()> {
+    let cell = cell_name(&args.model, args.emotion.name());
     let args = &Args {
         path: root.join(&args.path),
-        out: root.join(&args.out),
+        out: root
+            .join(&args.out)
+            .join(format!("{}-{cell}", args.dataset)),
         reuse: args.reuse.as_ref().map(|r| root.join(r)),
         heads: args.heads.clone(),
         model: args.model.clone(),
@@ -156,7 +262,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     let config = TrainConfig::new(entry.name().to_string())
         .with_epochs(args.epochs)
         .with_seed(args.seed)
-        .with_label(format!("{}-{}", args.model, args.emotion));
+        .with_label(cell.clone());
     let window = config.window;
     // The windows exactly as the trainer makes them: its vocabulary, its encoding, its features.
     let vocab = Vocabulary::from_tokens(&tokens);
@@ -167,8 +273,11 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         .with_context(|| format!("creating {}", args.out.display()))?;
     let data = args.out.join("windows.json");
     let (hidden, dense) = (512, 256);
+    // The windows hold token indices; the paper's models read index / vocab (the script divides,
+    // as `emopiano_model::scalar_features` does).
     let text = json!({
-        "vocab": vocab.len(), "window": window, "inputs": windows.inputs, "targets": targets,
+        "vocab": vocab.len(), "window": window, "inputs": windows.inputs,
+        "features": "index / vocab", "targets": targets,
         "hidden": hidden, "dense": dense, "batch": config.batch_size, "seed": args.seed,
     })
     .to_string();
@@ -194,24 +303,39 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
             .unwrap_or_default();
-        let dir = run_dir(args, head);
-        println!("emopiano {}: {}", head.name(), dir.display());
-        let sizing = Sizing {
-            hidden_size: Some(hidden),
-            dense_size: Some(dense),
-            head_input: Some(head),
-            ..Sizing::default()
+        let reused = reused_cell(args, head, &config, (hidden, dense))?;
+        let summary = match &reused {
+            Some((_, dir)) => read_cell(dir, args.epochs)?,
+            None => {
+                let dir = args.out.join(format!("emopiano-{}", head.name()));
+                println!("emopiano {}: {}", head.name(), dir.display());
+                let sizing = Sizing {
+                    hidden_size: Some(hidden),
+                    dense_size: Some(dense),
+                    head_input: Some(head),
+                    ..Sizing::default()
+                };
+                // Resumed: a finished run of the same settings is read as it is, another is
+                // refused.
+                let options = TrainOptions {
+                    progress: Progress::Quiet,
+                    resume: true,
+                    ..TrainOptions::default()
+                };
+                entry.train(&dir, &train_data, &config, &sizing, &options)?
+            }
         };
-        // Resumed: a finished run of the same settings is read as it is, another is refused.
-        let options = TrainOptions {
-            progress: Progress::Quiet,
-            resume: true,
-            ..TrainOptions::default()
-        };
-        let summary = entry.train(&dir, &train_data, &config, &sizing, &options)?;
         // Training time from the run's timing.csv (a reused run took it when it was trained).
-        let burn_seconds: f64 = summary.seconds.iter().sum();
-        let burn_losses: Vec<f64> = summary.epochs.iter().map(|m| m.loss).collect();
+        let burn_seconds: f64 = summary.seconds.iter().take(args.epochs).sum();
+        let burn_losses: Vec<f64> = summary
+            .epochs
+            .iter()
+            .take(args.epochs)
+            .map(|m| m.loss)
+            .collect();
+        if let Some((experiment, _)) = &reused {
+            record_in_experiment(root, args, experiment, head, &keras)?;
+        }
 
         println!(
             "\n{}: Keras {:.0} s ({}), emopiano {burn_seconds:.0} s",

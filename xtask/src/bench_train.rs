@@ -125,7 +125,7 @@ fn median(v: &[f64]) -> f64 {
 }
 
 /// The processor's model name (`/proc/cpuinfo` on Linux).
-fn cpu_model() -> String {
+pub(crate) fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|text| {

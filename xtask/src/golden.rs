@@ -25,21 +25,23 @@ pub fn tensorflow(root: &Path) -> Result<std::path::PathBuf> {
     )
 }
 
-/// Runs `xtask/python/keras_reference.py` with `args` and parses the JSON it prints.
+/// Runs `xtask/python/keras_reference.py` with `args` and parses the JSON it prints; its
+/// progress and errors go to this process' stderr as they come.
 pub fn keras_json(root: &Path, args: &[String]) -> Result<Value> {
     let python = tensorflow(root)?;
     let script = root.join("xtask").join("python").join("keras_reference.py");
     let out = std::process::Command::new(&python)
         .arg(&script)
         .args(args)
+        .stderr(std::process::Stdio::inherit())
         .output()
         .with_context(|| format!("running {}", script.display()))?;
     if !out.status.success() {
         anyhow::bail!(
-            "{} {} failed: {}",
+            "{} {} failed with {} (its messages are above)",
             script.display(),
             args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
+            out.status
         );
     }
     serde_json::from_slice(&out.stdout)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use emopiano_corpus::DatasetKind;
+use emopiano_experiment::refresh::refresh;
 use emopiano_experiment::{ExperimentError, GridSource, ReproduceOptions, reproduce};
 use emopiano_tokenizer::condition::Conditioning;
 use emopiano_trainer::{Registry, StopSignal};
@@ -79,6 +80,11 @@ pub struct Args {
     /// opens with it) or piece-start (only windows that reach back to the piece start).
     #[arg(long, default_value = "every-window", requires = "conditioned")]
     pub conditioning: Conditioning,
+    /// Train nothing: rebuild the output folder's Table 1, figures and index.html from its
+    /// files (the finished cells' metrics, Keras curves written by `cargo xtask bench
+    /// keras-parity --reuse`).
+    #[arg(long)]
+    pub report_only: bool,
 }
 
 impl Args {
@@ -112,7 +118,13 @@ impl Args {
 
 /// Runs the grid; on Ctrl-C prints the command that continues and exits with status 130.
 pub fn run(args: Args, registry: &Registry) -> Result<()> {
-    match reproduce(&args.options(registry)?) {
+    let options = args.options(registry)?;
+    if args.report_only {
+        let (grid, _) = options.grid.load()?;
+        print!("{}", refresh(&options.out_dir(), &grid)?);
+        return Ok(());
+    }
+    match reproduce(&options) {
         Ok(_) => Ok(()),
         Err(ExperimentError::Interrupted { path }) => {
             eprintln!(

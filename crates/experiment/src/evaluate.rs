@@ -474,15 +474,57 @@ fn melody_table(e: &EmotionEvaluation) -> String {
     md
 }
 
-/// Writes `evaluation.md` and `evaluation.json` into `out`.
+/// Writes `evaluation.md` and `evaluation.json` into `out`: `evaluations`, and the sections of
+/// the files already there named in `kept` (evaluations whose melodies were kept as they were,
+/// their weights not on disk), so that a resumed experiment never drops an evaluation it wrote
+/// before. Sections follow the emotions' order. Returns the Markdown.
 pub fn write_evaluation(
     out: &Path,
     evaluations: &[EmotionEvaluation],
     note: &str,
+    kept: &[String],
 ) -> Result<String, ExperimentError> {
-    let md = to_markdown(evaluations, note);
-    let json = serde_json::to_string_pretty(evaluations).map_err(|e| ExperimentError::File {
-        path: out.join("evaluation.json"),
+    let json_path = out.join("evaluation.json");
+    let new_json = serde_json::to_value(evaluations).map_err(|e| ExperimentError::File {
+        path: json_path.clone(),
+        message: e.to_string(),
+    })?;
+    let (header, mut sections) = md_sections(&to_markdown(evaluations, note));
+    let mut entries: Vec<serde_json::Value> = new_json.as_array().cloned().unwrap_or_default();
+    if !kept.is_empty() {
+        let old_md = std::fs::read_to_string(out.join("evaluation.md")).unwrap_or_default();
+        let old_json: serde_json::Value = std::fs::read_to_string(&json_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let is_kept = |name: &str| kept.iter().any(|k| k == name);
+        sections.extend(
+            md_sections(&old_md)
+                .1
+                .into_iter()
+                .filter(|(n, _)| is_kept(n)),
+        );
+        entries.extend(
+            old_json
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e["emotion"].as_str().is_some_and(is_kept))
+                .cloned(),
+        );
+    }
+    // Stable: new sections before kept ones of the same rank, which cannot share a name.
+    let rank = |name: &str| {
+        Emotion::ALL
+            .iter()
+            .position(|e| name.split(' ').next() == Some(e.name()))
+            .unwrap_or(Emotion::ALL.len())
+    };
+    sections.sort_by_key(|(name, _)| rank(name));
+    entries.sort_by_key(|e| rank(e["emotion"].as_str().unwrap_or("")));
+    let md = header + &sections.into_iter().map(|(_, t)| t).collect::<String>();
+    let json = serde_json::to_string_pretty(&entries).map_err(|e| ExperimentError::File {
+        path: json_path.clone(),
         message: e.to_string(),
     })?;
     for (name, text) in [
@@ -494,4 +536,64 @@ pub fn write_evaluation(
             .map_err(ExperimentError::io(&path))?;
     }
     Ok(md)
+}
+
+/// [`to_markdown`]'s text split into its header and its `## <name>` sections, each with its
+/// name (a section's text runs from the blank line before its heading to the next one).
+fn md_sections(md: &str) -> (String, Vec<(String, String)>) {
+    let mut parts = md.split("\n## ");
+    let header = parts.next().unwrap_or_default().to_string();
+    let sections = parts
+        .map(|part| {
+            let name = part.lines().next().unwrap_or_default().to_string();
+            (name, format!("\n## {part}"))
+        })
+        .collect();
+    (header, sections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resumed_evaluation_keeps_the_sections_of_kept_melodies_and_drops_the_rest() {
+        let out = std::env::temp_dir().join(format!("emopiano-evaluation-{}", std::process::id()));
+        std::fs::create_dir_all(&out).unwrap_or_default();
+        let old_md = "# Evaluation of the generated melodies\n\nold note\n\n## sad\n\nold sad\n\n## happy (lstm-emb-conditioned)\n\nold conditioned happy\n\n## happy\n\nold happy | x |\n";
+        let old_json = r#"[{"emotion": "sad", "n": 1}, {"emotion": "happy (lstm-emb-conditioned)", "n": 2}, {"emotion": "happy", "n": 3}]"#;
+        std::fs::write(out.join("evaluation.md"), old_md).unwrap_or_default();
+        std::fs::write(out.join("evaluation.json"), old_json).unwrap_or_default();
+        let kept = [
+            "happy".to_string(),
+            "happy (lstm-emb-conditioned)".to_string(),
+        ];
+        let md = write_evaluation(&out, &[], "new note", &kept).unwrap_or_default();
+        assert_eq!(
+            md,
+            "# Evaluation of the generated melodies\n\nnew note\n\n## happy (lstm-emb-conditioned)\n\nold conditioned happy\n\n## happy\n\nold happy | x |\n"
+        );
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("evaluation.json")).unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let ns: Vec<i64> = json
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["n"].as_i64())
+            .collect();
+        assert_eq!(ns, [2, 3]);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn markdown_sections_put_back_together_give_the_text() {
+        let md = "# T\n\nnote\n\n## happy\n\n### sub\n\ntext\n\n## sad\n\nmore\n";
+        let (header, sections) = md_sections(md);
+        let names: Vec<&str> = sections.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["happy", "sad"]);
+        let joined: String = sections.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(header + &joined, md);
+    }
 }

@@ -155,6 +155,12 @@ impl Profile {
         ))
     }
 
+    /// The name of the reading of the paper's Flatten this profile trains (`all-steps`,
+    /// `last-step`).
+    pub fn head_name(&self) -> &'static str {
+        self.head.unwrap_or(HeadInput::LastStep).name()
+    }
+
     /// The reading of the paper's Flatten this profile trains, for headings.
     pub fn head_reading(&self) -> &'static str {
         match self.head.unwrap_or(HeadInput::LastStep) {

@@ -150,6 +150,11 @@ fn melodies_html(out: &Path, dir: &str) -> String {
     html
 }
 
+/// The page's title for an experiment of `profile` on `dataset` with `seed`.
+pub fn page_title(profile: &str, dataset: &str, seed: u64) -> String {
+    format!("emopiano: the {profile} profile on {dataset} (seed {seed})")
+}
+
 /// Writes `index.html` into the experiment folder `out` from what is there: the reports
 /// (`table1.md`, `heldout.md`, `conditioned.md`, `evaluation.md`), the loss curves `fig*.png`,
 /// and the melodies in `melodies/` and `melodies/<arch>-conditioned/`. `title` heads the page.

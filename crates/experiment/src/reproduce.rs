@@ -15,8 +15,8 @@ use emopiano_model::{Sizing, backend_name};
 use emopiano_tokenizer::condition::Conditioning;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::{
-    Entry, GenerateOptions, GridCell, Progress, Registry, Run, RunSummary, StopSignal, TrainConfig,
-    TrainData, TrainError, TrainOptions, Weights,
+    Entry, ExperimentDir, GenerateOptions, GridCell, Progress, Registry, Run, RunSummary,
+    StopSignal, TrainConfig, TrainData, TrainError, TrainOptions, Weights, cell_name,
 };
 
 use crate::ExperimentError;
@@ -29,8 +29,10 @@ use crate::evaluate::{
     Candidate, EmotionEvaluation, Reference, evaluate_emotion, shipped_classifier, write_evaluation,
 };
 use crate::grid::{Grid, Profile};
+use crate::keras::read_curves;
 use crate::manifest::Manifest;
-use crate::table::{Results, format_loss, write_figures, write_heldout_table, write_table};
+use crate::report::page_title;
+use crate::table::{Results, Table1, format_loss, write_heldout_table};
 
 /// Where the grid comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -173,16 +175,18 @@ pub struct Outcome {
     pub transcription: Option<TranscriptionScore>,
 }
 
-/// The grid and where it came from.
-fn load_grid(source: &GridSource) -> Result<(Grid, PathBuf), ExperimentError> {
-    match source {
-        GridSource::File(path) => Ok((Grid::load(path)?, path.clone())),
-        GridSource::Default => {
-            let local = PathBuf::from("experiments").join("table1.json");
-            if local.is_file() {
-                Ok((Grid::load(&local)?, local))
-            } else {
-                Ok((Grid::builtin(), PathBuf::from("(built-in grid)")))
+impl GridSource {
+    /// The grid and where it came from.
+    pub fn load(&self) -> Result<(Grid, PathBuf), ExperimentError> {
+        match self {
+            GridSource::File(path) => Ok((Grid::load(path)?, path.clone())),
+            GridSource::Default => {
+                let local = PathBuf::from("experiments").join("table1.json");
+                if local.is_file() {
+                    Ok((Grid::load(&local)?, local))
+                } else {
+                    Ok((Grid::builtin(), PathBuf::from("(built-in grid)")))
+                }
             }
         }
     }
@@ -196,7 +200,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             println!("{line}");
         }
     };
-    let (mut grid, grid_path) = load_grid(&options.grid)?;
+    let (mut grid, grid_path) = options.grid.load()?;
     let profile = grid.profile(&options.profile, &grid_path)?.clone();
     if let Some(architectures) = &profile.architectures {
         grid.architectures = architectures.clone();
@@ -351,9 +355,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         .iter()
         .flat_map(|&e| (0..entries.len()).map(move |a| (e, a)))
         .map(|(e, a)| {
-            let dir = out
-                .join("runs")
-                .join(format!("{}-{e}", grid.architectures[a]));
+            let dir = ExperimentDir::new(&out).cell(&grid.architectures[a], e.name());
             (e, a, dir)
         })
         .collect();
@@ -463,7 +465,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
             if !(options.only.is_empty() || options.only.contains(&arch)) {
                 continue;
             }
-            let dir = out.join("runs").join(format!("{arch}-{CONDITIONED}"));
+            let dir = ExperimentDir::new(&out).cell(&arch, CONDITIONED);
             let config = cell_config(&arch, emotions[0], &profile, max_epochs, options.seed)
                 .with_label(format!("{arch}-{CONDITIONED}"))
                 .with_conditioning(conditioning);
@@ -487,19 +489,20 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         }
     }
 
-    let table = write_table(
-        &out,
-        &grid,
-        (&options.profile, &profile),
-        &emotions,
-        &budgets,
-        &results,
-        tokenizer_kind,
-    )?;
+    let keras = read_curves(&out, &grid.architectures, &emotions, profile.head_name())?;
+    let table1 = Table1 {
+        grid: &grid,
+        profile: (&options.profile, &profile),
+        emotions: &emotions,
+        results: &results,
+        keras: &keras,
+        tokenization: tokenizer_kind,
+    };
+    let table = table1.write(&out)?;
     if !quiet {
         print!("{table}");
     }
-    let figures = write_figures(&out, &grid, &emotions, &budgets, &results)?;
+    let figures = table1.write_figures(&out)?;
     say(format!(
         "figures: {}",
         figures.first().map_or(String::new(), |f| format!(
@@ -530,6 +533,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     let Melodies {
         written: mut melodies,
         mut evaluations,
+        mut kept,
     } = write_melodies(
         &out,
         &emotions,
@@ -568,9 +572,10 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
         )?;
         melodies.extend(made.written);
         evaluations.extend(made.evaluations);
+        kept.extend(made.kept);
     }
     if !evaluations.is_empty() {
-        write_evaluation(&out, &evaluations, &note)?;
+        write_evaluation(&out, &evaluations, &note, &kept)?;
         say(format!(
             "evaluation of the melodies: {}",
             out.join("evaluation.md").display()
@@ -578,10 +583,7 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     }
     crate::report::write_index(
         &out,
-        &format!(
-            "emopiano: the {} profile on {} (seed {})",
-            options.profile, options.dataset, options.seed
-        ),
+        &page_title(&options.profile, &options.dataset.to_string(), options.seed),
     )?;
     say(format!(
         "the results to look at and listen to: {}",
@@ -648,7 +650,7 @@ pub fn cell_config(
         .with_window(profile.window)
         .with_batch_size(profile.batch_size)
         .with_seed(seed)
-        .with_label(format!("{arch}-{emotion}"))
+        .with_label(cell_name(arch, emotion.name()))
 }
 
 /// Whether `dir` holds a finished run of `epochs` epochs.
@@ -721,6 +723,9 @@ struct Melodies {
     written: Vec<PathBuf>,
     /// The evaluation of each emotion's melody sets.
     evaluations: Vec<EmotionEvaluation>,
+    /// The evaluations' names whose melodies were kept as they were (no weights on disk): their
+    /// sections of the evaluation already written stay.
+    kept: Vec<String>,
 }
 
 /// Per emotion, from its best run (lowest training loss): `count` melodies generated the
@@ -747,6 +752,7 @@ fn write_melodies(
     std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
     let mut written = Vec::new();
     let mut evaluations = Vec::new();
+    let mut kept = Vec::new();
     // (label in the reports, file stem, sampling)
     let ways = [
         ("argmax".to_string(), "argmax", Sampling::Argmax),
@@ -768,15 +774,16 @@ fn write_melodies(
         let path = dir.join(format!("{emotion}.mid"));
         // A committed experiment keeps metrics but not weights; its melodies stay as they are.
         if !run.weights(Weights::Best).exists() {
-            let kept = if path.exists() {
+            let kept_note = if path.exists() {
                 format!(", {} kept", path.display())
             } else {
                 String::new()
             };
             say(format!(
-                "{emotion}: {} has no weights on disk, no new melody{kept}",
+                "{emotion}: {} has no weights on disk, no new melody{kept_note}",
                 run.dir().display()
             ));
+            kept.push(emotion.name().to_string());
             continue;
         }
         let sets_dir = dir.join(emotion.name());
@@ -822,6 +829,7 @@ fn write_melodies(
     Ok(Melodies {
         written,
         evaluations,
+        kept,
     })
 }
 
@@ -970,10 +978,7 @@ fn compare_conditioned(
 ) -> Result<Vec<Comparison>, ExperimentError> {
     let mut rows = Vec::new();
     for (arch, _) in conditioned_runs {
-        let run = Run::open_with(
-            &out.join("runs").join(format!("{arch}-{CONDITIONED}")),
-            registry,
-        )?;
+        let run = Run::open_with(&ExperimentDir::new(out).cell(arch, CONDITIONED), registry)?;
         let weights = if run.weights(Weights::BestHeldout).exists() {
             Weights::BestHeldout
         } else {
@@ -1044,6 +1049,7 @@ fn write_conditioned_melodies(
 ) -> Result<Melodies, ExperimentError> {
     let mut written = Vec::new();
     let mut evaluations = Vec::new();
+    let mut kept = Vec::new();
     let ways: Vec<Way> = vec![
         ("argmax".to_string(), "argmax", Sampling::Argmax, 1),
         (
@@ -1057,13 +1063,14 @@ fn write_conditioned_melodies(
         ),
     ];
     for (arch, _) in conditioned_runs {
-        let name = format!("{arch}-{CONDITIONED}");
-        let run = Run::open_with(&out.join("runs").join(&name), &options.registry)?;
+        let name = cell_name(arch, CONDITIONED);
+        let run = Run::open_with(&ExperimentDir::new(out).run(&name), &options.registry)?;
         if !run.weights(Weights::Best).exists() {
             say(format!(
                 "{}: no weights on disk, no new melody",
                 run.dir().display()
             ));
+            kept.extend(emotions.iter().map(|e| format!("{e} ({name})")));
             continue;
         }
         let dir = out.join("melodies").join(&name);
@@ -1101,5 +1108,6 @@ fn write_conditioned_melodies(
     Ok(Melodies {
         written,
         evaluations,
+        kept,
     })
 }

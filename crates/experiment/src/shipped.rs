@@ -115,7 +115,7 @@ pub fn train(
             ..ReproduceOptions::default()
         })?;
         for model in MODELS.iter().filter(|m| m.profile == profile) {
-            let from = out.join("runs").join(model.name);
+            let from = emopiano_trainer::ExperimentDir::new(&out).run(model.name);
             let to = dest.join(model.name);
             std::fs::create_dir_all(&to).map_err(ExperimentError::io(&to))?;
             for file in FILES {

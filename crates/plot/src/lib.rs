@@ -74,6 +74,18 @@ pub enum PlotError {
     },
 }
 
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Style {
+    /// A solid line through the points.
+    #[default]
+    Line,
+    /// A dashed line through the points (a reference measured elsewhere).
+    Dashed,
+    /// A marker at each point, no line (single figures, such as a paper's table entries).
+    Markers,
+}
+
 /// One named line: `(x, y)` points, drawn in order. Non-finite points are skipped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -81,18 +93,36 @@ pub struct Series {
     pub label: String,
     /// The points, in drawing order.
     pub points: Vec<(f64, f64)>,
+    /// Line, dashes or markers.
+    pub style: Style,
+    /// An RGB colour; `None` takes the next one of [`PALETTE`] by the series' position.
+    pub colour: Option<(u8, u8, u8)>,
 }
 
 impl Series {
-    /// A series from its label and points.
+    /// A solid series from its label and points.
     pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
         Self {
             label: label.into(),
             points,
+            style: Style::Line,
+            colour: None,
         }
     }
 
-    fn finite(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+    /// This series drawn as `style`.
+    pub fn with_style(mut self, style: Style) -> Self {
+        self.style = style;
+        self
+    }
+
+    /// This series in `colour` (RGB) instead of its palette colour.
+    pub fn with_colour(mut self, colour: (u8, u8, u8)) -> Self {
+        self.colour = Some(colour);
+        self
+    }
+
+    fn finite(&self) -> impl Iterator<Item = (f64, f64)> + Clone + '_ {
         self.points
             .iter()
             .copied()
@@ -204,15 +234,32 @@ impl LinePlot {
                 .draw()
                 .map_err(|e| draw(&e))?;
             for (i, series) in self.series.iter().enumerate() {
-                let (r, g, b) = PALETTE[i % PALETTE.len()];
+                let (r, g, b) = series.colour.unwrap_or(PALETTE[i % PALETTE.len()]);
                 let colour = RGBColor(r, g, b);
-                chart
-                    .draw_series(LineSeries::new(series.finite(), colour.stroke_width(2)))
-                    .map_err(|e| draw(&e))?
-                    .label(series.label.as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                    });
+                let stroke = colour.stroke_width(2);
+                let drawn = match series.style {
+                    Style::Line => chart.draw_series(LineSeries::new(series.finite(), stroke)),
+                    Style::Dashed => {
+                        chart.draw_series(DashedLineSeries::new(series.finite(), 8, 5, stroke))
+                    }
+                    Style::Markers => chart
+                        .draw_series(series.finite().map(|p| Circle::new(p, 5, colour.filled()))),
+                }
+                .map_err(|e| draw(&e))?
+                .label(series.label.as_str());
+                // The legend's sample of the series, drawn as the series is.
+                match series.style {
+                    Style::Line => drawn
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], stroke)),
+                    Style::Dashed => drawn.legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (8, 0)], stroke)
+                            + PathElement::new(vec![(12, 0), (20, 0)], stroke)
+                    }),
+                    Style::Markers => {
+                        drawn.legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()))
+                    }
+                };
             }
             if self.series.iter().any(|s| !s.label.is_empty()) {
                 chart

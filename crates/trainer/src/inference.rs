@@ -123,8 +123,8 @@ impl Run {
         })
     }
 
-    /// The finished run of `emotion` with the lowest training loss among an experiment's
-    /// `runs/<architecture>-<emotion>/` folders.
+    /// The finished run of `emotion` with the lowest training loss among an experiment's run
+    /// folders of that emotion ([`ExperimentDir::cell`](crate::ExperimentDir::cell)).
     pub fn best_of(experiment: &Path, emotion: &str) -> Result<Self, TrainError> {
         Self::best_of_with(experiment, emotion, &Registry::builtin())
     }
@@ -135,7 +135,7 @@ impl Run {
         emotion: &str,
         registry: &Registry,
     ) -> Result<Self, TrainError> {
-        let runs = experiment.join("runs");
+        let runs = crate::ExperimentDir::new(experiment).runs();
         let entries = std::fs::read_dir(&runs).map_err(|e| TrainError::File {
             path: runs.clone(),
             message: format!("not an experiment folder: {e}"),

@@ -18,6 +18,7 @@
 
 mod checkpoint;
 pub mod data;
+mod experiment_dir;
 pub mod inference;
 pub mod optim;
 pub mod registry;
@@ -26,6 +27,7 @@ pub mod run;
 pub mod step;
 mod stop;
 
+pub use experiment_dir::{ExperimentDir, cell_name};
 pub use inference::{GenerateOptions, Primer, Run, Weights};
 pub use optim::RmsPropUpdate;
 pub use registry::{Entry, Registry, StepShape};
