@@ -126,13 +126,14 @@ fn reused_cell(
 
 /// Keras' run of `head` on the windows `text` (written to `data`): kept beside them, keyed by
 /// the windows' digest, the model and the epochs, so that a rerun reads it instead of training
-/// Keras again.
+/// Keras again; the curve an experiment keeps (`recorded`, from an earlier `--reuse`) serves
+/// the same way when it trained these windows for at least as many epochs.
 fn keras_run(
     root: &Path,
     args: &Args,
-    data: &Path,
-    text: &str,
+    (data, text): (&Path, &str),
     head: HeadInput,
+    recorded: Option<&Path>,
 ) -> Result<serde_json::Value> {
     use md5::{Digest, Md5};
     let digest = format!("{:x}", Md5::digest(text.as_bytes()));
@@ -153,6 +154,20 @@ fn keras_run(
             cache.display()
         );
         return Ok(saved);
+    }
+    if let Some(path) = recorded.filter(|p| p.exists()) {
+        let curve = KerasCurve::read(path)?;
+        if curve.windows_md5 == digest && curve.losses.len() >= args.epochs {
+            println!(
+                "Keras {}: {} (recorded in the experiment)",
+                head.name(),
+                path.display()
+            );
+            return Ok(json!({
+                "losses": curve.losses, "seconds": curve.seconds, "version": curve.version,
+                "date": curve.date, "machine": curve.machine, "windows_md5": curve.windows_md5,
+            }));
+        }
     }
     let mut keras = keras_json(
         root,
@@ -298,12 +313,20 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     let mut report = serde_json::Map::new();
     let mut verdicts = Vec::new();
     for &head in &args.heads {
-        let keras = keras_run(root, args, &data, &text, head)?;
+        let reused = reused_cell(args, head, &config, (hidden, dense))?;
+        let recorded = reused.as_ref().map(|(experiment, _)| {
+            ExperimentDir::new(experiment).keras_curve(&args.model, args.emotion.name())
+        });
+        let keras = keras_run(root, args, (&data, &text), head, recorded.as_deref())?;
         let keras_losses: Vec<f64> = keras["losses"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
             .unwrap_or_default();
-        let reused = reused_cell(args, head, &config, (hidden, dense))?;
+        // Kept in the experiment before its cell is read, so that a cell still training
+        // finds the curve there on a later run.
+        if let Some((experiment, _)) = &reused {
+            record_in_experiment(root, args, experiment, head, &keras)?;
+        }
         let summary = match &reused {
             Some((_, dir)) => read_cell(dir, args.epochs)?,
             None => {
@@ -333,10 +356,6 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             .take(args.epochs)
             .map(|m| m.loss)
             .collect();
-        if let Some((experiment, _)) = &reused {
-            record_in_experiment(root, args, experiment, head, &keras)?;
-        }
-
         println!(
             "\n{}: Keras {:.0} s ({}), emopiano {burn_seconds:.0} s",
             head.name(),

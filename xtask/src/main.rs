@@ -183,6 +183,10 @@ enum Command {
         /// Attention weightings of the BiLSTM.
         #[arg(long, default_value_t = ClassifierConfig::shipped().heads)]
         heads: usize,
+        /// Also train on these reductions of each training clip, with its label
+        /// (comma-separated: skyline, skyline-bass, flat-velocity); performance events only.
+        #[arg(long, value_delimiter = ',')]
+        reductions: Vec<emopiano_eval::reduce::Reduction>,
     },
     /// Run a benchmark against its baseline, in the same command.
     Bench {
@@ -401,6 +405,7 @@ fn main() -> Result<()> {
             encoding,
             encoder,
             heads,
+            reductions,
         } => train_classifier::run(&train_classifier::Args {
             emopia: root.join(emopia),
             out: root.join(out),
@@ -420,6 +425,7 @@ fn main() -> Result<()> {
                 max_shift,
                 lr,
                 seed,
+                reductions,
                 ..TrainSettings::default()
             },
         }),

@@ -24,7 +24,8 @@ pub fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let corpus = emopiano_corpus::emopia::load(&args.emopia)
         .with_context(|| format!("loading EMOPIA from {}", args.emopia.display()))?;
-    let splits = emopiano_classify::splits(&corpus, args.config.encoding)?;
+    let reductions = &args.settings.reductions;
+    let splits = emopiano_classify::splits_with(&corpus, args.config.encoding, reductions)?;
     println!(
         "EMOPIA: {} training, {} validation, {} test clips (tokenized in {:.1} s)",
         splits.train.len(),
@@ -32,12 +33,21 @@ pub fn run(args: &Args) -> Result<()> {
         splits.test.len(),
         started.elapsed().as_secs_f64()
     );
+    let trained_on = if reductions.is_empty() {
+        "EMOPIA 1.0, official train split (early-stopped on val)".to_string()
+    } else {
+        let names: Vec<&str> = reductions.iter().map(|r| r.name()).collect();
+        format!(
+            "EMOPIA 1.0, official train split, each clip also as its {} (early-stopped on val)",
+            names.join(", ")
+        )
+    };
     let mut t = Instant::now();
     let outcome = emopiano_classify::train_emopia(
         &splits,
         &args.config,
         &args.settings,
-        "EMOPIA 1.0, official train split (early-stopped on val)",
+        &trained_on,
         |who, e| {
             println!(
                 "{who} epoch {}: train loss {:.4}, val accuracy {:.3}, val log loss {:.4} ({:.0} s)",

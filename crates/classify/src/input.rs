@@ -170,13 +170,31 @@ impl Tokens {
     /// The ids of MIDI bytes read from `path` (named in errors) in `encoding`; a file without
     /// notes is an error.
     pub fn from_midi(midi: &[u8], path: &Path, encoding: Encoding) -> Result<Self, ClassifyError> {
-        let ids = encoding.read(midi, path)?;
-        if !ids.iter().any(|&id| encoding.pitch_of(id).is_some()) {
+        let tokens = Self {
+            ids: encoding.read(midi, path)?,
+            encoding,
+        };
+        if !tokens.has_notes() {
             return Err(ClassifyError::NoNotes {
                 path: path.to_path_buf(),
             });
         }
-        Ok(Self { ids, encoding })
+        Ok(tokens)
+    }
+
+    /// The performance events of notes already read.
+    pub fn performance(music: &emopiano_eval::Music) -> Self {
+        Self {
+            ids: performance::encode(music),
+            encoding: Encoding::Performance,
+        }
+    }
+
+    /// Whether any id starts a note.
+    pub fn has_notes(&self) -> bool {
+        self.ids
+            .iter()
+            .any(|&id| self.encoding.pitch_of(id).is_some())
     }
 
     /// The ids of a MIDI file in `encoding`.

@@ -22,6 +22,7 @@
 //! # Ok::<(), emopiano_classify::ClassifyError>(())
 //! ```
 
+pub mod cues;
 mod error;
 pub mod features;
 pub mod input;
@@ -36,8 +37,10 @@ use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use emopiano_corpus::{Corpus, Emotion, Split};
+use emopiano_eval::reduce::{Reduction, reduce};
 use serde::{Deserialize, Serialize};
 
+pub use cues::Cues;
 pub use error::ClassifyError;
 pub use input::{CLASSES, Encoding, Tokens};
 pub use net::{ClassifierConfig, EmotionNet};
@@ -226,9 +229,51 @@ pub struct Splits {
 /// The pieces of `corpus` read in `encoding` and sorted into its official splits; a piece
 /// without a split or that does not read is an error naming it.
 pub fn splits(corpus: &Corpus, encoding: Encoding) -> Result<Splits, ClassifyError> {
-    let tokens = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
+    splits_with(corpus, encoding, &[])
+}
+
+/// [`splits`], each training piece followed by its `reductions` (named `<id>#<reduction>`,
+/// with its label; a reduction without notes is left out). Validation and test pieces stay
+/// whole: selection and the reported figures are on the real clips. The reductions are read
+/// as performance events (REMI reads MIDI bytes, which a reduction does not have).
+pub fn splits_with(
+    corpus: &Corpus,
+    encoding: Encoding,
+    reductions: &[Reduction],
+) -> Result<Splits, ClassifyError> {
+    let reductions: Vec<Reduction> = reductions
+        .iter()
+        .copied()
+        .filter(|&r| r != Reduction::Full)
+        .collect();
+    if !reductions.is_empty() && encoding != Encoding::Performance {
+        return Err(ClassifyError::Data(format!(
+            "reduced training pieces ({}) are read as performance events, not {encoding}",
+            reductions
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let read = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
         let bytes = piece.midi_bytes()?;
-        Tokens::from_midi(&bytes, piece.path(), encoding)
+        let whole = Tokens::from_midi(&bytes, piece.path(), encoding)?;
+        let mut versions = vec![(piece.id.clone(), whole)];
+        if piece.split == Some(Split::Train) && !reductions.is_empty() {
+            let music =
+                emopiano_eval::Music::from_midi(&bytes).map_err(|source| ClassifyError::Read {
+                    path: piece.path().to_path_buf(),
+                    source,
+                })?;
+            for &r in &reductions {
+                let tokens = Tokens::performance(&reduce(&music, r));
+                if tokens.has_notes() {
+                    versions.push((format!("{}#{r}", piece.id), tokens));
+                }
+            }
+        }
+        Ok::<_, ClassifyError>(versions)
     })
     .map_err(|e| ClassifyError::Data(e.to_string()))?;
     let mut out = Splits {
@@ -236,22 +281,24 @@ pub fn splits(corpus: &Corpus, encoding: Encoding) -> Result<Splits, ClassifyErr
         val: Vec::new(),
         test: Vec::new(),
     };
-    for (piece, tokens) in corpus.pieces.iter().zip(tokens) {
-        let labelled = Labelled {
-            name: piece.id.clone(),
-            tokens: tokens?,
-            emotion: piece.emotion,
-        };
-        match piece.split {
-            Some(Split::Train) => out.train.push(labelled),
-            Some(Split::Val) => out.val.push(labelled),
-            Some(Split::Test) => out.test.push(labelled),
+    for (piece, versions) in corpus.pieces.iter().zip(read) {
+        let split = match piece.split {
+            Some(Split::Train) => &mut out.train,
+            Some(Split::Val) => &mut out.val,
+            Some(Split::Test) => &mut out.test,
             None => {
                 return Err(ClassifyError::Data(format!(
                     "{}: in no official split (EMOPIA's split/*_clip.csv)",
                     piece.path().display()
                 )));
             }
+        };
+        for (name, tokens) in versions? {
+            split.push(Labelled {
+                name,
+                tokens,
+                emotion: piece.emotion,
+            });
         }
     }
     Ok(out)

@@ -7,6 +7,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, TensorData};
 use emopiano_common::rng::{Rng, SplitMix64};
 use emopiano_corpus::Emotion;
+use emopiano_eval::reduce::Reduction;
 use serde::{Deserialize, Serialize};
 
 use crate::ClassifyError;
@@ -44,6 +45,10 @@ pub struct TrainSettings {
     pub lr: f64,
     /// Seeds the weights, the windows and the dropout.
     pub seed: u64,
+    /// Reductions of each training piece trained on beside it, with its label (empty, the
+    /// default: the pieces as they are; left out of a card then, as before the field existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reductions: Vec<Reduction>,
 }
 
 impl Default for TrainSettings {
@@ -57,6 +62,7 @@ impl Default for TrainSettings {
             batch: 32,
             lr: 1e-3,
             seed: 17,
+            reductions: Vec::new(),
         }
     }
 }

@@ -201,3 +201,52 @@ fn performance_events_keep_every_note_of_real_clips() {
     }
     assert!(pedalled > 0, "no clip had its notes held by the pedal");
 }
+
+#[test]
+fn reduced_clips_join_the_training_split_only_with_their_clips_labels() {
+    use emopiano_classify::performance;
+    use emopiano_eval::reduce::Reduction;
+    let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia")
+    else {
+        return;
+    };
+    let corpus = emopiano_corpus::emopia::load(&root).unwrap();
+    let whole = emopiano_classify::splits(&corpus, Encoding::Performance).unwrap();
+    let reductions = [Reduction::Skyline, Reduction::FlatVelocity];
+    let reduced =
+        emopiano_classify::splits_with(&corpus, Encoding::Performance, &reductions).unwrap();
+    assert_eq!(reduced.val.len(), whole.val.len());
+    assert_eq!(reduced.test.len(), whole.test.len());
+    assert_eq!(reduced.train.len(), 3 * whole.train.len());
+    let label: std::collections::HashMap<&str, _> = whole
+        .train
+        .iter()
+        .map(|p| (p.name.as_str(), p.emotion))
+        .collect();
+    for piece in &reduced.train {
+        let clip = piece.name.split('#').next().unwrap();
+        assert_eq!(label[clip], piece.emotion, "{}", piece.name);
+        let notes = performance::decode(&piece.tokens.ids);
+        if piece.name.ends_with("#skyline") {
+            // One line: each note ends by the next one's start.
+            let mut onsets: Vec<(u64, u64)> = notes.iter().map(|n| (n.time, n.duration)).collect();
+            onsets.sort();
+            for pair in onsets.windows(2) {
+                assert!(
+                    pair[0].0 + pair[0].1 <= pair[1].0,
+                    "{}: {pair:?}",
+                    piece.name
+                );
+            }
+        }
+        if piece.name.ends_with("#flat-velocity") {
+            assert!(
+                notes.iter().all(|n| n.velocity / 4 == 90 / 4),
+                "{}",
+                piece.name
+            );
+        }
+    }
+    let remi = emopiano_classify::splits_with(&corpus, Encoding::Remi, &reductions);
+    assert!(remi.is_err_and(|e| e.to_string().contains("performance events")));
+}

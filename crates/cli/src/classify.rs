@@ -1,10 +1,11 @@
-//! `emopiano classify FILE.mid… [--json]`: each file's probabilities of the four emotions from
-//! the shipped emotion classifier (or `--weights DIR`).
+//! `emopiano classify FILE.mid… [--json] [--explain]`: each file's probabilities of the four
+//! emotions from the shipped emotion classifier (or `--weights DIR`), and with `--explain` the
+//! cues beside them (key and its fit, notes per second, mean pitch).
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use emopiano_classify::{Classifier, arousal, class_names, predicted, valence};
+use emopiano_classify::{Classifier, Cues, arousal, class_names, predicted, valence};
 
 /// Arguments of `emopiano classify`.
 #[derive(clap::Args)]
@@ -19,6 +20,10 @@ pub struct Args {
     /// instead of the shipped weights.
     #[arg(long)]
     weights: Option<PathBuf>,
+    /// Also print each file's cues: its key (major or minor, and how well the notes fit it),
+    /// notes per second and mean pitch, what valence and arousal are mostly heard by.
+    #[arg(long)]
+    explain: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -29,32 +34,41 @@ pub fn run(args: Args) -> Result<()> {
     let mut rows = Vec::new();
     let mut failed = Vec::new();
     for file in &args.files {
-        match classifier.classify_file(file) {
-            Ok(p) => rows.push((file, p)),
+        let cues = if args.explain {
+            Cues::of_file(file).map(Some)
+        } else {
+            Ok(None)
+        };
+        match classifier.classify_file(file).and_then(|p| Ok((p, cues?))) {
+            Ok((p, cues)) => rows.push((file, p, cues)),
             Err(e) => failed.push(e.to_string()),
         }
     }
     if args.json {
         let out: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(file, p)| {
+            .map(|(file, p, cues)| {
                 let probabilities: serde_json::Map<String, serde_json::Value> = class_names()
                     .iter()
                     .zip(p)
                     .map(|(n, v)| (n.to_string(), serde_json::json!(v)))
                     .collect();
-                serde_json::json!({
+                let mut row = serde_json::json!({
                     "file": file.display().to_string(),
                     "probabilities": probabilities,
                     "emotion": predicted(p).name(),
                     "high_arousal": arousal(p),
                     "positive_valence": valence(p),
-                })
+                });
+                if let Some(cues) = cues {
+                    row["cues"] = serde_json::json!(cues);
+                }
+                row
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        for (file, p) in &rows {
+        for (file, p, cues) in &rows {
             let shares: Vec<String> = class_names()
                 .iter()
                 .zip(p)
@@ -66,6 +80,9 @@ pub fn run(args: Args) -> Result<()> {
                 shares.join(", "),
                 predicted(p)
             );
+            if let Some(cues) = cues {
+                println!("  cues: {cues}");
+            }
         }
     }
     if !failed.is_empty() {

@@ -107,3 +107,20 @@ pub fn pair_notes(events: &[NoteEvent]) -> Vec<(usize, u64)> {
     pairs.reverse();
     pairs
 }
+
+/// The name of MIDI pitch `pitch`, as `C4` (middle C) or `F#3`.
+///
+/// ```
+/// assert_eq!(emopiano_common::midi::note_name(60), "C4");
+/// assert_eq!(emopiano_common::midi::note_name(54), "F#3");
+/// ```
+pub fn note_name(pitch: u8) -> String {
+    const NAMES: [&str; 12] = [
+        "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
+    ];
+    format!(
+        "{}{}",
+        NAMES[usize::from(pitch % 12)],
+        i32::from(pitch / 12) - 1
+    )
+}

@@ -11,6 +11,7 @@
 //! - [`copy`]: the share of a token sequence's n-grams found verbatim in a training corpus and its
 //!   longest copied run, in time linear in the corpus ([`CopyIndex`]);
 //! - [`overlap`]: mgeval's overlap area between two sets' distributions of a feature;
+//! - [`reduce`]: a piece reduced to its top line, its top line and bass, or one velocity;
 //! - [`fixtures`]: small files isolating MusPy's rules, for the golden tests.
 //!
 //! ```
@@ -39,6 +40,7 @@ pub mod key;
 pub mod music;
 pub mod muspy;
 pub mod overlap;
+pub mod reduce;
 pub mod stats;
 
 use std::path::Path;

@@ -108,6 +108,7 @@ pub fn refresh(out: &Path, grid: &Grid) -> Result<String, ExperimentError> {
     let table = folder.table();
     let md = table.write(out)?;
     table.write_figures(out)?;
+    table.write_emotion_figures(out)?;
     let m = &folder.manifest;
     write_index(out, &page_title(&m.profile, &m.dataset, m.seed))?;
     Ok(md)

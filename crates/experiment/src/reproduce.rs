@@ -502,7 +502,8 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
     if !quiet {
         print!("{table}");
     }
-    let figures = table1.write_figures(&out)?;
+    let mut figures = table1.write_figures(&out)?;
+    figures.extend(table1.write_emotion_figures(&out)?);
     say(format!(
         "figures: {}",
         figures.first().map_or(String::new(), |f| format!(

@@ -328,6 +328,57 @@ impl Table1<'_> {
         Ok(names)
     }
 
+    /// Beyond the paper: per architecture with two or more finished emotions, its training loss
+    /// on every emotion on a log scale (`figx-<arch>-by-emotion.png`), Keras' curves dashed,
+    /// where the emotions' corpora part ways (the paper's figures, on a linear scale, show
+    /// every curve at 0 after a few dozen epochs). Returns the file names.
+    pub fn write_emotion_figures(&self, out: &Path) -> Result<Vec<String>, ExperimentError> {
+        let mut names = Vec::new();
+        let epochs = self.budgets().last().copied().unwrap_or(0);
+        for arch in &self.grid.architectures {
+            let finished: Vec<(Emotion, &RunSummary)> = self
+                .emotions
+                .iter()
+                .filter_map(|&e| self.results.get(&(e, arch.clone())).map(|s| (e, s)))
+                .collect();
+            if finished.len() < 2 {
+                continue;
+            }
+            let mut plot = LinePlot::new(format!(
+                "{}: training loss per emotion, {epochs} epochs",
+                arch.to_uppercase()
+            ))
+            .with_x_label("epoch")
+            .with_y_label("log10 of the loss");
+            for (emotion, summary) in finished {
+                let i = Emotion::ALL.iter().position(|&e| e == emotion).unwrap_or(0);
+                let points = summary
+                    .epochs
+                    .iter()
+                    .take(epochs)
+                    .filter(|m| m.loss > 0.0)
+                    .map(|m| (m.epoch as f64, m.loss.log10()))
+                    .collect();
+                plot = plot.with_series(Series::new(emotion.name(), points).with_colour(colour(i)));
+                if let Some(curve) = self.keras.get(&(emotion, arch.clone())) {
+                    let points = (1..)
+                        .zip(&curve.losses)
+                        .take(epochs)
+                        .filter(|&(_, &l)| l > 0.0)
+                        .map(|(e, l)| (f64::from(e), l.log10()))
+                        .collect();
+                    let series = Series::new(format!("{emotion} in Keras"), points);
+                    plot =
+                        plot.with_series(series.with_style(Style::Dashed).with_colour(colour(i)));
+                }
+            }
+            let name = format!("figx-{arch}-by-emotion.png");
+            plot.write_png(&out.join(&name))?;
+            names.push(name);
+        }
+        Ok(names)
+    }
+
     /// The figure of `emotion` over the last of `budgets`; `None` without a finished cell.
     fn figure(&self, emotion: Emotion, budgets: &[usize], number: usize) -> Option<LinePlot> {
         let epochs = *budgets.last()?;

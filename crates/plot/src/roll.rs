@@ -46,17 +46,7 @@ pub struct PianoRoll {
     pub size: (u32, u32),
 }
 
-/// The name of MIDI pitch `pitch`, as `C4` (middle C) or `F#3`.
-pub fn note_name(pitch: u8) -> String {
-    const NAMES: [&str; 12] = [
-        "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
-    ];
-    format!(
-        "{}{}",
-        NAMES[usize::from(pitch % 12)],
-        i32::from(pitch / 12) - 1
-    )
-}
+pub use emopiano_common::midi::note_name;
 
 impl PianoRoll {
     /// A 1000×400 roll of `notes` with a bar line every 4 beats.
