@@ -187,6 +187,12 @@ enum Command {
         /// (comma-separated: skyline, skyline-bass, flat-velocity); performance events only.
         #[arg(long, value_delimiter = ',')]
         reductions: Vec<emopiano_eval::reduce::Reduction>,
+        /// The Eerola stimuli for the card's out-of-domain check (left out when absent).
+        #[arg(long, default_value = "../shared/data/eerola")]
+        eerola: PathBuf,
+        /// Train nothing: recompute the checks of the weights in --out and write their card.
+        #[arg(long)]
+        checks_only: bool,
     },
     /// Run a benchmark against its baseline, in the same command.
     Bench {
@@ -406,8 +412,12 @@ fn main() -> Result<()> {
             encoder,
             heads,
             reductions,
+            eerola,
+            checks_only,
         } => train_classifier::run(&train_classifier::Args {
             emopia: root.join(emopia),
+            eerola: root.join(eerola),
+            checks_only,
             out: root.join(out),
             config: ClassifierConfig::shipped()
                 .reading(encoding)

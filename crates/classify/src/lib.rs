@@ -31,12 +31,13 @@ pub mod performance;
 pub mod report;
 pub mod train;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
-use emopiano_corpus::{Corpus, Emotion, Split};
+use emopiano_corpus::{Corpus, Emotion, Piece, Split};
 use emopiano_eval::reduce::{Reduction, reduce};
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +69,10 @@ pub struct ModelCard {
     pub test: Report,
     /// The logistic-regression baseline's test figures, trained the same way.
     pub baseline_test: Option<Report>,
+    /// Figures on material never trained or selected on, by name ([`checks`]); left out of
+    /// the file when there are none, as before the field existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<String, Report>,
 }
 
 /// A trained classifier ready to score pieces.
@@ -213,6 +218,12 @@ impl Classifier {
     pub fn evaluate(&self, pieces: &[Labelled]) -> Report {
         train::evaluate(&self.net, pieces, self.card.config.window)
     }
+
+    /// These weights with `checks` recorded in their card.
+    pub fn with_checks(mut self, checks: BTreeMap<String, Report>) -> Self {
+        self.card.checks = checks;
+        self
+    }
 }
 
 /// EMOPIA's official splits, tokenized (on every core).
@@ -241,47 +252,23 @@ pub fn splits_with(
     encoding: Encoding,
     reductions: &[Reduction],
 ) -> Result<Splits, ClassifyError> {
-    let reductions: Vec<Reduction> = reductions
-        .iter()
-        .copied()
-        .filter(|&r| r != Reduction::Full)
-        .collect();
-    if !reductions.is_empty() && encoding != Encoding::Performance {
-        return Err(ClassifyError::Data(format!(
-            "reduced training pieces ({}) are read as performance events, not {encoding}",
-            reductions
-                .iter()
-                .map(|r| r.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let read = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
-        let bytes = piece.midi_bytes()?;
-        let whole = Tokens::from_midi(&bytes, piece.path(), encoding)?;
-        let mut versions = vec![(piece.id.clone(), whole)];
-        if piece.split == Some(Split::Train) && !reductions.is_empty() {
-            let music =
-                emopiano_eval::Music::from_midi(&bytes).map_err(|source| ClassifyError::Read {
-                    path: piece.path().to_path_buf(),
-                    source,
-                })?;
-            for &r in &reductions {
-                let tokens = Tokens::performance(&reduce(&music, r));
-                if tokens.has_notes() {
-                    versions.push((format!("{}#{r}", piece.id), tokens));
-                }
-            }
-        }
-        Ok::<_, ClassifyError>(versions)
-    })
-    .map_err(|e| ClassifyError::Data(e.to_string()))?;
     let mut out = Splits {
         train: Vec::new(),
         val: Vec::new(),
         test: Vec::new(),
     };
-    for (piece, versions) in corpus.pieces.iter().zip(read) {
+    let versions = |piece: &Piece| {
+        let mut wanted = vec![Reduction::Full];
+        if piece.split == Some(Split::Train) {
+            wanted.extend(reductions.iter().filter(|&&r| r != Reduction::Full));
+        }
+        wanted
+    };
+    for (piece, labelled) in corpus
+        .pieces
+        .iter()
+        .zip(read_versions(corpus, encoding, versions)?)
+    {
         let split = match piece.split {
             Some(Split::Train) => &mut out.train,
             Some(Split::Val) => &mut out.val,
@@ -293,13 +280,110 @@ pub fn splits_with(
                 )));
             }
         };
-        for (name, tokens) in versions? {
-            split.push(Labelled {
+        split.extend(labelled);
+    }
+    Ok(out)
+}
+
+/// The pieces of `corpus` (those of `split`; every piece with `None`) reduced by `reduction`,
+/// with their labels, named `<id>#<reduction>` (the piece's id when whole); a reduction without
+/// notes is left out. For the checks on material a classifier never saw in this form.
+pub fn reduced_pieces(
+    corpus: &Corpus,
+    split: Option<Split>,
+    reduction: Reduction,
+    encoding: Encoding,
+) -> Result<Vec<Labelled>, ClassifyError> {
+    let chosen = Corpus {
+        name: corpus.name.clone(),
+        root: corpus.root.clone(),
+        pieces: corpus
+            .pieces
+            .iter()
+            .filter(|p| split.is_none() || p.split == split)
+            .cloned()
+            .collect(),
+    };
+    let read = read_versions(&chosen, encoding, |_| vec![reduction])?;
+    Ok(read.into_iter().flatten().collect())
+}
+
+/// Each piece of `corpus` read in `encoding` in the versions `versions` asks for (whole or
+/// reduced), in corpus order, on every core; a whole piece that does not read is an error
+/// naming it.
+fn read_versions(
+    corpus: &Corpus,
+    encoding: Encoding,
+    versions: impl Fn(&Piece) -> Vec<Reduction> + Sync,
+) -> Result<Vec<Vec<Labelled>>, ClassifyError> {
+    let read = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
+        let wanted = versions(piece);
+        let bytes = piece.midi_bytes()?;
+        let mut out = Vec::new();
+        let mut music = None;
+        for r in wanted {
+            let (name, tokens) = if r == Reduction::Full {
+                let tokens = Tokens::from_midi(&bytes, piece.path(), encoding)?;
+                (piece.id.clone(), tokens)
+            } else {
+                if encoding != Encoding::Performance {
+                    return Err(ClassifyError::Data(format!(
+                        "reduced pieces ({r}) are read as performance events, not {encoding}"
+                    )));
+                }
+                if music.is_none() {
+                    let read = emopiano_eval::Music::from_midi(&bytes).map_err(|source| {
+                        ClassifyError::Read {
+                            path: piece.path().to_path_buf(),
+                            source,
+                        }
+                    })?;
+                    music = Some(read);
+                }
+                let Some(whole) = &music else { continue };
+                let tokens = Tokens::performance(&reduce(whole, r));
+                if !tokens.has_notes() {
+                    continue;
+                }
+                (format!("{}#{r}", piece.id), tokens)
+            };
+            out.push(Labelled {
                 name,
                 tokens,
                 emotion: piece.emotion,
             });
         }
+        Ok::<_, ClassifyError>(out)
+    })
+    .map_err(|e| ClassifyError::Data(e.to_string()))?;
+    read.into_iter().collect()
+}
+
+/// The name of the check on EMOPIA's test clips reduced by `reduction`.
+pub fn emopia_check(reduction: Reduction) -> String {
+    format!("EMOPIA test, {reduction}")
+}
+
+/// The name of the check on the Eerola stimuli.
+pub const EEROLA_CHECK: &str = "Eerola stimuli, highest mean rating";
+
+/// `classifier` on material it never trained or was selected on: EMOPIA's test clips reduced
+/// to their top line and to their top line with the bass, and, given, the 200 Eerola stimuli
+/// (one-line or few-voice melodies, labelled by their highest mean listener rating).
+pub fn checks(
+    classifier: &Classifier,
+    emopia: &Corpus,
+    eerola: Option<&Corpus>,
+) -> Result<BTreeMap<String, Report>, ClassifyError> {
+    let encoding = classifier.card().config.encoding;
+    let mut out = BTreeMap::new();
+    for r in [Reduction::Skyline, Reduction::SkylineBass] {
+        let pieces = reduced_pieces(emopia, Some(Split::Test), r, encoding)?;
+        out.insert(emopia_check(r), classifier.evaluate(&pieces));
+    }
+    if let Some(eerola) = eerola {
+        let pieces = reduced_pieces(eerola, None, Reduction::Full, encoding)?;
+        out.insert(EEROLA_CHECK.to_string(), classifier.evaluate(&pieces));
     }
     Ok(out)
 }
@@ -392,6 +476,7 @@ pub fn train_emopia(
             &splits.test,
             config.window,
         )),
+        checks: BTreeMap::new(),
     };
     Ok(Outcome {
         classifier: Classifier::new(net.model, card),

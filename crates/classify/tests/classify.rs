@@ -250,3 +250,38 @@ fn reduced_clips_join_the_training_split_only_with_their_clips_labels() {
     let remi = emopiano_classify::splits_with(&corpus, Encoding::Remi, &reductions);
     assert!(remi.is_err_and(|e| e.to_string().contains("performance events")));
 }
+
+#[test]
+fn the_shipped_cards_checks_are_what_its_weights_score() {
+    let Some(emopia) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia")
+    else {
+        return;
+    };
+    let Some(eerola) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "eerola")
+    else {
+        return;
+    };
+    let classifier = Classifier::shipped().unwrap();
+    let emopia = emopiano_corpus::emopia::load(&emopia).unwrap();
+    let options = emopiano_corpus::LoadOptions {
+        labeling: emopiano_corpus::Labeling::Ratings,
+    };
+    let eerola = emopiano_corpus::load(
+        emopiano_corpus::DatasetKind::Eerola,
+        Some(&eerola),
+        &options,
+    )
+    .unwrap();
+    let checks = emopiano_classify::checks(&classifier, &emopia, Some(&eerola)).unwrap();
+    let card = &classifier.card().checks;
+    assert_eq!(
+        checks.keys().collect::<Vec<_>>(),
+        card.keys().collect::<Vec<_>>()
+    );
+    for (name, report) in &checks {
+        assert_eq!(report.confusion, card[name].confusion, "{name}");
+        assert_eq!(report.pieces, card[name].pieces, "{name}");
+    }
+    // The Eerola stimuli: 200, each labelled by its highest mean rating.
+    assert_eq!(checks[emopiano_classify::EEROLA_CHECK].pieces, 200);
+}
