@@ -69,31 +69,11 @@ impl fmt::Display for Cues {
 mod tests {
     use super::*;
     use emopiano_eval::key::Mode;
-    use emopiano_eval::music::{Note, Track};
 
     #[test]
     fn a_c_major_scale_is_in_c_major_at_two_notes_a_second() {
         // C4 to C5 in quarter notes at 120 bpm: 8 notes in 4 s.
-        let scale = [60, 62, 64, 65, 67, 69, 71, 72];
-        let notes = scale
-            .iter()
-            .enumerate()
-            .map(|(i, &pitch)| Note {
-                time: 480 * i as u64,
-                pitch,
-                duration: 480,
-                velocity: 80,
-            })
-            .collect();
-        let music = Music {
-            resolution: 480,
-            tempos: vec![(0, 500_000)],
-            tracks: vec![Track {
-                notes,
-                ..Track::default()
-            }],
-            ..Music::default()
-        };
+        let music = Music::line(&[60, 62, 64, 65, 67, 69, 71, 72], 500_000);
         let cues = Cues::of(&music);
         let key = cues.key.expect("a key");
         assert_eq!((key.tonic, key.mode), (0, Mode::Major));

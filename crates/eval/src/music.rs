@@ -85,6 +85,34 @@ pub struct Music {
 }
 
 impl Music {
+    /// One line of quarter notes (480 ticks each, velocity 80), one after another, at `tempo`
+    /// microseconds per quarter: a piece to compute figures of by hand.
+    ///
+    /// ```
+    /// let music = emopiano_eval::Music::line(&[60, 64, 67], 500_000);
+    /// assert_eq!(music.seconds_at(music.end_time().unwrap_or(0)), 1.5);
+    /// ```
+    pub fn line(pitches: &[u8], tempo: u32) -> Self {
+        let notes = (0u64..)
+            .zip(pitches)
+            .map(|(i, &pitch)| Note {
+                time: 480 * i,
+                pitch,
+                duration: 480,
+                velocity: 80,
+            })
+            .collect();
+        Self {
+            resolution: 480,
+            tempos: vec![(0, tempo)],
+            tracks: vec![Track {
+                notes,
+                ..Track::default()
+            }],
+            ..Self::default()
+        }
+    }
+
     /// Reads a Standard MIDI File.
     ///
     /// ```

@@ -78,3 +78,16 @@ impl ExperimentError {
         }
     }
 }
+
+/// Writes `value` to `path` as pretty JSON with a final newline, whole or not at all.
+pub(crate) fn write_json(
+    path: &std::path::Path,
+    value: &impl serde::Serialize,
+) -> Result<(), ExperimentError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| ExperimentError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    emopiano_common::fs::write_atomically(path, text.as_bytes()).map_err(ExperimentError::io(path))
+}

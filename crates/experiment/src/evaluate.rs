@@ -71,6 +71,50 @@ impl CopySummary {
     }
 }
 
+/// The two cues valence and arousal are mostly heard by, over a set of pieces: the share in a
+/// major key (Krumhansl–Schmuckler) and the median notes per second.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cues {
+    /// Pieces with a key and a note rate.
+    pub pieces: usize,
+    /// The share of them in a major key.
+    pub major: f64,
+    /// Their median notes per second.
+    pub median_notes_per_second: f64,
+}
+
+impl Cues {
+    /// The cues of pieces' statistics (those without a key or a finite note rate left out);
+    /// `None` when none has both.
+    pub fn of<'a>(statistics: impl IntoIterator<Item = &'a Statistics>) -> Option<Self> {
+        let mut rates = Vec::new();
+        let mut major = 0usize;
+        for s in statistics {
+            if let Some(key) = s.key
+                && s.note_density.is_finite()
+            {
+                rates.push(s.note_density);
+                major += usize::from(key.mode == emopiano_eval::key::Mode::Major);
+            }
+        }
+        if rates.is_empty() {
+            return None;
+        }
+        rates.sort_by(f64::total_cmp);
+        let n = rates.len();
+        let median = if n % 2 == 1 {
+            rates[n / 2]
+        } else {
+            (rates[n / 2 - 1] + rates[n / 2]) / 2.0
+        };
+        Some(Self {
+            pieces: n,
+            major: major as f64 / n as f64,
+            median_notes_per_second: median,
+        })
+    }
+}
+
 /// A set of generated melodies (one way of generating them) evaluated.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SetEvaluation {
@@ -87,6 +131,8 @@ pub struct SetEvaluation {
     /// The classifier on the set against the intended emotion: `accuracy` is the share
     /// assigned to it, `arousal` and `valence` the shares assigned to its arousal and valence.
     pub recognition: Option<Report>,
+    /// Its mode and note-rate cues.
+    pub cues: Option<Cues>,
 }
 
 /// An emotion's evaluation: its melody sets beside its real pieces.
@@ -110,6 +156,8 @@ pub struct EmotionEvaluation {
     pub heldout_recognition: Option<Report>,
     /// The classifier's recognition of all the emotion's real pieces (trained on or not).
     pub corpus_recognition: Option<Report>,
+    /// The mode and note-rate cues of all the emotion's real pieces.
+    pub corpus_cues: Option<Cues>,
 }
 
 /// A piece to evaluate: its name, its tokens and its MIDI bytes.
@@ -269,6 +317,7 @@ pub fn evaluate_emotion(
             SetEvaluation {
                 label: label.clone(),
                 copy: CopySummary::of(&melodies),
+                cues: Cues::of(&stats),
                 statistics: spreads(&stats),
                 overlap,
                 recognition: recognition(&probabilities(&melodies), reference.emotion),
@@ -287,6 +336,7 @@ pub fn evaluate_emotion(
         heldout,
         corpus_statistics: spreads(&reference.corpus),
         corpus_recognition: reference.corpus_recognition.clone(),
+        corpus_cues: Cues::of(&reference.corpus),
     }
 }
 
@@ -350,6 +400,7 @@ pub fn to_markdown(evaluations: &[EmotionEvaluation], note: &str) -> String {
         }
         md.push_str(&melody_table(e));
         md.push_str(&recognition_table(e));
+        md.push_str(&cues_table(e));
         md.push_str("\nStatistics (MusPy's definitions; mean ± sd) and the overlap area of each set's distribution with the corpus'.\n\n");
         let mut header = String::from("| statistic | corpus |");
         let mut rule = String::from("|---|---|");
@@ -431,6 +482,36 @@ fn recognition_table(e: &EmotionEvaluation) -> String {
         md.push_str(&format!(
             "| {label} | {} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} |\n",
             r.pieces, r.accuracy, r.arousal, r.valence, counts[0], counts[1], counts[2], counts[3]
+        ));
+    }
+    md
+}
+
+/// Valence and arousal apart: per set and for the emotion's real pieces, the share in a major
+/// key and the median notes per second (empty when no piece has both).
+fn cues_table(e: &EmotionEvaluation) -> String {
+    let rows: Vec<(&str, &Cues)> = e
+        .sets
+        .iter()
+        .filter_map(|s| s.cues.as_ref().map(|c| (s.label.as_str(), c)))
+        .chain(
+            e.corpus_cues
+                .as_ref()
+                .map(|c| ("all real pieces of the emotion", c)),
+        )
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from(
+        "\nCues: the share of pieces in a major key (Krumhansl–Schmuckler; valence) and their \
+         median notes per second (arousal).\n\n\
+         | set | pieces | major | median notes/s |\n|---|---|---|---|\n",
+    );
+    for (label, c) in rows {
+        md.push_str(&format!(
+            "| {label} | {} | {:.2} | {:.2} |\n",
+            c.pieces, c.major, c.median_notes_per_second
         ));
     }
     md
@@ -585,6 +666,35 @@ mod tests {
             .collect();
         assert_eq!(ns, [2, 3]);
         let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn cues_count_major_keys_and_take_the_median_note_rate() {
+        // An arpeggio of a triad on C, a quarter note each, at `tempo` µs per quarter.
+        let arpeggio = |third: u8, tempo: u32| {
+            Statistics::of(&Music::line(
+                &[60, 60 + third, 67, 72, 67, 60 + third, 60],
+                tempo,
+            ))
+        };
+        // C major at 2 notes/s, C minor at 4, C minor at 8.
+        let pieces = [
+            arpeggio(4, 500_000),
+            arpeggio(3, 250_000),
+            arpeggio(3, 125_000),
+        ];
+        let cues = Cues::of(&pieces).unwrap_or(Cues {
+            pieces: 0,
+            major: f64::NAN,
+            median_notes_per_second: f64::NAN,
+        });
+        assert_eq!(cues.pieces, 3);
+        assert!((cues.major - 1.0 / 3.0).abs() < 1e-12, "{cues:?}");
+        assert!(
+            (cues.median_notes_per_second - 4.0).abs() < 1e-9,
+            "{cues:?}"
+        );
+        assert_eq!(Cues::of(&[]), None);
     }
 
     #[test]

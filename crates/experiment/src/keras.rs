@@ -62,13 +62,7 @@ impl KerasCurve {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(ExperimentError::io(dir))?;
         }
-        let mut text = serde_json::to_string_pretty(self).map_err(|e| ExperimentError::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        text.push('\n');
-        emopiano_common::fs::write_atomically(path, text.as_bytes())
-            .map_err(ExperimentError::io(path))
+        crate::error::write_json(path, self)
     }
 }
 

@@ -72,13 +72,7 @@ impl Manifest {
 
     /// Writes `path` atomically.
     pub fn write(&self, path: &Path) -> Result<(), ExperimentError> {
-        let mut text = serde_json::to_string_pretty(self).map_err(|e| ExperimentError::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        text.push('\n');
-        emopiano_common::fs::write_atomically(path, text.as_bytes())
-            .map_err(ExperimentError::io(path))
+        crate::error::write_json(path, self)
     }
 
     /// The first setting in which `self` (a folder's) and `wanted` (this run's) differ, as
