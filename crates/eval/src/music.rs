@@ -90,7 +90,8 @@ impl Music {
     ///
     /// ```
     /// let music = emopiano_eval::Music::line(&[60, 64, 67], 500_000);
-    /// assert_eq!(music.seconds_at(music.end_time().unwrap_or(0)), 1.5);
+    /// let end = music.seconds_at(music.end_time().unwrap_or(0));
+    /// assert!((end - 1.5).abs() < 1e-9, "{end}");
     /// ```
     pub fn line(pitches: &[u8], tempo: u32) -> Self {
         let notes = (0u64..)
