@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::config::Config;
 use emopiano_common::rng::{Lcg, Rng};
 use emopiano_model::generate::{GenerationMode, Generator};
 use emopiano_model::sampling::{Sampler, Sampling};
@@ -106,10 +105,7 @@ impl Run {
                 message: "not a run folder (no config.json)".into(),
             });
         }
-        let config = TrainConfig::load(run.config()).map_err(|e| TrainError::File {
-            path: run.config(),
-            message: e.to_string(),
-        })?;
+        let config = TrainConfig::read(&run.config())?;
         let vocab = Vocabulary::load(&run.vocab()).map_err(|e| TrainError::File {
             path: run.vocab(),
             message: e.to_string(),

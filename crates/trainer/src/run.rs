@@ -519,7 +519,14 @@ pub fn train<A: Architecture>(
         if !options.resume {
             return Err(TrainError::Exists { path: dir.into() });
         }
-        check_same_run(&run, config, &model_json, &vocab, &data.heldout)?;
+        let model_defaults = serde_json::to_value(A::default_config(vocab.len()))
+            .map_err(|e| file_error(dir)(e.to_string()))?;
+        let wanted = Wanted {
+            config,
+            model: &model_json,
+            model_defaults,
+        };
+        check_same_run(&run, &wanted, &vocab, &data.heldout)?;
         // metrics.csv is written after the weights: a complete one is a finished run, even
         // where its weights have since been left out (a committed experiment keeps metrics
         // only); it is never retrained.
@@ -707,14 +714,23 @@ pub fn train<A: Architecture>(
     Ok(summary)
 }
 
-/// Refuses to resume a folder trained with other settings, naming the first that differs.
+/// What a resumed run asks for: its settings, its model's and that model's defaults (for the
+/// fields a folder written by an earlier version lacks).
+struct Wanted<'a> {
+    config: &'a TrainConfig,
+    model: &'a serde_json::Value,
+    model_defaults: serde_json::Value,
+}
+
+/// Refuses to resume a folder trained with other settings, naming the first that differs; a
+/// field the folder's files lack (written before it existed) counts as its default.
 fn check_same_run(
     run: &RunDir,
-    config: &TrainConfig,
-    model_json: &serde_json::Value,
+    wanted_run: &Wanted<'_>,
     vocab: &Vocabulary,
     heldout: &[String],
 ) -> Result<(), TrainError> {
+    let config = wanted_run.config;
     let refuse = |message: String| TrainError::Resume {
         path: run.0.clone(),
         message,
@@ -729,12 +745,19 @@ fn check_same_run(
         )));
     }
     let wanted = serde_json::to_value(config).map_err(|e| refuse(e.to_string()))?;
+    let config_defaults = serde_json::to_value(TrainConfig::new(config.architecture.clone()))
+        .map_err(|e| refuse(e.to_string()))?;
     let files = [
-        (run.config(), wanted, &["epochs"][..]),
-        (run.model_config(), model_json.clone(), &[][..]),
+        (run.config(), wanted, config_defaults, &["epochs"][..]),
+        (
+            run.model_config(),
+            wanted_run.model.clone(),
+            wanted_run.model_defaults.clone(),
+            &[][..],
+        ),
     ];
-    for (path, wanted, ignore) in files {
-        let saved = read_json(&path)?;
+    for (path, wanted, defaults, ignore) in files {
+        let saved = with_defaults(read_json(&path)?, defaults);
         if let Some((field, saved, wanted)) = first_difference(&saved, &wanted, "", ignore) {
             let name = path
                 .file_name()
@@ -827,6 +850,60 @@ fn read_json(path: &Path) -> Result<serde_json::Value, TrainError> {
     serde_json::from_str(&text).map_err(|e| file_error(path)(e.to_string()))
 }
 
+/// `saved`, a JSON object an earlier version of emopiano wrote, with each field it lacks taken
+/// from `defaults`: a field added since then behaved as its default.
+///
+/// ```
+/// use serde_json::json;
+/// let saved = json!({"architecture": "lstm1", "seed": 7});
+/// let defaults = json!({"architecture": "lstm1", "seed": 42, "conditioning": "every-window"});
+/// assert_eq!(
+///     emopiano_trainer::run::with_defaults(saved, defaults),
+///     json!({"architecture": "lstm1", "seed": 7, "conditioning": "every-window"})
+/// );
+/// ```
+pub fn with_defaults(
+    mut saved: serde_json::Value,
+    defaults: serde_json::Value,
+) -> serde_json::Value {
+    if let (serde_json::Value::Object(fields), serde_json::Value::Object(defaults)) =
+        (&mut saved, defaults)
+    {
+        for (name, value) in defaults {
+            fields.entry(name).or_insert(value);
+        }
+    }
+    saved
+}
+
+impl TrainConfig {
+    /// Reads a run's `config.json`, written by this or an earlier version (whose missing fields
+    /// take their defaults).
+    pub fn read(path: &Path) -> Result<Self, TrainError> {
+        let saved = read_json(path)?;
+        let architecture = saved["architecture"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let defaults = serde_json::to_value(TrainConfig::new(architecture))
+            .map_err(|e| file_error(path)(e.to_string()))?;
+        serde_json::from_value(with_defaults(saved, defaults))
+            .map_err(|e| file_error(path)(e.to_string()))
+    }
+}
+
+/// Reads a run's `model.json` for architecture `A` on `vocab_size` tokens, written by this or an
+/// earlier version (whose missing fields take `A`'s defaults).
+fn read_model_config<A: Architecture>(
+    path: &Path,
+    vocab_size: usize,
+) -> Result<A::Config, TrainError> {
+    let defaults = serde_json::to_value(A::default_config(vocab_size))
+        .map_err(|e| file_error(path)(e.to_string()))?;
+    serde_json::from_value(with_defaults(read_json(path)?, defaults))
+        .map_err(|e| file_error(path)(e.to_string()))
+}
+
 /// Loads the weights at `weights` into architecture `A` built from the run's `model.json`.
 pub fn load_model<A: Architecture>(
     dir: &Path,
@@ -834,10 +911,8 @@ pub fn load_model<A: Architecture>(
     device: &burn::tensor::Device,
 ) -> Result<A::Model, TrainError> {
     let run = RunDir(dir.to_path_buf());
-    let text = std::fs::read_to_string(run.model_config())
-        .map_err(|e| file_error(&run.model_config())(e.to_string()))?;
-    let config: A::Config =
-        serde_json::from_str(&text).map_err(|e| file_error(&run.model_config())(e.to_string()))?;
+    let vocab = Vocabulary::load(&run.vocab())?;
+    let config = read_model_config::<A>(&run.model_config(), vocab.len())?;
     verify_weights(weights)?;
     let model = A::init(&config, device)?;
     model
