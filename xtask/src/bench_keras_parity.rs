@@ -134,7 +134,7 @@ fn keras_run(
     (data, text): (&Path, &str),
     head: HeadInput,
     recorded: Option<&Path>,
-) -> Result<serde_json::Value> {
+) -> Result<KerasCurve> {
     use md5::{Digest, Md5};
     let digest = format!("{:x}", Md5::digest(text.as_bytes()));
     let cache = args.out.join(format!(
@@ -143,30 +143,18 @@ fn keras_run(
         head.name(),
         args.epochs
     ));
-    if let Ok(saved) = std::fs::read_to_string(&cache)
-        .map_err(anyhow::Error::from)
-        .and_then(|t| Ok(serde_json::from_str::<serde_json::Value>(&t)?))
-        && saved["windows_md5"] == digest.as_str()
-    {
-        println!(
-            "Keras {}: {} (from an earlier run)",
-            head.name(),
-            cache.display()
-        );
-        return Ok(saved);
-    }
-    if let Some(path) = recorded.filter(|p| p.exists()) {
-        let curve = KerasCurve::read(path)?;
-        if curve.windows_md5 == digest && curve.losses.len() >= args.epochs {
-            println!(
-                "Keras {}: {} (recorded in the experiment)",
-                head.name(),
-                path.display()
-            );
-            return Ok(json!({
-                "losses": curve.losses, "seconds": curve.seconds, "version": curve.version,
-                "date": curve.date, "machine": curve.machine, "windows_md5": curve.windows_md5,
-            }));
+    let earlier = [(cache.as_path(), "from an earlier run")]
+        .into_iter()
+        .chain(recorded.map(|p| (p, "recorded in the experiment")));
+    for (path, whence) in earlier {
+        // A file of another version or of other windows is trained anew.
+        if let Ok(curve) = KerasCurve::read(path)
+            && curve.windows_md5 == digest
+            && curve.head == head.name()
+            && curve.losses.len() >= args.epochs
+        {
+            println!("Keras {}: {} ({whence})", head.name(), path.display());
+            return Ok(curve);
         }
     }
     let mut keras = keras_json(
@@ -180,11 +168,15 @@ fn keras_run(
             args.threads.to_string(),
         ],
     )?;
-    keras["windows_md5"] = digest.into();
+    // The script gives the losses, seconds, version and date; the rest is this run's.
+    keras["head"] = head.name().into();
+    keras["threads"] = args.threads.into();
     keras["machine"] = crate::bench_train::cpu_model().into();
-    emopiano_common::fs::write_atomically(&cache, keras.to_string().as_bytes())
-        .with_context(|| format!("writing {}", cache.display()))?;
-    Ok(keras)
+    keras["windows_md5"] = digest.into();
+    let curve: KerasCurve = serde_json::from_value(keras)
+        .context("reading keras_reference.py's output as a loss curve")?;
+    curve.write(&cache)?;
+    Ok(curve)
 }
 
 /// The first `epochs` epochs of the experiment cell `dir`, refused when it has fewer.
@@ -207,29 +199,14 @@ fn read_cell(dir: &Path, epochs: usize) -> Result<RunSummary> {
     Ok(summary)
 }
 
-/// Writes Keras' curve of `head` into the experiment beside its cell and rebuilds the
-/// experiment's Table 1, figures and page to show it.
+/// Writes Keras' curve into the experiment beside its cell and rebuilds the experiment's
+/// Table 1, figures and page to show it.
 fn record_in_experiment(
     root: &Path,
     args: &Args,
     experiment: &Path,
-    head: HeadInput,
-    keras: &serde_json::Value,
+    curve: &KerasCurve,
 ) -> Result<()> {
-    let text = |key: &str| keras[key].as_str().unwrap_or("?").to_string();
-    let curve = KerasCurve {
-        head: head.name().into(),
-        losses: keras["losses"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
-            .unwrap_or_default(),
-        seconds: keras["seconds"].as_f64().unwrap_or(f64::NAN),
-        version: text("version"),
-        threads: args.threads,
-        machine: text("machine"),
-        date: text("date"),
-        windows_md5: text("windows_md5"),
-    };
     let path = ExperimentDir::new(experiment).keras_curve(&args.model, args.emotion.name());
     curve.write(&path)?;
     let grid = emopiano_experiment::grid::Grid::load(&root.join("experiments/table1.json"))?;
@@ -318,14 +295,11 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
             ExperimentDir::new(experiment).keras_curve(&args.model, args.emotion.name())
         });
         let keras = keras_run(root, args, (&data, &text), head, recorded.as_deref())?;
-        let keras_losses: Vec<f64> = keras["losses"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
-            .unwrap_or_default();
+        let keras_losses = &keras.losses;
         // Kept in the experiment before its cell is read, so that a cell still training
         // finds the curve there on a later run.
         if let Some((experiment, _)) = &reused {
-            record_in_experiment(root, args, experiment, head, &keras)?;
+            record_in_experiment(root, args, experiment, &keras)?;
         }
         let summary = match &reused {
             Some((_, dir)) => read_cell(dir, args.epochs)?,
@@ -359,8 +333,8 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         println!(
             "\n{}: Keras {:.0} s ({}), emopiano {burn_seconds:.0} s",
             head.name(),
-            keras["seconds"].as_f64().unwrap_or(f64::NAN),
-            keras["version"].as_str().unwrap_or("?")
+            keras.seconds,
+            keras.version
         );
         println!("| epoch | Keras | emopiano | ratio |\n|---:|---:|---:|---:|");
         let mut agree = true;
@@ -386,7 +360,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         for budget in [100, 200].into_iter().filter(|&b| b <= args.epochs) {
             println!(
                 "lowest loss within {budget} epochs: Keras {:.6}, emopiano {:.6}",
-                lowest(&keras_losses, budget),
+                lowest(keras_losses, budget),
                 lowest(&burn_losses, budget)
             );
         }

@@ -308,8 +308,8 @@ pub fn reduced_pieces(
     Ok(read.into_iter().flatten().collect())
 }
 
-/// Each piece of `corpus` read in `encoding` in the versions `versions` asks for (whole or
-/// reduced), in corpus order, on every core; a whole piece that does not read is an error
+/// Each piece of `corpus` read in `encoding` in the versions `versions` asks for (whole first,
+/// then reduced), in corpus order, on every core; a piece that does not read is an error
 /// naming it.
 fn read_versions(
     corpus: &Corpus,
@@ -319,39 +319,39 @@ fn read_versions(
     let read = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
         let wanted = versions(piece);
         let bytes = piece.midi_bytes()?;
+        let labelled = |name: String, tokens: Tokens| Labelled {
+            name,
+            tokens,
+            emotion: piece.emotion,
+        };
         let mut out = Vec::new();
-        let mut music = None;
-        for r in wanted {
-            let (name, tokens) = if r == Reduction::Full {
-                let tokens = Tokens::from_midi(&bytes, piece.path(), encoding)?;
-                (piece.id.clone(), tokens)
-            } else {
-                if encoding != Encoding::Performance {
-                    return Err(ClassifyError::Data(format!(
-                        "reduced pieces ({r}) are read as performance events, not {encoding}"
-                    )));
+        if wanted.contains(&Reduction::Full) {
+            let tokens = Tokens::from_midi(&bytes, piece.path(), encoding)?;
+            out.push(labelled(piece.id.clone(), tokens));
+        }
+        let reduced: Vec<Reduction> = wanted
+            .into_iter()
+            .filter(|&r| r != Reduction::Full)
+            .collect();
+        if let Some(r) = reduced.first()
+            && encoding != Encoding::Performance
+        {
+            return Err(ClassifyError::Data(format!(
+                "reduced pieces ({r}) are read as performance events, not {encoding}"
+            )));
+        }
+        if !reduced.is_empty() {
+            let music =
+                emopiano_eval::Music::from_midi(&bytes).map_err(|source| ClassifyError::Read {
+                    path: piece.path().to_path_buf(),
+                    source,
+                })?;
+            for r in reduced {
+                let tokens = Tokens::performance(&reduce(&music, r));
+                if tokens.has_notes() {
+                    out.push(labelled(format!("{}#{r}", piece.id), tokens));
                 }
-                if music.is_none() {
-                    let read = emopiano_eval::Music::from_midi(&bytes).map_err(|source| {
-                        ClassifyError::Read {
-                            path: piece.path().to_path_buf(),
-                            source,
-                        }
-                    })?;
-                    music = Some(read);
-                }
-                let Some(whole) = &music else { continue };
-                let tokens = Tokens::performance(&reduce(whole, r));
-                if !tokens.has_notes() {
-                    continue;
-                }
-                (format!("{}#{r}", piece.id), tokens)
-            };
-            out.push(Labelled {
-                name,
-                tokens,
-                emotion: piece.emotion,
-            });
+            }
         }
         Ok::<_, ClassifyError>(out)
     })

@@ -74,7 +74,7 @@ impl CopySummary {
 /// The two cues valence and arousal are mostly heard by, over a set of pieces: the share in a
 /// major key (Krumhansl–Schmuckler) and the median notes per second.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Cues {
+pub struct CueSummary {
     /// Pieces with a key and a note rate.
     pub pieces: usize,
     /// The share of them in a major key.
@@ -83,7 +83,7 @@ pub struct Cues {
     pub median_notes_per_second: f64,
 }
 
-impl Cues {
+impl CueSummary {
     /// The cues of pieces' statistics (those without a key or a finite note rate left out);
     /// `None` when none has both.
     pub fn of<'a>(statistics: impl IntoIterator<Item = &'a Statistics>) -> Option<Self> {
@@ -132,7 +132,7 @@ pub struct SetEvaluation {
     /// assigned to it, `arousal` and `valence` the shares assigned to its arousal and valence.
     pub recognition: Option<Report>,
     /// Its mode and note-rate cues.
-    pub cues: Option<Cues>,
+    pub cues: Option<CueSummary>,
 }
 
 /// An emotion's evaluation: its melody sets beside its real pieces.
@@ -157,7 +157,7 @@ pub struct EmotionEvaluation {
     /// The classifier's recognition of all the emotion's real pieces (trained on or not).
     pub corpus_recognition: Option<Report>,
     /// The mode and note-rate cues of all the emotion's real pieces.
-    pub corpus_cues: Option<Cues>,
+    pub corpus_cues: Option<CueSummary>,
 }
 
 /// A piece to evaluate: its name, its tokens and its MIDI bytes.
@@ -317,7 +317,7 @@ pub fn evaluate_emotion(
             SetEvaluation {
                 label: label.clone(),
                 copy: CopySummary::of(&melodies),
-                cues: Cues::of(&stats),
+                cues: CueSummary::of(&stats),
                 statistics: spreads(&stats),
                 overlap,
                 recognition: recognition(&probabilities(&melodies), reference.emotion),
@@ -336,7 +336,7 @@ pub fn evaluate_emotion(
         heldout,
         corpus_statistics: spreads(&reference.corpus),
         corpus_recognition: reference.corpus_recognition.clone(),
-        corpus_cues: Cues::of(&reference.corpus),
+        corpus_cues: CueSummary::of(&reference.corpus),
     }
 }
 
@@ -490,7 +490,7 @@ fn recognition_table(e: &EmotionEvaluation) -> String {
 /// Valence and arousal apart: per set and for the emotion's real pieces, the share in a major
 /// key and the median notes per second (empty when no piece has both).
 fn cues_table(e: &EmotionEvaluation) -> String {
-    let rows: Vec<(&str, &Cues)> = e
+    let rows: Vec<(&str, &CueSummary)> = e
         .sets
         .iter()
         .filter_map(|s| s.cues.as_ref().map(|c| (s.label.as_str(), c)))
@@ -683,7 +683,7 @@ mod tests {
             arpeggio(3, 250_000),
             arpeggio(3, 125_000),
         ];
-        let cues = Cues::of(&pieces).unwrap_or(Cues {
+        let cues = CueSummary::of(&pieces).unwrap_or(CueSummary {
             pieces: 0,
             major: f64::NAN,
             median_notes_per_second: f64::NAN,
@@ -694,7 +694,7 @@ mod tests {
             (cues.median_notes_per_second - 4.0).abs() < 1e-9,
             "{cues:?}"
         );
-        assert_eq!(Cues::of(&[]), None);
+        assert_eq!(CueSummary::of(&[]), None);
     }
 
     #[test]

@@ -36,6 +36,11 @@ pub struct KerasCurve {
 pub type KerasCurves = BTreeMap<(Emotion, String), KerasCurve>;
 
 impl KerasCurve {
+    /// `(epoch, loss)`, epochs from 1.
+    pub fn epochs(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        (1..).zip(self.losses.iter().copied())
+    }
+
     /// The lowest loss within the first `epochs` epochs; `None` when the curve is shorter (a
     /// 100-epoch Keras run says nothing of the 200-epoch budget).
     pub fn lowest(&self, epochs: usize) -> Option<f64> {

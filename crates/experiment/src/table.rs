@@ -316,13 +316,13 @@ impl Table1<'_> {
         let budgets = self.budgets();
         for k in 0..budgets.len() {
             for &emotion in self.emotions {
-                let name = format!("fig{number:02}.png");
                 // A figure of no finished cell is left out (its number stays reserved).
-                number += 1;
-                if let Some(plot) = self.figure(emotion, &budgets[..=k], number - 1) {
+                if let Some(plot) = self.figure(emotion, &budgets[..=k], number) {
+                    let name = format!("fig{number:02}.png");
                     plot.write_png(&out.join(&name))?;
                     names.push(name);
                 }
+                number += 1;
             }
         }
         Ok(names)
@@ -361,11 +361,11 @@ impl Table1<'_> {
                     .collect();
                 plot = plot.with_series(Series::new(emotion.name(), points).with_colour(colour(i)));
                 if let Some(curve) = self.keras.get(&(emotion, arch.clone())) {
-                    let points = (1..)
-                        .zip(&curve.losses)
+                    let points = curve
+                        .epochs()
                         .take(epochs)
-                        .filter(|&(_, &l)| l > 0.0)
-                        .map(|(e, l)| (f64::from(e), l.log10()))
+                        .filter(|&(_, l)| l > 0.0)
+                        .map(|(e, l)| (e as f64, l.log10()))
                         .collect();
                     let series = Series::new(format!("{emotion} in Keras"), points);
                     plot =
@@ -413,14 +413,7 @@ impl Table1<'_> {
                 }
             }
             if let Some(curve) = self.keras.get(&key) {
-                let points = upto(
-                    &mut curve
-                        .losses
-                        .iter()
-                        .copied()
-                        .enumerate()
-                        .map(|(i, l)| (i + 1, l)),
-                );
+                let points = upto(&mut curve.epochs());
                 let series = Series::new(format!("{label} in Keras"), points)
                     .with_style(Style::Dashed)
                     .with_colour(colour(a));

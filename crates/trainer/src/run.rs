@@ -519,14 +519,7 @@ pub fn train<A: Architecture>(
         if !options.resume {
             return Err(TrainError::Exists { path: dir.into() });
         }
-        let model_defaults = serde_json::to_value(A::default_config(vocab.len()))
-            .map_err(|e| file_error(dir)(e.to_string()))?;
-        let wanted = Wanted {
-            config,
-            model: &model_json,
-            model_defaults,
-        };
-        check_same_run(&run, &wanted, &vocab, &data.heldout)?;
+        check_same_run::<A>(&run, config, &model_json, &vocab, &data.heldout)?;
         // metrics.csv is written after the weights: a complete one is a finished run, even
         // where its weights have since been left out (a committed experiment keeps metrics
         // only); it is never retrained.
@@ -714,23 +707,15 @@ pub fn train<A: Architecture>(
     Ok(summary)
 }
 
-/// What a resumed run asks for: its settings, its model's and that model's defaults (for the
-/// fields a folder written by an earlier version lacks).
-struct Wanted<'a> {
-    config: &'a TrainConfig,
-    model: &'a serde_json::Value,
-    model_defaults: serde_json::Value,
-}
-
 /// Refuses to resume a folder trained with other settings, naming the first that differs; a
 /// field the folder's files lack (written before it existed) counts as its default.
-fn check_same_run(
+fn check_same_run<A: Architecture>(
     run: &RunDir,
-    wanted_run: &Wanted<'_>,
+    config: &TrainConfig,
+    model_json: &serde_json::Value,
     vocab: &Vocabulary,
     heldout: &[String],
 ) -> Result<(), TrainError> {
-    let config = wanted_run.config;
     let refuse = |message: String| TrainError::Resume {
         path: run.0.clone(),
         message,
@@ -745,19 +730,21 @@ fn check_same_run(
         )));
     }
     let wanted = serde_json::to_value(config).map_err(|e| refuse(e.to_string()))?;
-    let config_defaults = serde_json::to_value(TrainConfig::new(config.architecture.clone()))
-        .map_err(|e| refuse(e.to_string()))?;
     let files = [
-        (run.config(), wanted, config_defaults, &["epochs"][..]),
+        (
+            run.config(),
+            saved_config(&run.config())?,
+            wanted,
+            &["epochs"][..],
+        ),
         (
             run.model_config(),
-            wanted_run.model.clone(),
-            wanted_run.model_defaults.clone(),
+            saved_model_config::<A>(&run.model_config(), vocab.len())?,
+            model_json.clone(),
             &[][..],
         ),
     ];
-    for (path, wanted, defaults, ignore) in files {
-        let saved = with_defaults(read_json(&path)?, defaults);
+    for (path, saved, wanted, ignore) in files {
         if let Some((field, saved, wanted)) = first_difference(&saved, &wanted, "", ignore) {
             let name = path
                 .file_name()
@@ -880,28 +867,32 @@ impl TrainConfig {
     /// Reads a run's `config.json`, written by this or an earlier version (whose missing fields
     /// take their defaults).
     pub fn read(path: &Path) -> Result<Self, TrainError> {
-        let saved = read_json(path)?;
-        let architecture = saved["architecture"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let defaults = serde_json::to_value(TrainConfig::new(architecture))
-            .map_err(|e| file_error(path)(e.to_string()))?;
-        serde_json::from_value(with_defaults(saved, defaults))
-            .map_err(|e| file_error(path)(e.to_string()))
+        serde_json::from_value(saved_config(path)?).map_err(|e| file_error(path)(e.to_string()))
     }
 }
 
-/// Reads a run's `model.json` for architecture `A` on `vocab_size` tokens, written by this or an
-/// earlier version (whose missing fields take `A`'s defaults).
-fn read_model_config<A: Architecture>(
+/// A run's `config.json` as JSON, the fields an earlier version did not write at their
+/// defaults.
+fn saved_config(path: &Path) -> Result<serde_json::Value, TrainError> {
+    let saved = read_json(path)?;
+    let architecture = saved["architecture"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let defaults = serde_json::to_value(TrainConfig::new(architecture))
+        .map_err(|e| file_error(path)(e.to_string()))?;
+    Ok(with_defaults(saved, defaults))
+}
+
+/// A run's `model.json` for architecture `A` on `vocab_size` tokens as JSON, the fields an
+/// earlier version did not write at `A`'s defaults.
+fn saved_model_config<A: Architecture>(
     path: &Path,
     vocab_size: usize,
-) -> Result<A::Config, TrainError> {
+) -> Result<serde_json::Value, TrainError> {
     let defaults = serde_json::to_value(A::default_config(vocab_size))
         .map_err(|e| file_error(path)(e.to_string()))?;
-    serde_json::from_value(with_defaults(read_json(path)?, defaults))
-        .map_err(|e| file_error(path)(e.to_string()))
+    Ok(with_defaults(read_json(path)?, defaults))
 }
 
 /// Loads the weights at `weights` into architecture `A` built from the run's `model.json`.
@@ -912,7 +903,9 @@ pub fn load_model<A: Architecture>(
 ) -> Result<A::Model, TrainError> {
     let run = RunDir(dir.to_path_buf());
     let vocab = Vocabulary::load(&run.vocab())?;
-    let config = read_model_config::<A>(&run.model_config(), vocab.len())?;
+    let config: A::Config =
+        serde_json::from_value(saved_model_config::<A>(&run.model_config(), vocab.len())?)
+            .map_err(|e| file_error(&run.model_config())(e.to_string()))?;
     verify_weights(weights)?;
     let model = A::init(&config, device)?;
     model
