@@ -117,8 +117,13 @@ fn every_image_and_audio_of_the_report_page_loads_in_chromium() {
     let (images, audio): (Vec<_>, Vec<_>) = results
         .iter()
         .partition(|r| r["src"].as_str().unwrap().ends_with(".png"));
-    // Eight loss curves and four piano rolls; four melodies to listen to.
-    assert_eq!(images.len(), 12, "{report}");
+    // Eight loss curves, one by-emotion overlay per architecture and four
+    // piano rolls; four melodies to listen to.
+    assert_eq!(images.len(), 15, "{report}");
+    for arch in ["lstm1", "lstm2", "lstm3"] {
+        let overlay = format!("figx-{arch}-by-emotion.png");
+        assert!(images.iter().any(|r| r["src"] == overlay.as_str()), "{overlay}: {report}");
+    }
     assert_eq!(audio.len(), 4, "{report}");
     for r in results {
         assert_eq!(r["ok"], true, "{} did not load: {report}", r["src"]);
