@@ -157,6 +157,10 @@ enum Command {
         /// Seeds weights, windows and dropout.
         #[arg(long, default_value_t = TrainSettings::default().seed)]
         seed: u64,
+        /// Train once per seed (comma-separated, in place of --seed) and keep the seed with the
+        /// best validation accuracy; the card lists every seed's test accuracy, its spread.
+        #[arg(long, value_delimiter = ',')]
+        seeds: Vec<u64>,
         /// Convolution channels, or LSTM units per direction (also the dense layer's width).
         #[arg(long, default_value_t = ClassifierConfig::shipped().channels)]
         channels: usize,
@@ -184,9 +188,17 @@ enum Command {
         #[arg(long, default_value_t = ClassifierConfig::shipped().heads)]
         heads: usize,
         /// Also train on these reductions of each training clip, with its label
-        /// (comma-separated: skyline, skyline-bass, flat-velocity); performance events only.
+        /// (comma-separated: skyline, skyline-bass, flat-velocity, skyline-flat); performance
+        /// events only.
         #[arg(long, value_delimiter = ',')]
         reductions: Vec<emopiano_eval::reduce::Reduction>,
+        /// Also train on these versions of each training clip: a reduction played some times
+        /// slower (comma-separated, e.g. skyline-flat@2.2x,full@2x); performance events only.
+        #[arg(long, value_delimiter = ',')]
+        versions: Vec<emopiano_classify::Version>,
+        /// Cut each training window to a length drawn between this and --window (0: no cut).
+        #[arg(long, default_value_t = TrainSettings::default().min_window)]
+        min_window: usize,
         /// The Eerola stimuli for the card's out-of-domain check (left out when absent).
         #[arg(long, default_value = "../shared/data/eerola")]
         eerola: PathBuf,
@@ -403,6 +415,7 @@ fn main() -> Result<()> {
             max_shift,
             lr,
             seed,
+            seeds,
             channels,
             layers,
             embedding,
@@ -412,12 +425,15 @@ fn main() -> Result<()> {
             encoder,
             heads,
             reductions,
+            versions,
+            min_window,
             eerola,
             checks_only,
         } => train_classifier::run(&train_classifier::Args {
             emopia: root.join(emopia),
             eerola: root.join(eerola),
             checks_only,
+            seeds: if seeds.is_empty() { vec![seed] } else { seeds },
             out: root.join(out),
             config: ClassifierConfig::shipped()
                 .reading(encoding)
@@ -436,6 +452,8 @@ fn main() -> Result<()> {
                 lr,
                 seed,
                 reductions,
+                versions,
+                min_window,
                 ..TrainSettings::default()
             },
         }),

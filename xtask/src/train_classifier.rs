@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use emopiano_classify::{Classifier, ClassifierConfig, TrainSettings};
+use emopiano_classify::{Classifier, ClassifierConfig, TrainSettings, Version, reduced_pieces};
+use emopiano_corpus::Split;
 use emopiano_corpus::{Corpus, DatasetKind, Labeling, LoadOptions};
+use emopiano_eval::reduce::Reduction;
 
 /// The Eerola stimuli labelled by their highest mean rating, when their folder exists.
 fn eerola(path: &std::path::Path) -> Result<Option<Corpus>> {
@@ -34,6 +36,21 @@ fn checked(classifier: Classifier, emopia: &Corpus, eerola: Option<&Corpus>) -> 
     Ok(classifier.with_checks(checks))
 }
 
+/// The card's description of the training material.
+fn trained_on(settings: &TrainSettings) -> String {
+    let reductions = settings.reductions.iter().map(|r| r.to_string());
+    let versions = settings.versions.iter().map(|v| v.to_string());
+    let also: Vec<String> = reductions.chain(versions).collect();
+    if also.is_empty() {
+        "EMOPIA 1.0, official train split (early-stopped on val)".to_string()
+    } else {
+        format!(
+            "EMOPIA 1.0, official train split, each clip also as its {} (early-stopped on val)",
+            also.join(", ")
+        )
+    }
+}
+
 /// What to train.
 pub struct Args {
     /// EMOPIA's folder.
@@ -44,6 +61,8 @@ pub struct Args {
     pub checks_only: bool,
     /// Where `classifier.bpk` and `classifier.json` go.
     pub out: PathBuf,
+    /// The seeds to train with (the best on validation is kept).
+    pub seeds: Vec<u64>,
     /// The network.
     pub config: ClassifierConfig,
     /// How.
@@ -61,33 +80,25 @@ pub fn run(args: &Args) -> Result<()> {
         println!("rewrote {}", args.out.join("classifier.json").display());
         return Ok(());
     }
-    let reductions = &args.settings.reductions;
-    let splits = emopiano_classify::splits_with(&corpus, args.config.encoding, reductions)?;
+    let splits = emopiano_classify::splits_with(&corpus, args.config.encoding, &args.settings)?;
     println!(
-        "EMOPIA: {} training, {} validation, {} test clips (tokenized in {:.1} s)",
+        "EMOPIA: {} training pieces and versions, {} validation, {} test clips (read in {:.1} s)",
         splits.train.len(),
         splits.val.len(),
         splits.test.len(),
         started.elapsed().as_secs_f64()
     );
-    let trained_on = if reductions.is_empty() {
-        "EMOPIA 1.0, official train split (early-stopped on val)".to_string()
-    } else {
-        let names: Vec<&str> = reductions.iter().map(|r| r.name()).collect();
-        format!(
-            "EMOPIA 1.0, official train split, each clip also as its {} (early-stopped on val)",
-            names.join(", ")
-        )
-    };
+    let trained_on = trained_on(&args.settings);
     let mut t = Instant::now();
-    let outcome = emopiano_classify::train_emopia(
+    let outcome = emopiano_classify::train_emopia_seeds(
         &splits,
         &args.config,
         &args.settings,
+        &args.seeds,
         &trained_on,
-        |who, e| {
+        |seed, who, e| {
             println!(
-                "{who} epoch {}: train loss {:.4}, val accuracy {:.3}, val log loss {:.4} ({:.0} s)",
+                "seed {seed}, {who} epoch {}: train loss {:.4}, val accuracy {:.3}, val log loss {:.4} ({:.0} s)",
                 e.epoch,
                 e.train_loss,
                 e.val_accuracy,
@@ -98,11 +109,37 @@ pub fn run(args: &Args) -> Result<()> {
         },
     )?;
     let card = outcome.classifier.card();
-    println!("kept epoch {}\n", card.best_epoch);
+    println!(
+        "kept seed {}, epoch {}\n",
+        card.settings.seed, card.best_epoch
+    );
+    for run in &card.seeds {
+        println!(
+            "seed {}: epoch {}, val {:.3} (log loss {:.4}), test {:.3}",
+            run.seed, run.best_epoch, run.val_accuracy, run.val_log_loss, run.test_accuracy
+        );
+    }
+    if let Some((mean, sd, low, high)) = card.seed_spread() {
+        println!(
+            "test over {} seeds: {mean:.3} ± {sd:.3} ({low:.3}–{high:.3})\n",
+            card.seeds.len()
+        );
+    }
     println!("{}", card.val.markdown("classifier, val"));
     println!("{}", card.test.markdown("classifier, test"));
     if let Some(b) = &card.baseline_test {
         println!("{}", b.markdown("logistic regression, test"));
+    }
+    // What to choose settings by: validation clips read as melodies, at their speed and at
+    // about the Eerola stimuli's (test and Eerola are only reported).
+    for slowdown in [1.0, 2.5] {
+        let version = Version {
+            reduction: Reduction::Skyline,
+            slowdown,
+        };
+        let pieces = reduced_pieces(&corpus, Some(Split::Val), version, args.config.encoding)?;
+        let report = outcome.classifier.evaluate(&pieces);
+        println!("{}", report.markdown(&version.name("val")));
     }
     checked(outcome.classifier, &corpus, eerola.as_ref())?.save(&args.out)?;
     println!(

@@ -4,7 +4,8 @@
 //! [`emopiano_tokenizer::miditok`]) or as [`performance`] events (EMOPIA's "MIDI-like" input),
 //! scores windows of 512 ids with a small network ([`net::EmotionNet`]: dilated convolutions,
 //! or a bidirectional LSTM with self-attention as EMOPIA's) and averages the windows'
-//! probabilities over the piece. The shipped weights read REMI with convolutions. Its four
+//! probabilities over the piece. The shipped weights read performance events with the BiLSTM
+//! ([`ModelCard`] says what they were trained on and how well they score). Its four
 //! classes are EMOPIA's quadrants named as this project's emotions: happy (Q1), scary (Q2),
 //! sad (Q3), peaceful (Q4). Arousal is Q1+Q2 against Q3+Q4, valence Q1+Q4 against Q2+Q3.
 //!
@@ -30,6 +31,7 @@ pub mod net;
 pub mod performance;
 pub mod report;
 pub mod train;
+mod version;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,7 +40,7 @@ use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use emopiano_corpus::{Corpus, Emotion, Piece, Split};
-use emopiano_eval::reduce::{Reduction, reduce};
+use emopiano_eval::reduce::{Reduction, reduce, slowed};
 use serde::{Deserialize, Serialize};
 
 pub use cues::Cues;
@@ -47,6 +49,7 @@ pub use input::{CLASSES, Encoding, Tokens};
 pub use net::{ClassifierConfig, EmotionNet};
 pub use report::{Probabilities, Report, arousal, predicted, valence};
 pub use train::{Labelled, TrainSettings};
+pub use version::Version;
 
 /// The shipped weights (Burn's burnpack) and their description.
 const SHIPPED_WEIGHTS: &[u8] = include_bytes!("../weights/classifier.bpk");
@@ -73,6 +76,43 @@ pub struct ModelCard {
     /// the file when there are none, as before the field existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checks: BTreeMap<String, Report>,
+    /// Every seed trained with these settings, when more than one was
+    /// ([`train_emopia_seeds`]): the kept weights are the seed with the best validation
+    /// accuracy, the others' test accuracies are its spread.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seeds: Vec<SeedRun>,
+}
+
+/// One seed's run of [`train_emopia_seeds`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedRun {
+    /// Its seed.
+    pub seed: u64,
+    /// The epoch it kept.
+    pub best_epoch: usize,
+    /// Its validation accuracy (what the seeds are chosen by).
+    pub val_accuracy: f64,
+    /// Its validation log loss (breaks a tie of accuracy).
+    pub val_log_loss: f64,
+    /// Its test accuracy (reported, never chosen by).
+    pub test_accuracy: f64,
+}
+
+impl ModelCard {
+    /// The test accuracies of [`ModelCard::seeds`]: (mean, standard deviation, lowest,
+    /// highest); `None` with fewer than two seeds.
+    pub fn seed_spread(&self) -> Option<(f64, f64, f64, f64)> {
+        if self.seeds.len() < 2 {
+            return None;
+        }
+        let values: Vec<f64> = self.seeds.iter().map(|s| s.test_accuracy).collect();
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let low = values.iter().cloned().fold(f64::INFINITY, f64::min);
+        let high = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        Some((mean, sd, low, high))
+    }
 }
 
 /// A trained classifier ready to score pieces.
@@ -240,29 +280,37 @@ pub struct Splits {
 /// The pieces of `corpus` read in `encoding` and sorted into its official splits; a piece
 /// without a split or that does not read is an error naming it.
 pub fn splits(corpus: &Corpus, encoding: Encoding) -> Result<Splits, ClassifyError> {
-    splits_with(corpus, encoding, &[])
+    splits_with(corpus, encoding, &TrainSettings::default())
 }
 
-/// [`splits`], each training piece followed by its `reductions` (named `<id>#<reduction>`,
-/// with its label; a reduction without notes is left out). Validation and test pieces stay
-/// whole: selection and the reported figures are on the real clips. The reductions are read
-/// as performance events (REMI reads MIDI bytes, which a reduction does not have).
+/// [`splits`], each training piece followed by its versions of `settings` (its `reductions`,
+/// then its other `versions`), with the piece's label (a version without notes is left out).
+/// Validation and test pieces stay whole: selection and the reported figures are on the real
+/// clips. Versions are read as performance events (REMI reads MIDI bytes, which a reduction
+/// does not have).
 pub fn splits_with(
     corpus: &Corpus,
     encoding: Encoding,
-    reductions: &[Reduction],
+    settings: &TrainSettings,
 ) -> Result<Splits, ClassifyError> {
     let mut out = Splits {
         train: Vec::new(),
         val: Vec::new(),
         test: Vec::new(),
     };
-    let versions = |piece: &Piece| {
-        let mut wanted = vec![Reduction::Full];
-        if piece.split == Some(Split::Train) {
-            wanted.extend(reductions.iter().filter(|&&r| r != Reduction::Full));
+    let mut augmented = vec![Version::WHOLE];
+    let reduced = settings.reductions.iter().map(|&r| Version::reduced(r));
+    for version in reduced.chain(settings.versions.iter().copied()) {
+        if !augmented.contains(&version) {
+            augmented.push(version);
         }
-        wanted
+    }
+    let versions = |piece: &Piece| {
+        if piece.split == Some(Split::Train) {
+            augmented.clone()
+        } else {
+            vec![Version::WHOLE]
+        }
     };
     for (piece, labelled) in corpus
         .pieces
@@ -285,13 +333,13 @@ pub fn splits_with(
     Ok(out)
 }
 
-/// The pieces of `corpus` (those of `split`; every piece with `None`) reduced by `reduction`,
-/// with their labels, named `<id>#<reduction>` (the piece's id when whole); a reduction without
-/// notes is left out. For the checks on material a classifier never saw in this form.
+/// The pieces of `corpus` (those of `split`; every piece with `None`) read as `version`, with
+/// their labels, named by [`Version::name`]; a version without notes is left out. For the
+/// checks on material a classifier never saw in this form.
 pub fn reduced_pieces(
     corpus: &Corpus,
     split: Option<Split>,
-    reduction: Reduction,
+    version: Version,
     encoding: Encoding,
 ) -> Result<Vec<Labelled>, ClassifyError> {
     let chosen = Corpus {
@@ -304,54 +352,52 @@ pub fn reduced_pieces(
             .cloned()
             .collect(),
     };
-    let read = read_versions(&chosen, encoding, |_| vec![reduction])?;
+    let read = read_versions(&chosen, encoding, |_| vec![version])?;
     Ok(read.into_iter().flatten().collect())
 }
 
-/// Each piece of `corpus` read in `encoding` in the versions `versions` asks for (whole first,
-/// then reduced), in corpus order, on every core; a piece that does not read is an error
-/// naming it.
+/// Each piece of `corpus` read in `encoding` in the versions `versions` asks for, in corpus
+/// order, on every core; a piece that does not read is an error naming it.
 fn read_versions(
     corpus: &Corpus,
     encoding: Encoding,
-    versions: impl Fn(&Piece) -> Vec<Reduction> + Sync,
+    versions: impl Fn(&Piece) -> Vec<Version> + Sync,
 ) -> Result<Vec<Vec<Labelled>>, ClassifyError> {
     let read = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
-        let wanted = versions(piece);
         let bytes = piece.midi_bytes()?;
-        let labelled = |name: String, tokens: Tokens| Labelled {
-            name,
-            tokens,
-            emotion: piece.emotion,
-        };
-        let mut out = Vec::new();
-        if wanted.contains(&Reduction::Full) {
-            let tokens = Tokens::from_midi(&bytes, piece.path(), encoding)?;
-            out.push(labelled(piece.id.clone(), tokens));
-        }
-        let reduced: Vec<Reduction> = wanted
-            .into_iter()
-            .filter(|&r| r != Reduction::Full)
-            .collect();
-        if let Some(r) = reduced.first()
-            && encoding != Encoding::Performance
-        {
-            return Err(ClassifyError::Data(format!(
-                "reduced pieces ({r}) are read as performance events, not {encoding}"
-            )));
-        }
-        if !reduced.is_empty() {
-            let music =
-                emopiano_eval::Music::from_midi(&bytes).map_err(|source| ClassifyError::Read {
+        let wanted = versions(piece);
+        let music = match wanted.iter().find(|&&v| v != Version::WHOLE) {
+            None => None,
+            Some(v) if encoding != Encoding::Performance => {
+                return Err(ClassifyError::Data(format!(
+                    "reduced or slowed pieces ({}) are read as performance events, not {encoding}",
+                    v.name(&piece.id)
+                )));
+            }
+            Some(_) => Some(emopiano_eval::Music::from_midi(&bytes).map_err(|source| {
+                ClassifyError::Read {
                     path: piece.path().to_path_buf(),
                     source,
-                })?;
-            for r in reduced {
-                let tokens = Tokens::performance(&reduce(&music, r));
-                if tokens.has_notes() {
-                    out.push(labelled(format!("{}#{r}", piece.id), tokens));
                 }
+            })?),
+        };
+        let mut out = Vec::new();
+        for version in wanted {
+            let tokens = match &music {
+                Some(whole) if version != Version::WHOLE => {
+                    let reduced = reduce(whole, version.reduction);
+                    Tokens::performance(&slowed(&reduced, version.slowdown))
+                }
+                _ => Tokens::from_midi(&bytes, piece.path(), encoding)?,
+            };
+            if version != Version::WHOLE && !tokens.has_notes() {
+                continue;
             }
+            out.push(Labelled {
+                name: version.name(&piece.id),
+                tokens,
+                emotion: piece.emotion,
+            });
         }
         Ok::<_, ClassifyError>(out)
     })
@@ -378,11 +424,11 @@ pub fn checks(
     let encoding = classifier.card().config.encoding;
     let mut out = BTreeMap::new();
     for r in [Reduction::Skyline, Reduction::SkylineBass] {
-        let pieces = reduced_pieces(emopia, Some(Split::Test), r, encoding)?;
+        let pieces = reduced_pieces(emopia, Some(Split::Test), Version::reduced(r), encoding)?;
         out.insert(emopia_check(r), classifier.evaluate(&pieces));
     }
     if let Some(eerola) = eerola {
-        let pieces = reduced_pieces(eerola, None, Reduction::Full, encoding)?;
+        let pieces = reduced_pieces(eerola, None, Version::WHOLE, encoding)?;
         out.insert(EEROLA_CHECK.to_string(), classifier.evaluate(&pieces));
     }
     Ok(out)
@@ -477,10 +523,86 @@ pub fn train_emopia(
             config.window,
         )),
         checks: BTreeMap::new(),
+        seeds: Vec::new(),
     };
     Ok(Outcome {
         classifier: Classifier::new(net.model, card),
         history: net.history,
         baseline_history: baseline.history,
     })
+}
+
+/// [`train_emopia`] once per seed of `seeds` (each in place of `settings.seed`), keeping the
+/// run with the best validation accuracy (then log loss; then the earlier seed); its card
+/// lists every run ([`ModelCard::seeds`]). `log` also sees the seed.
+pub fn train_emopia_seeds(
+    splits: &Splits,
+    config: &ClassifierConfig,
+    settings: &TrainSettings,
+    seeds: &[u64],
+    trained_on: &str,
+    mut log: impl FnMut(u64, &str, &train::Epoch),
+) -> Result<Outcome, ClassifyError> {
+    let mut runs = Vec::new();
+    let mut best: Option<Outcome> = None;
+    for &seed in seeds {
+        let settings = TrainSettings {
+            seed,
+            ..settings.clone()
+        };
+        let outcome = train_emopia(splits, config, &settings, trained_on, |who, e| {
+            log(seed, who, e)
+        })?;
+        let card = outcome.classifier.card();
+        runs.push(SeedRun {
+            seed,
+            best_epoch: card.best_epoch,
+            val_accuracy: card.val.accuracy,
+            val_log_loss: card.val.log_loss,
+            test_accuracy: card.test.accuracy,
+        });
+        let better = best.as_ref().is_none_or(|b| {
+            let (kept, new) = (&b.classifier.card().val, &card.val);
+            new.accuracy > kept.accuracy
+                || (new.accuracy == kept.accuracy && new.log_loss < kept.log_loss)
+        });
+        if better {
+            best = Some(outcome);
+        }
+    }
+    let mut outcome = best.ok_or_else(|| ClassifyError::Data("no seed to train".into()))?;
+    if runs.len() > 1 {
+        outcome.classifier.card.seeds = runs;
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_spread_is_the_sample_deviation_of_the_test_accuracies() {
+        let mut card = Classifier::shipped().expect("shipped").card().clone();
+        card.seeds.truncate(1);
+        assert_eq!(card.seed_spread(), None);
+        card.seeds = [0.6, 0.7, 0.8]
+            .iter()
+            .zip(1..)
+            .map(|(&test_accuracy, seed)| SeedRun {
+                seed,
+                best_epoch: 1,
+                val_accuracy: 0.5,
+                val_log_loss: 1.0,
+                test_accuracy,
+            })
+            .collect();
+        let (mean, sd, low, high) = card.seed_spread().expect("three seeds");
+        // Deviations -0.1, 0, 0.1: sample variance 0.02 / 2.
+        assert!(
+            (mean - 0.7).abs() < 1e-12 && (sd - 0.1).abs() < 1e-12,
+            "{mean} {sd}"
+        );
+        assert_eq!((low, high), (0.6, 0.8));
+    }
 }

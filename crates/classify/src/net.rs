@@ -4,7 +4,8 @@
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{
-    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig, Lstm, LstmConfig,
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear,
+    LinearConfig, Lstm, LstmConfig,
 };
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -31,6 +32,10 @@ pub enum Encoder {
     /// then structured self-attention (Lin et al., 2017): `heads` weightings of the positions,
     /// each a softmax of `tanh(H W1) W2`.
     Bilstm,
+    /// Nothing reads the ids: the dense layers read only the window's [`window_features`]
+    /// (the cues: mode, density, register, articulation, velocity), which mean the same on a
+    /// melody as on a two-handed performance.
+    Cues,
 }
 
 /// The classifier: ids → embedding → an [`Encoder`] → pooled over the window (padding masked
@@ -82,6 +87,7 @@ impl std::fmt::Display for Encoder {
         f.write_str(match self {
             Encoder::Conv => "conv",
             Encoder::Bilstm => "bilstm",
+            Encoder::Cues => "cues",
         })
     }
 }
@@ -92,7 +98,8 @@ impl std::str::FromStr for Encoder {
         match s {
             "conv" => Ok(Encoder::Conv),
             "bilstm" => Ok(Encoder::Bilstm),
-            _ => Err(format!("{s:?}: not an encoder (conv, bilstm)")),
+            "cues" => Ok(Encoder::Cues),
+            _ => Err(format!("{s:?}: not an encoder (conv, bilstm, cues)")),
         }
     }
 }
@@ -148,6 +155,11 @@ pub struct EmotionNet {
     output: Linear,
     kernel: usize,
     features: bool,
+    /// Whether anything reads the ids (not for [`Encoder::Cues`]).
+    ids: bool,
+    /// The features standardised (running mean and variance, a scale and a shift) before the
+    /// dense layers of [`Encoder::Cues`], whose only input they are.
+    cue_norm: Option<BatchNorm>,
     #[module(skip)]
     encoding: Encoding,
 }
@@ -171,8 +183,14 @@ impl ClassifierConfig {
         let pooled = match self.encoder {
             Encoder::Conv => 2 * self.channels,
             Encoder::Bilstm => 2 * self.channels * self.heads,
+            Encoder::Cues => 0,
         };
-        let layers = if recurrent.is_some() { 0 } else { self.layers };
+        let layers = if self.encoder == Encoder::Conv {
+            self.layers
+        } else {
+            0
+        };
+        let features = self.features || self.encoder == Encoder::Cues;
         let convs = (0..layers)
             .map(|i| {
                 let input = if i == 0 {
@@ -188,14 +206,14 @@ impl ClassifierConfig {
             convs,
             recurrent,
             dropout: DropoutConfig::new(self.dropout).init(),
-            hidden: LinearConfig::new(
-                pooled + if self.features { FEATURES } else { 0 },
-                self.channels,
-            )
-            .init(device),
+            hidden: LinearConfig::new(pooled + if features { FEATURES } else { 0 }, self.channels)
+                .init(device),
             output: LinearConfig::new(self.channels, CLASSES.len()).init(device),
             kernel: self.kernel,
-            features: self.features,
+            features,
+            ids: self.encoder != Encoder::Cues,
+            cue_norm: (self.encoder == Encoder::Cues)
+                .then(|| BatchNormConfig::new(FEATURES).init(device)),
             encoding: self.encoding,
         }
     }
@@ -279,7 +297,9 @@ impl EmotionNet {
     pub fn forward(&self, batch: Padded, features: Tensor<2>) -> Tensor<2> {
         let mask = batch.mask.clone();
         let mut x = self.embedding.forward(batch.ids.clone()) * mask.clone();
-        let mut pooled = if let Some(recurrent) = &self.recurrent {
+        let mut pooled = if !self.ids {
+            Vec::new()
+        } else if let Some(recurrent) = &self.recurrent {
             vec![recurrent.forward(x, &batch)]
         } else {
             for (i, conv) in self.convs.iter().enumerate() {
@@ -294,7 +314,10 @@ impl EmotionNet {
             vec![mean, max]
         };
         if self.features {
-            pooled.push(features);
+            pooled.push(match &self.cue_norm {
+                Some(norm) => norm.forward(features),
+                None => features,
+            });
         }
         let pooled = self.dropout.forward(Tensor::cat(pooled, 1));
         self.output

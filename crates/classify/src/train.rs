@@ -10,10 +10,10 @@ use emopiano_corpus::Emotion;
 use emopiano_eval::reduce::Reduction;
 use serde::{Deserialize, Serialize};
 
-use crate::ClassifyError;
 use crate::input::{Tokens, class_of};
 use crate::net::WindowModel;
 use crate::report::{Probabilities, Report};
+use crate::{ClassifyError, Version};
 
 /// A piece with its label.
 #[derive(Clone, Debug)]
@@ -49,6 +49,19 @@ pub struct TrainSettings {
     /// default: the pieces as they are; left out of a card then, as before the field existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reductions: Vec<Reduction>,
+    /// Other versions of each training piece trained on beside it (e.g. its top line at one
+    /// velocity played 2.2 times slower: `skyline-flat@2.2x`); empty, the default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<Version>,
+    /// The shortest training window: each is cut to a length drawn between this and
+    /// `window`, so that short pieces (a melody of a dozen notes) are not out of distribution
+    /// (0, the default: every window as long as the piece allows).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_window: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Default for TrainSettings {
@@ -63,6 +76,8 @@ impl Default for TrainSettings {
             lr: 1e-3,
             seed: 17,
             reductions: Vec::new(),
+            versions: Vec::new(),
+            min_window: 0,
         }
     }
 }
@@ -141,7 +156,24 @@ pub fn evaluate<M: WindowModel>(model: &M, pieces: &[Labelled], window: usize) -
     Report::new(&predict(model, &tokens, window), &labels)
 }
 
-/// Trains `model` (fresh weights on an autodiff device) on `train`, keeping the weights of the
+/// The indices of `pieces` grouped by clip (a version `<id>#…` belongs to clip `<id>`), in
+/// order of first appearance.
+fn clips(pieces: &[Labelled]) -> Vec<Vec<usize>> {
+    let mut order: Vec<Vec<usize>> = Vec::new();
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let clip = piece.name.split('#').next().unwrap_or(&piece.name);
+        let slot = *at.entry(clip).or_insert_with(|| {
+            order.push(Vec::new());
+            order.len() - 1
+        });
+        order[slot].push(i);
+    }
+    order
+}
+
+/// Trains `model` (fresh weights on an autodiff device) on `train` (`crops` windows of each
+/// clip per pass, each from one of its versions drawn at random), keeping the weights of the
 /// epoch with the best accuracy on `val` (ties: lower log loss). `log` sees every epoch.
 pub fn train<M: WindowModel>(
     mut model: M,
@@ -157,19 +189,35 @@ pub fn train<M: WindowModel>(
             val.len()
         )));
     }
+    let clips = clips(train);
     let mut rng = SplitMix64::new(settings.seed);
     let mut optim = AdamConfig::new().init();
     let mut best: Option<(f64, f64, usize, M)> = None;
     let mut history = Vec::new();
     for epoch in 1..=settings.epochs.max(1) {
         let mut items: Vec<(usize, Vec<u32>)> = Vec::new();
-        for (i, piece) in train.iter().enumerate() {
+        for versions in &clips {
             for _ in 0..settings.crops.max(1) {
+                // A clip weighs the same however many versions it has: each window comes from
+                // one of them (no draw for a clip read one way, so such a training run draws
+                // what it drew before versions existed).
+                let i = match versions.as_slice() {
+                    [only] => *only,
+                    _ => rng.pick(versions),
+                };
+                // No draw without a shortest window, as before the setting existed.
+                let len = match settings.min_window {
+                    0 => settings.window,
+                    least => {
+                        let least = least.min(settings.window);
+                        least + rng.index(settings.window - least + 1)
+                    }
+                };
                 items.push((
                     i,
-                    piece
+                    train[i]
                         .tokens
-                        .random_window(settings.window, settings.max_shift, &mut rng),
+                        .random_window(len, settings.max_shift, &mut rng),
                 ));
             }
         }

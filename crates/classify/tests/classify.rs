@@ -31,8 +31,9 @@ fn set(per_class: usize, rng: &mut SplitMix64) -> Vec<Labelled> {
         .collect()
 }
 
-/// A tiny network of `config` learns the synthetic set, and a second run gives the same weights.
-fn learns(config: ClassifierConfig) {
+/// A tiny network of `config` learns the synthetic set in `epochs` (from windows cut to
+/// between `min_window` and 32 tokens), and a second run gives the same weights.
+fn learns(config: ClassifierConfig, epochs: usize, min_window: usize) {
     let mut rng = SplitMix64::new(3);
     let (train_set, val) = (set(12, &mut rng), set(4, &mut rng));
     let config = config
@@ -43,11 +44,12 @@ fn learns(config: ClassifierConfig) {
         .with_features(false);
     let settings = TrainSettings {
         window: 32,
-        epochs: 12,
-        patience: 12,
+        epochs,
+        patience: epochs,
         max_shift: 0,
         batch: 8,
         lr: 1e-2,
+        min_window,
         ..TrainSettings::default()
     };
     let run = || {
@@ -67,7 +69,7 @@ fn learns(config: ClassifierConfig) {
     assert!(report.accuracy >= 0.9, "{report:?}");
 }
 
-// One test for both networks: the device's seed is shared, so two seeded trainings in parallel
+// One test for every network: the device's seed is shared, so two seeded trainings in parallel
 // threads would draw from each other's stream.
 #[test]
 fn tiny_networks_learn_a_synthetic_set() {
@@ -75,6 +77,8 @@ fn tiny_networks_learn_a_synthetic_set() {
         ClassifierConfig::new()
             .reading(Encoding::Remi)
             .with_layers(2),
+        12,
+        0,
     );
     learns(
         ClassifierConfig::new()
@@ -82,6 +86,17 @@ fn tiny_networks_learn_a_synthetic_set() {
             .with_encoder(Encoder::Bilstm)
             .with_heads(2)
             .with_attention(8),
+        12,
+        0,
+    );
+    // The cues alone (register and loudness tell the classes apart, on scales of a tenth),
+    // from short windows too.
+    learns(
+        ClassifierConfig::new()
+            .reading(Encoding::Remi)
+            .with_encoder(Encoder::Cues),
+        40,
+        8,
     );
 }
 
@@ -212,12 +227,43 @@ fn reduced_clips_join_the_training_split_only_with_their_clips_labels() {
     };
     let corpus = emopiano_corpus::emopia::load(&root).unwrap();
     let whole = emopiano_classify::splits(&corpus, Encoding::Performance).unwrap();
-    let reductions = [Reduction::Skyline, Reduction::FlatVelocity];
+    let settings = emopiano_classify::TrainSettings {
+        reductions: vec![Reduction::Skyline, Reduction::FlatVelocity],
+        versions: vec!["full@2x".parse().unwrap(), "skyline@2x".parse().unwrap()],
+        ..Default::default()
+    };
     let reduced =
-        emopiano_classify::splits_with(&corpus, Encoding::Performance, &reductions).unwrap();
+        emopiano_classify::splits_with(&corpus, Encoding::Performance, &settings).unwrap();
     assert_eq!(reduced.val.len(), whole.val.len());
     assert_eq!(reduced.test.len(), whole.test.len());
-    assert_eq!(reduced.train.len(), 3 * whole.train.len());
+    // Each clip, its two reductions, and the clip and its top line at half speed.
+    assert_eq!(reduced.train.len(), 5 * whole.train.len());
+    // From the first onset to the last (a note's end can be cut by the longest shift written).
+    let span = |ids: &[u32]| {
+        let onsets: Vec<u64> = performance::decode(ids).iter().map(|n| n.time).collect();
+        onsets.iter().max().unwrap_or(&0) - onsets.iter().min().unwrap_or(&0)
+    };
+    let by_name: std::collections::HashMap<&str, &[u32]> = reduced
+        .train
+        .iter()
+        .map(|p| (p.name.as_str(), p.tokens.ids.as_slice()))
+        .collect();
+    for clip in whole.train.iter().take(20) {
+        for (fast, slow) in [
+            (clip.name.clone(), format!("{}#full@2x", clip.name)),
+            (
+                format!("{}#skyline", clip.name),
+                format!("{}#skyline@2x", clip.name),
+            ),
+        ] {
+            // Twice as long, to the 10 ms step (each note and shift rounds once).
+            let (a, b) = (span(by_name[fast.as_str()]), span(by_name[slow.as_str()]));
+            assert!(
+                b.abs_diff(2 * a) <= 2 + a / 50,
+                "{fast}: {a} steps, {slow}: {b}"
+            );
+        }
+    }
     let label: std::collections::HashMap<&str, _> = whole
         .train
         .iter()
@@ -247,7 +293,7 @@ fn reduced_clips_join_the_training_split_only_with_their_clips_labels() {
             );
         }
     }
-    let remi = emopiano_classify::splits_with(&corpus, Encoding::Remi, &reductions);
+    let remi = emopiano_classify::splits_with(&corpus, Encoding::Remi, &settings);
     assert!(remi.is_err_and(|e| e.to_string().contains("performance events")));
 }
 

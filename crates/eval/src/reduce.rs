@@ -45,15 +45,18 @@ pub enum Reduction {
     SkylineBass,
     /// Every note at [`FLAT_VELOCITY`], the pedal kept.
     FlatVelocity,
+    /// The top line at [`FLAT_VELOCITY`]: what a melody generator writes.
+    SkylineFlat,
 }
 
 impl Reduction {
     /// Every reduction, the piece itself first.
-    pub const ALL: [Reduction; 4] = [
+    pub const ALL: [Reduction; 5] = [
         Reduction::Full,
         Reduction::Skyline,
         Reduction::SkylineBass,
         Reduction::FlatVelocity,
+        Reduction::SkylineFlat,
     ];
 
     /// Its name on the command line and in reports.
@@ -63,6 +66,7 @@ impl Reduction {
             Reduction::Skyline => "skyline",
             Reduction::SkylineBass => "skyline-bass",
             Reduction::FlatVelocity => "flat-velocity",
+            Reduction::SkylineFlat => "skyline-flat",
         }
     }
 }
@@ -113,6 +117,9 @@ pub fn reduce(music: &Music, reduction: Reduction) -> Music {
         Reduction::Skyline => lines(monophonic(
             onsets(music).values().filter_map(|c| top(c)).collect(),
         )),
+        Reduction::SkylineFlat => {
+            reduce(&reduce(music, Reduction::Skyline), Reduction::FlatVelocity)
+        }
         Reduction::SkylineBass => {
             let chords = onsets(music);
             let mut notes = monophonic(chords.values().filter_map(|c| top(c)).collect());
@@ -122,6 +129,35 @@ pub fn reduce(music: &Music, reduction: Reduction) -> Music {
             notes.sort();
             lines(notes)
         }
+    }
+}
+
+/// `music` played `factor` times slower (2.0: half as many notes per second): every tempo
+/// stretched, the notes and their ticks unchanged. A melody generator and the Eerola stimuli
+/// play 1–3 notes a second, EMOPIA's clips 4–10; slowed copies of the training clips teach a
+/// classifier that a slow piece is not sad for its speed alone.
+///
+/// ```
+/// use emopiano_eval::Music;
+/// use emopiano_eval::reduce::slowed;
+/// let music = Music::line(&[60, 64, 67], 500_000);
+/// let end = |m: &Music| m.seconds_at(m.end_time().unwrap_or(0));
+/// assert!((end(&slowed(&music, 2.0)) - 2.0 * end(&music)).abs() < 1e-9);
+/// ```
+pub fn slowed(music: &Music, factor: f64) -> Music {
+    let mut tempos = music.tempos.clone();
+    if !tempos.iter().any(|&(t, _)| t == 0) {
+        // What a file without a tempo at its start plays at (MIDI's default).
+        tempos.insert(0, (0, 500_000));
+    }
+    for (_, micros) in &mut tempos {
+        *micros = (f64::from(*micros) * factor)
+            .round()
+            .clamp(1.0, f64::from(u32::MAX)) as u32;
+    }
+    Music {
+        tempos,
+        ..music.clone()
     }
 }
 
@@ -246,6 +282,14 @@ mod tests {
             .collect();
         assert_eq!(notes, [(0, 60, 480, 90), (0, 64, 480, 90)]);
         assert_eq!(reduce(&piece, Reduction::Full), piece);
+        // The top line alone, at the flat velocity, without the pedal.
+        let melody = reduce(&piece, Reduction::SkylineFlat);
+        assert!(melody.tracks[0].sustain.is_empty());
+        let n = &melody.tracks[0].notes;
+        assert_eq!(
+            n.iter().map(|n| (n.pitch, n.velocity)).collect::<Vec<_>>(),
+            [(64, 90)]
+        );
     }
 
     #[test]

@@ -122,7 +122,10 @@ fn every_image_and_audio_of_the_report_page_loads_in_chromium() {
     assert_eq!(images.len(), 15, "{report}");
     for arch in ["lstm1", "lstm2", "lstm3"] {
         let overlay = format!("figx-{arch}-by-emotion.png");
-        assert!(images.iter().any(|r| r["src"] == overlay.as_str()), "{overlay}: {report}");
+        assert!(
+            images.iter().any(|r| r["src"] == overlay.as_str()),
+            "{overlay}: {report}"
+        );
     }
     assert_eq!(audio.len(), 4, "{report}");
     for r in results {
