@@ -1,0 +1,72 @@
+//! What can go wrong in a run.
+
+use emopiano_model::ModelError;
+use emopiano_tokenizer::TokenizerError;
+use std::path::{Path, PathBuf};
+
+/// What can go wrong in a run.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A file of the run folder.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What happened.
+        message: String,
+    },
+    /// Tokens, vocabulary or windows.
+    #[error(transparent)]
+    Tokens(#[from] TokenizerError),
+    /// Building the model.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The learner stopped with an error.
+    #[error("training failed: {0}")]
+    Training(String),
+    /// `resume` on a run folder of another configuration.
+    #[error("cannot resume {path}: {message}")]
+    Resume {
+        /// The run folder.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A new run into a folder that already holds one.
+    #[error("{path} already holds a run (config.json): resume it, or train into another folder")]
+    Exists {
+        /// The run folder.
+        path: PathBuf,
+    },
+    /// Stopped on request; every epoch up to `epoch` is checkpointed.
+    #[error("{path}: stopped after epoch {epoch}; resume continues from there")]
+    Interrupted {
+        /// The run folder.
+        path: PathBuf,
+        /// The last checkpointed epoch (0: none yet).
+        epoch: usize,
+    },
+    /// A weights file that no longer matches what the run wrote.
+    #[error("{path} is damaged: {message}; restore it from a copy or train the run again")]
+    Damaged {
+        /// The weights file.
+        path: PathBuf,
+        /// What differs.
+        message: String,
+    },
+    /// A name the registry does not know.
+    #[error("unknown architecture {name:?}: expected one of {known}")]
+    UnknownArchitecture {
+        /// The name asked for.
+        name: String,
+        /// The registered names, comma-separated.
+        known: String,
+    },
+}
+
+pub(crate) fn file_error(path: &Path) -> impl Fn(String) -> TrainError + '_ {
+    move |message| TrainError::File {
+        path: path.to_path_buf(),
+        message,
+    }
+}

@@ -1,0 +1,384 @@
+//! One training run: what it trains on, how it runs, and [`train`] itself.
+
+use crate::checkpoint::KeepBestAndLast;
+use crate::data::{EpochLoader, WindowBatch, WindowBatcher, WindowDataset};
+use crate::optim::{KerasRmsPropConfig, RmsPropUpdate};
+use crate::renderer::{GridCell, Timed};
+use crate::step::Trainable;
+use crate::stop::StopSignal;
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
+use burn::module::Module;
+use burn::optim::{ModuleOptimizer, RmsPropConfig};
+use burn::train::metric::{AccuracyMetric, LossMetric};
+use burn::train::{Learner, SupervisedTraining};
+use emopiano_model::{Architecture, ModelError, SequenceModel, training_device};
+use emopiano_tokenizer::{TokenizerKind, Vocabulary, Windows, make_windows};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::*;
+
+/// What a run trains on: the training pieces' tokens and, if any, the held-out pieces' tokens,
+/// each concatenated in corpus order.
+///
+/// Held-out tokens are scored after every epoch and never trained on. Each of them is predicted
+/// from the window of tokens before it, which for the first ones reaches back into the end of
+/// the training stream: context only, never a target, so nothing of a held-out piece is learnt.
+/// The vocabulary covers both (a token only held-out pieces use gets an output the model never
+/// trains toward, and is scored as such).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainData {
+    /// The tokenization of the tokens (recorded in the run's vocabulary).
+    pub tokenizer: TokenizerKind,
+    /// Training tokens.
+    pub tokens: Vec<String>,
+    /// Held-out tokens; empty when every piece trains (the paper).
+    pub heldout: Vec<String>,
+}
+
+impl TrainData {
+    /// Every token trains.
+    pub fn new(tokens: Vec<String>) -> Self {
+        Self {
+            tokenizer: TokenizerKind::NotesChords,
+            tokens,
+            heldout: Vec::new(),
+        }
+    }
+
+    /// Tokens of another tokenization than the paper's.
+    pub fn with_tokenizer(mut self, tokenizer: TokenizerKind) -> Self {
+        self.tokenizer = tokenizer;
+        self
+    }
+
+    /// With held-out tokens.
+    pub fn with_heldout(mut self, heldout: Vec<String>) -> Self {
+        self.heldout = heldout;
+        self
+    }
+
+    /// The vocabulary of the run: every distinct token of both.
+    pub fn vocabulary(&self) -> Vocabulary {
+        let all = self.tokens.iter().chain(&self.heldout);
+        Vocabulary::with_kind(self.tokenizer, all)
+    }
+}
+
+impl From<Vec<String>> for TrainData {
+    fn from(tokens: Vec<String>) -> Self {
+        Self::new(tokens)
+    }
+}
+
+/// How [`train`] shows progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Progress {
+    /// burn-train's TUI dashboard on a terminal, a line per epoch elsewhere.
+    #[default]
+    Auto,
+    /// Nothing (tests, or a caller that prints its own).
+    Quiet,
+}
+
+/// How [`train`] runs, beside what it trains ([`TrainConfig`]).
+#[derive(Clone, Debug, Default)]
+pub struct TrainOptions {
+    /// Continue the run in the folder: a finished run is returned as it is, an interrupted one
+    /// continues from its last checkpoint up to `TrainConfig::epochs`, a folder without a
+    /// checkpoint starts over. The folder's `config.json` (but for `epochs`), `model.json` and
+    /// vocabulary must match. Without `resume`, a folder that already holds a run is refused.
+    pub resume: bool,
+    /// What is shown while training.
+    pub progress: Progress,
+    /// Raised to stop after the epoch in progress (see [`StopSignal::ctrl_c`]).
+    pub stop: StopSignal,
+    /// Stop as if `stop` were raised when this epoch ends (tests of interruption and resume).
+    pub stop_after_epoch: Option<usize>,
+    /// The run's place in a grid: its progress then shows the cell and the grid's time left.
+    pub cell: Option<GridCell>,
+}
+
+impl TrainOptions {
+    /// Options that continue an interrupted run in place.
+    pub fn resuming() -> Self {
+        Self {
+            resume: true,
+            ..Self::default()
+        }
+    }
+
+    /// These options with `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
+    }
+}
+
+/// Trains architecture `A` on `data` (one corpus, concatenated, and its held-out pieces if any)
+/// into `dir`.
+///
+/// Everything random (weights, the order of the windows, dropout) follows from `config.seed` and,
+/// per epoch, from the epoch's number: a run stopped and resumed with [`TrainOptions::resume`]
+/// writes the same `metrics.csv` and weights as one that never stopped.
+pub fn train<A: Architecture>(
+    dir: &Path,
+    data: &TrainData,
+    config: &TrainConfig,
+    model_config: &A::Config,
+    options: &TrainOptions,
+) -> Result<RunSummary, TrainError> {
+    let run = RunDir(dir.to_path_buf());
+    let vocab = data.vocabulary();
+    let heldout = !data.heldout.is_empty();
+    let start_epoch = match open_folder::<A>(&run, data, &vocab, config, model_config, options)? {
+        Opened::Finished(done) => return Ok(done),
+        Opened::From(start_epoch) => start_epoch,
+    };
+    let (windows, heldout_windows) = window_sets(data, &vocab, config)?;
+    let device = training_device();
+    device.seed(config.seed);
+    let model = Trainable {
+        model: A::init(model_config, &device)?,
+    };
+    if model.model.vocab_size() != vocab.len() {
+        return Err(TrainError::Model(ModelError::Config(format!(
+            "the model has {} outputs but the corpus has {} distinct tokens",
+            model.model.vocab_size(),
+            vocab.len()
+        ))));
+    }
+
+    let first_epoch = start_epoch.map_or(1, |e| e + 1);
+    let train_loader: Arc<dyn DataLoader<WindowBatch>> = Arc::new(EpochLoader::new(
+        windows.clone(),
+        config.batch_size,
+        config.seed,
+        first_epoch,
+        &device,
+    ));
+    // Without held-out pieces (the paper) the learner still needs a validation loader: one batch
+    // of training windows, a cheap monitor that is not recorded.
+    let valid_set = match &heldout_windows {
+        Some(h) => WindowDataset::new(h.clone()),
+        None => {
+            let monitor: Vec<usize> = (0..windows.len().min(config.batch_size)).collect();
+            WindowDataset::subset(windows, monitor)
+        }
+    };
+    let valid_loader = DataLoaderBuilder::new(WindowBatcher)
+        .batch_size(config.batch_size)
+        .build(valid_set);
+
+    let learner = Learner::new(model, optimizer(config), config.learning_rate);
+    let keep = keep_strategy(&run, start_epoch, heldout);
+    let label = if config.label.is_empty() {
+        config.architecture.clone()
+    } else {
+        config.label.clone()
+    };
+    let mut training = SupervisedTraining::new(run.artifacts(), train_loader, valid_loader)
+        .num_epochs(config.epochs)
+        .metric_train_numeric(LossMetric::new())
+        .metric_train_numeric(AccuracyMetric::new())
+        .metric_valid_numeric(LossMetric::new())
+        .metric_valid_numeric(AccuracyMetric::new())
+        .with_default_checkpointers()
+        .with_checkpointing_strategy(keep)
+        .with_application_logger(None);
+    if let Some(epoch) = start_epoch {
+        training = training.checkpoint(epoch);
+    }
+    let (renderer, times) = Timed::new(
+        label,
+        training.interrupter(),
+        start_epoch,
+        options.progress == Progress::Quiet,
+        options.stop.clone(),
+        options.stop_after_epoch,
+        options.cell.clone(),
+    );
+    let result = training.renderer(Box::new(renderer)).launch(learner);
+    if let Some(error) = result.error {
+        return Err(TrainError::Training(error.to_string()));
+    }
+    let mut timing = read_timing(&run.timing());
+    timing.retain(|&e, _| e < first_epoch);
+    if let Ok(times) = times.lock() {
+        // Milliseconds, as timing.csv holds them, so a summary equals what a reader gets back.
+        timing.extend(
+            times
+                .iter()
+                .map(|&(e, t)| (e, (t * 1000.0).round() / 1000.0)),
+        );
+    }
+    let finished = last_checkpoint(&run).unwrap_or(0);
+    if result.interrupted.is_some() && finished < config.epochs {
+        timing.retain(|&e, _| e <= finished);
+        write_timing(&run.timing(), &timing)?;
+        return Err(TrainError::Interrupted {
+            path: dir.into(),
+            epoch: finished,
+        });
+    }
+
+    let epochs = collect_metrics(&run, config.epochs, heldout)?;
+    write_timing(&run.timing(), &timing)?;
+    save_atomically(result.model.model.clone(), &run.last())?;
+    let summary = RunSummary::new(run.clone(), epochs, &timing);
+    save_chosen_weights::<A>(&run, &summary, model_config)?;
+    // Last: a folder with metrics.csv is a finished run.
+    write_metrics(&run.metrics(), &summary.epochs)?;
+    Ok(summary)
+}
+
+/// What [`open_folder`] found.
+enum Opened {
+    /// A finished run of these settings, returned as it is.
+    Finished(RunSummary),
+    /// Train from the epoch after this checkpoint (`None`: from the start).
+    From(Option<usize>),
+}
+
+/// Opens `run` for training: refuses a stop already requested, a folder that holds a run
+/// (without `resume`) or another run's folder; writes the settings, vocabulary and tokens; and
+/// clears what an earlier attempt left when starting over.
+fn open_folder<A: Architecture>(
+    run: &RunDir,
+    data: &TrainData,
+    vocab: &Vocabulary,
+    config: &TrainConfig,
+    model_config: &A::Config,
+    options: &TrainOptions,
+) -> Result<Opened, TrainError> {
+    let dir = run.0.as_path();
+    if options.stop.is_requested() {
+        return Err(TrainError::Interrupted {
+            path: dir.into(),
+            epoch: last_checkpoint(run).unwrap_or(0),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(|e| file_error(dir)(e.to_string()))?;
+    let json = |value: serde_json::Result<serde_json::Value>| {
+        value.map_err(|e| file_error(dir)(e.to_string()))
+    };
+    let model_json = json(serde_json::to_value(model_config))?;
+    let mut start_epoch = None;
+    if run.config().exists() {
+        if !options.resume {
+            return Err(TrainError::Exists { path: dir.into() });
+        }
+        check_same_run::<A>(run, config, &model_json, vocab, &data.heldout)?;
+        // metrics.csv is written after the weights: a complete one is a finished run, even
+        // where its weights have since been left out (a committed experiment keeps metrics
+        // only); it is never retrained.
+        if let Ok(done) = RunSummary::read(dir)
+            && done.epochs.len() == config.epochs
+        {
+            return Ok(Opened::Finished(done));
+        }
+        start_epoch = usable_checkpoint::<A>(run, model_config);
+    }
+    write_json(&run.config(), &json(serde_json::to_value(config))?)?;
+    write_json(&run.model_config(), &model_json)?;
+    vocab.save(&run.vocab())?;
+    write_json(&run.tokens(), &json(serde_json::to_value(&data.tokens))?)?;
+    if !data.heldout.is_empty() {
+        write_json(&run.heldout(), &json(serde_json::to_value(&data.heldout))?)?;
+    }
+    if start_epoch.is_none() {
+        // A fresh start: nothing of an earlier attempt may leak into this one's logs.
+        let _ = std::fs::remove_dir_all(run.artifacts());
+        let _ = std::fs::remove_file(run.metrics());
+        let _ = std::fs::remove_file(run.timing());
+    }
+    Ok(Opened::From(start_epoch))
+}
+
+/// The training windows of `data` and, when it has held-out pieces, theirs.
+fn window_sets(
+    data: &TrainData,
+    vocab: &Vocabulary,
+    config: &TrainConfig,
+) -> Result<(Arc<Windows>, Option<Arc<Windows>>), TrainError> {
+    let encoded = vocab.encode(&data.tokens)?;
+    let every_window = config.opens_windows_with_emotion(vocab);
+    let windows_of = |stream: &[usize]| -> Result<Arc<Windows>, TrainError> {
+        let mut w = make_windows(stream, config.window, vocab.len())?;
+        if every_window {
+            w.open_with_conditions(stream, |t| vocab.is_condition(t));
+        }
+        Ok(Arc::new(w))
+    };
+    let windows = windows_of(&encoded)?;
+    if data.heldout.is_empty() {
+        return Ok((windows, None));
+    }
+    // The held-out windows reach back into the end of the training stream, whose last
+    // condition token stands for held-out tokens before their first own one.
+    let context = &encoded[encoded.len().saturating_sub(config.window)..];
+    let stream = [context, vocab.encode(&data.heldout)?.as_slice()].concat();
+    Ok((windows, Some(windows_of(&stream)?)))
+}
+
+/// The checkpointing strategy, told the best losses of the epochs before `start_epoch` (a
+/// resume) as burn-train logged them.
+fn keep_strategy(run: &RunDir, start_epoch: Option<usize>, heldout: bool) -> KeepBestAndLast {
+    let previous_best = |split: &str| {
+        start_epoch.and_then(|last| {
+            (1..=last)
+                .filter_map(|e| epoch_loss(run, split, e).map(|l| (l, e)))
+                .reduce(|best, x| if x.0 < best.0 { x } else { best })
+        })
+    };
+    let keep = KeepBestAndLast::new(previous_best("train"), start_epoch);
+    if heldout {
+        keep.with_heldout(previous_best("valid"))
+    } else {
+        keep
+    }
+}
+
+/// Writes the weights of the best training epoch (and of the best held-out one) from their
+/// checkpoints, as bare models.
+fn save_chosen_weights<A: Architecture>(
+    run: &RunDir,
+    summary: &RunSummary,
+    model_config: &A::Config,
+) -> Result<(), TrainError> {
+    let chosen = [
+        (summary.best(), run.best()),
+        (summary.best_heldout(), run.best_heldout()),
+    ];
+    for (epoch, path) in chosen {
+        let Some(epoch) = epoch else { continue };
+        let checkpoint = run
+            .artifacts()
+            .join("checkpoint")
+            .join(format!("model-{}.bpk", epoch.epoch));
+        // Checkpoints hold the learner's wrapper (`model.` prefixes): unwrap to the bare model.
+        let wrapped = Trainable {
+            model: A::init(model_config, &emopiano_model::select_device())?,
+        };
+        let best = wrapped
+            .try_load_file(&checkpoint)
+            .map_err(|e| unreadable_weights(&checkpoint, &e))?;
+        save_atomically(best.model, &path)?;
+    }
+    Ok(())
+}
+
+/// RMSprop with epsilon where `config` puts it (Keras' or Burn's update).
+fn optimizer(config: &TrainConfig) -> ModuleOptimizer {
+    match config.optimizer {
+        RmsPropUpdate::Keras => KerasRmsPropConfig::new()
+            .with_rho(config.rho as f32)
+            .with_epsilon(config.epsilon as f32)
+            .init(),
+        RmsPropUpdate::Burn => RmsPropConfig::new()
+            .with_alpha(config.rho as f32)
+            .with_momentum(0.0)
+            .with_epsilon(config.epsilon as f32)
+            .init(),
+    }
+}
