@@ -7,9 +7,10 @@ use std::path::Path;
 use emopiano_audio::metrics::{Tolerance, score};
 use emopiano_audio::notes::{Note, notes_from_midi};
 use emopiano_audio::render::{Instrument, RenderOptions, write_wav_streaming};
-use emopiano_corpus::{Corpus, Piece, Source};
+use emopiano_corpus::{Corpus, LoadOptions, Piece, Source, load};
 
 use crate::ExperimentError;
+use crate::setup::Setup;
 
 /// How faithful the transcriptions are, over the pieces rendered.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,4 +108,52 @@ pub fn score_transcriptions(
     emopiano_common::fs::write_atomically(path, text.as_bytes())
         .map_err(ExperimentError::io(path))?;
     Ok(result)
+}
+
+/// The corpus the options name, symbolic: with `from_audio`, every piece rendered with
+/// `instrument`, transcribed back and the transcriptions scored (`transcription.json`); a
+/// corpus of wav stimuli (the Eerola download) transcribed once into `transcriptions/`.
+pub(crate) fn prepare_corpus(
+    setup: &Setup<'_>,
+    instrument: &Instrument,
+) -> Result<(Corpus, Option<TranscriptionScore>), ExperimentError> {
+    let (options, out) = (setup.options, &setup.out);
+    let mut corpus = load(
+        options.dataset,
+        options.path.as_deref(),
+        &LoadOptions::default(),
+    )?;
+    let originals = if options.from_audio {
+        let started = std::time::Instant::now();
+        let dir = out.join("audio");
+        let (originals, seconds) = render_corpus(&mut corpus, &dir, instrument)?;
+        setup.say(format!(
+            "rendered {} pieces ({seconds:.0} s of new audio) with the {} into {} in {:.1} s",
+            originals.len(),
+            instrument.describe(),
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        ));
+        originals
+    } else {
+        BTreeMap::new()
+    };
+    let cache = out.join("transcriptions");
+    let (fresh, reused) = corpus.transcribe_audio(&cache)?;
+    if fresh + reused > 0 {
+        setup.say(format!(
+            "transcribed {fresh} wav pieces ({reused} cached) into {}",
+            cache.display()
+        ));
+    }
+    corpus.require_symbolic()?;
+    if originals.is_empty() {
+        return Ok((corpus, None));
+    }
+    let s = score_transcriptions(&corpus, &originals, &out.join("transcription.json"))?;
+    setup.say(format!(
+        "transcriptions against the rendered MIDI: mean onset F1 {:.3}, onset+offset F1 {:.3} over {} pieces",
+        s.onset_f1, s.onset_offset_f1, s.pieces
+    ));
+    Ok((corpus, Some(s)))
 }

@@ -20,8 +20,20 @@ use emopiano_tokenizer::{TokenizerKind, Vocabulary};
 use emopiano_trainer::{RunSummary, TrainData, TrainError};
 
 use crate::ExperimentError;
-use crate::reproduce::EmotionTokens;
+use crate::cells::{cell_config, train_cell};
+use crate::evaluate::{Reference, evaluate_emotion};
+use crate::grid::Profile;
+use crate::melodies::{Melodies, TOP_P, Way, generate_sets, write_melody};
+use crate::options::ReproduceOptions;
+use crate::setup::Setup;
+use crate::table::Results;
 use crate::table::format_loss;
+use crate::tokens::EmotionTokens;
+use emopiano_audio::render::Instrument;
+use emopiano_classify::Classifier;
+use emopiano_model::sampling::Sampling;
+use emopiano_trainer::TrainOptions;
+use emopiano_trainer::{ExperimentDir, Registry, Run, Weights, cell_name};
 
 /// The name a conditioned run takes in place of an emotion: `runs/<arch>-conditioned/`.
 pub const CONDITIONED: &str = "conditioned";
@@ -170,6 +182,211 @@ pub fn write_comparison(
             .map_err(ExperimentError::io(&path))?;
     }
     Ok(md)
+}
+
+/// Per emotion and architecture: the per-emotion model's lowest held-out loss and the
+/// conditioned model's on the same held-out pieces.
+pub(crate) fn compare_conditioned(
+    out: &Path,
+    conditioned_runs: &[(String, RunSummary)],
+    emotions: &[Emotion],
+    results: &Results,
+    tokens_of: &BTreeMap<Emotion, EmotionTokens>,
+    window: usize,
+    registry: &Registry,
+) -> Result<Vec<Comparison>, ExperimentError> {
+    let mut rows = Vec::new();
+    for (arch, _) in conditioned_runs {
+        let run = Run::open_with(&ExperimentDir::new(out).cell(arch, CONDITIONED), registry)?;
+        let weights = if run.weights(Weights::BestHeldout).exists() {
+            Weights::BestHeldout
+        } else {
+            Weights::Best
+        };
+        let scorer = run
+            .weights(weights)
+            .exists()
+            .then(|| run.model(weights))
+            .transpose()?;
+        let context = run.training_tokens()?;
+        let conditioning = run.config().conditioning;
+        for &emotion in emotions {
+            let score = |as_emotion: Emotion| match &scorer {
+                Some(model) => heldout_loss(
+                    model.as_ref(),
+                    run.vocab(),
+                    &context,
+                    as_emotion,
+                    &tokens_of[&emotion].heldout,
+                    window,
+                    conditioning,
+                ),
+                None => Ok(None),
+            };
+            let conditioned = score(emotion)?;
+            // The same pieces under every other emotion's token: how much the model reads it.
+            let mut others = Vec::new();
+            for &other in emotions.iter().filter(|&&o| o != emotion) {
+                others.extend(score(other)?);
+            }
+            let other_emotions =
+                (!others.is_empty()).then(|| others.iter().sum::<f64>() / others.len() as f64);
+            let separate = results
+                .get(&(emotion, arch.clone()))
+                .and_then(RunSummary::best_heldout)
+                .and_then(|m| m.heldout)
+                .map(|h| h.loss);
+            rows.push(Comparison {
+                emotion,
+                architecture: arch.clone(),
+                separate,
+                conditioned,
+                other_emotions,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Per emotion, from each conditioned run: one argmax melody and `options.melodies` with top-p
+/// sampling, all started from the emotion's token, written to
+/// `melodies/<arch>-conditioned/<emotion>/` and evaluated against the emotion's pieces; the
+/// first top-p melody also as `melodies/<arch>-conditioned/<emotion>.mid` and `.wav`. (One
+/// argmax melody: a stateful model started from the emotion's token gives the same one whatever
+/// the seed; under every-window conditioning the seed only picks the opening training window.)
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_conditioned_melodies(
+    out: &Path,
+    conditioned_runs: &[(String, RunSummary)],
+    emotions: &[Emotion],
+    profile: &Profile,
+    options: &ReproduceOptions,
+    instrument: &Instrument,
+    references: &BTreeMap<Emotion, Reference<'_>>,
+    classifier: Option<&Classifier>,
+    say: &dyn Fn(String),
+) -> Result<Melodies, ExperimentError> {
+    let mut written = Vec::new();
+    let mut evaluations = Vec::new();
+    let mut kept = Vec::new();
+    let ways: Vec<Way> = vec![
+        ("argmax".to_string(), "argmax", Sampling::Argmax, 1),
+        (
+            format!("top-p {TOP_P}"),
+            "top-p",
+            Sampling::TopP {
+                p: TOP_P,
+                temperature: 1.0,
+            },
+            options.melodies.max(1),
+        ),
+    ];
+    for (arch, _) in conditioned_runs {
+        let name = cell_name(arch, CONDITIONED);
+        let run = Run::open_with(&ExperimentDir::new(out).run(&name), &options.registry)?;
+        if !run.weights(Weights::Best).exists() {
+            say(format!(
+                "{}: no weights on disk, no new melody",
+                run.dir().display()
+            ));
+            kept.extend(emotions.iter().map(|e| format!("{e} ({name})")));
+            continue;
+        }
+        let dir = out.join("melodies").join(&name);
+        for &emotion in emotions {
+            let sets = generate_sets(
+                &run,
+                &ways,
+                Some(emotion.name()),
+                profile.melody_length,
+                options.seed,
+                &dir.join(emotion.name()),
+            )?;
+            let Some(first) = sets.get(1).and_then(|(_, s)| s.first()) else {
+                continue;
+            };
+            let path = dir.join(format!("{emotion}.mid"));
+            let (wav, seconds) = write_melody(&path, &first.midi, instrument, say)?;
+            say(format!(
+                "{}: {} tokens for {emotion} from {name}; {} ({seconds:.1} s)",
+                path.display(),
+                first.tokens.len(),
+                wav.display(),
+            ));
+            written.push(path);
+            if let Some(reference) = references.get(&emotion) {
+                evaluations.push(evaluate_emotion(
+                    &format!("{emotion} ({name})"),
+                    reference,
+                    &sets,
+                    classifier,
+                ));
+            }
+        }
+    }
+    Ok(Melodies {
+        written,
+        evaluations,
+        kept,
+    })
+}
+
+/// With `--conditioned`, one model per asked-for architecture trained on every emotion at
+/// once (`runs/<arch>-conditioned/`); none otherwise.
+pub(crate) fn train_conditioned(
+    setup: &Setup<'_>,
+    tokens_of: &BTreeMap<Emotion, EmotionTokens>,
+) -> Result<Vec<(String, RunSummary)>, ExperimentError> {
+    let options = setup.options;
+    let Some(conditioning) = options.conditioned else {
+        return Ok(Vec::new());
+    };
+    let data = conditioned_data(tokens_of, setup.tokenizer);
+    let mut runs = Vec::new();
+    for (a, entry) in setup.entries.iter().enumerate() {
+        let arch = setup.grid.architectures[a].clone();
+        if !setup.wants_arch(&arch) {
+            continue;
+        }
+        let dir = ExperimentDir::new(&setup.out).cell(&arch, CONDITIONED);
+        let config = cell_config(
+            &arch,
+            setup.emotions[0],
+            &setup.profile,
+            setup.max_epochs,
+            options.seed,
+        )
+        .with_label(format!("{arch}-{CONDITIONED}"))
+        .with_conditioning(conditioning);
+        let train_options = TrainOptions {
+            resume: options.resume,
+            progress: options.progress,
+            stop: options.stop.clone(),
+            stop_after_epoch: None,
+            cell: None,
+        };
+        let t0 = std::time::Instant::now();
+        let sizing = setup.profile.sizing();
+        let summary = train_cell(
+            entry,
+            &dir,
+            &data,
+            &config,
+            &sizing,
+            &train_options,
+            &setup.out,
+        )?;
+        setup.say(format!(
+            "{arch} conditioned on {} emotions: {} training tokens, {} epochs in {:.1} s, lowest loss {}",
+            setup.emotions.len(),
+            data.tokens.len(),
+            setup.max_epochs,
+            t0.elapsed().as_secs_f64(),
+            format_loss(summary.best().map_or(f64::NAN, |b| b.loss))
+        ));
+        runs.push((arch, summary));
+    }
+    Ok(runs)
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@
 //! ```
 
 pub mod audio;
+mod cells;
 pub mod conditioned;
 pub mod cost;
 mod error;
@@ -50,16 +51,20 @@ pub mod evaluate;
 pub mod grid;
 pub mod keras;
 pub mod manifest;
+mod melodies;
+mod options;
 pub mod refresh;
 pub mod report;
 mod reproduce;
 pub mod roll;
+mod setup;
 pub mod shipped;
 pub mod table;
+mod tokens;
 
+pub use cells::cell_config;
 pub use conditioned::CONDITIONED;
 pub use error::ExperimentError;
-pub use reproduce::{
-    EmotionTokens, GridSource, InterruptAt, Outcome, ReproduceOptions, cell_config, heldout_note,
-    reproduce, tokens_per_emotion,
-};
+pub use options::{GridSource, InterruptAt, ReproduceOptions};
+pub use reproduce::{Outcome, heldout_note, reproduce};
+pub use tokens::{EmotionTokens, tokens_per_emotion};
