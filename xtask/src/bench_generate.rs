@@ -2,7 +2,7 @@
 //! token, the recurrent state carried) against the paper's loop, which re-feeds the last `window`
 //! tokens from a zero state for every token, on the same model, primer and sampler.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -13,16 +13,30 @@ use emopiano_trainer::Registry;
 use serde_json::json;
 
 /// What to measure.
+#[derive(clap::Args)]
 pub struct Args {
+    /// Registered architecture to generate with.
+    #[arg(long, default_value = "lstm2")]
     pub model: String,
+    /// Tokens to generate in each mode.
+    #[arg(long, default_value_t = 100)]
     pub tokens: usize,
+    /// Primer / window length (paper: 100).
+    #[arg(long, default_value_t = 100)]
     pub window: usize,
+    /// Vocabulary size.
+    #[arg(long, default_value_t = 120)]
     pub vocab: usize,
+    /// LSTM units (paper: 512).
+    #[arg(long, default_value_t = 512)]
     pub hidden: usize,
+    /// Where to write the JSON report.
+    #[arg(long, default_value = "target/bench/generate.json")]
     pub out: PathBuf,
 }
 
-pub fn run(args: &Args) -> Result<()> {
+pub fn run(root: &Path, args: &Args) -> Result<()> {
+    let report = root.join(&args.out);
     let registry = Registry::builtin();
     let entry = registry.get(&args.model)?;
     let sizing = Sizing {
@@ -125,11 +139,11 @@ pub fn run(args: &Args) -> Result<()> {
         "model": args.model, "hidden": args.hidden, "vocab": args.vocab, "window": args.window,
         "backend": emopiano_model::backend_name(), "rows": rows, "ratios": ratios,
     });
-    if let Some(dir) = args.out.parent() {
+    if let Some(dir) = report.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    emopiano_audio::write_atomically(&args.out, serde_json::to_string_pretty(&json)?.as_bytes())
-        .with_context(|| format!("writing {}", args.out.display()))?;
-    println!("report written to {}", args.out.display());
+    emopiano_audio::write_atomically(&report, serde_json::to_string_pretty(&json)?.as_bytes())
+        .with_context(|| format!("writing {}", report.display()))?;
+    println!("report written to {}", report.display());
     Ok(())
 }

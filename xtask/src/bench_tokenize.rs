@@ -12,6 +12,35 @@ use serde_json::{Value, json};
 
 use crate::python::music21_json;
 
+/// `cargo xtask bench tokenize`'s flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder of MIDI files.
+    #[arg(long, default_value = "../shared/data/emopia/midis")]
+    pub dir: PathBuf,
+    /// Only the first N files (sorted by name).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Check parity on the timed folder only (not also on the Eerola transcriptions, the
+    /// music21-corpus suite and the multi-track files).
+    #[arg(long)]
+    pub only_dir: bool,
+    /// Where to write the JSON report.
+    #[arg(long, default_value = "target/bench/tokenize.json")]
+    pub out: PathBuf,
+}
+
+/// Runs the benchmark as the flags say.
+pub fn command(root: &Path, args: &Args) -> Result<()> {
+    run(
+        root,
+        &root.join(&args.dir),
+        args.limit,
+        args.only_dir,
+        &root.join(&args.out),
+    )
+}
+
 /// A set's name, its files, emopiano's tokens of each and music21's output.
 type ParitySet = (
     String,

@@ -21,17 +21,41 @@ use serde_json::{Value, json};
 use crate::python::venv_with;
 
 /// What to measure.
+#[derive(clap::Args)]
 pub struct Args {
+    /// Registered architectures to measure.
+    #[arg(long, value_delimiter = ',', default_value = "lstm1,lstm2,lstm3")]
     pub models: Vec<String>,
+    /// Measured steps per run (after one warm-up step); the median is reported.
+    #[arg(long, default_value_t = 5)]
     pub steps: usize,
+    /// Sequences per batch (paper: 64).
+    #[arg(long, default_value_t = 64)]
     pub batch: usize,
+    /// Window length (paper: 100).
+    #[arg(long, default_value_t = 100)]
     pub window: usize,
+    /// Output classes (about the size of an emotion's vocabulary).
+    #[arg(long, default_value_t = 120)]
     pub vocab: usize,
+    /// LSTM units (paper: 512).
+    #[arg(long, default_value_t = 512)]
     pub hidden: usize,
+    /// Measure the Burn layers only (no Python environments).
+    #[arg(long)]
     pub skip_python: bool,
+    /// Leave out Burn's stock layer (the slowest run).
+    #[arg(long)]
     pub skip_stock: bool,
+    /// Leave out Keras/TensorFlow (CPU only: the environment installs tensorflow-cpu).
+    #[arg(long)]
     pub skip_keras: bool,
+    /// Where PyTorch runs: `cpu`, or `cuda` to compare a GPU build (`--features wgpu` or
+    /// `cuda` on xtask) with cuDNN on the same GPU.
+    #[arg(long, default_value = "cpu")]
     pub torch_device: String,
+    /// Where to write the JSON report.
+    #[arg(long, default_value = "target/bench/train.json")]
     pub out: PathBuf,
 }
 
@@ -143,6 +167,10 @@ struct Measured {
 }
 
 pub fn run(root: &Path, args: Args) -> Result<()> {
+    let args = Args {
+        out: root.join(&args.out),
+        ..args
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let device = emopiano_model::training_device();
     println!(

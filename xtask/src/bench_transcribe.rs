@@ -29,6 +29,30 @@ use serde_json::{Value, json};
 
 use crate::python::venv_with;
 
+/// `cargo xtask bench transcribe`'s flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// SoundFont that renders the clips (not one the method was tuned on).
+    #[arg(long, default_value = "/usr/share/sounds/sf2/FluidR3_GM.sf2")]
+    pub soundfont: PathBuf,
+    /// Where to write the JSON report (the clips go beside it, in `<name>.clips/`).
+    #[arg(long, default_value = "target/bench/transcribe.json")]
+    pub out: PathBuf,
+    /// Score emopiano only (no Python environment).
+    #[arg(long)]
+    pub skip_basic_pitch: bool,
+}
+
+/// Runs the benchmark as the flags say.
+pub fn command(root: &Path, args: &Args) -> Result<()> {
+    run(
+        root,
+        &args.soundfont,
+        &root.join(&args.out),
+        args.skip_basic_pitch,
+    )
+}
+
 /// basic-pitch release the benchmark installs.
 const BASIC_PITCH: &str = "basic-pitch";
 

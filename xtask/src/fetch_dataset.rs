@@ -17,6 +17,33 @@ use anyhow::{Context, Result, bail};
 use md5::{Digest, Md5};
 use serde_json::Value;
 
+/// `cargo xtask fetch-dataset`'s flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Which dataset.
+    #[arg(value_enum)]
+    pub dataset: Dataset,
+    /// Where to put it (default: `datasets/<name>/data`).
+    #[arg(long)]
+    pub dest: Option<PathBuf>,
+    /// Server to use instead of Zenodo / the Harvard Dataverse (e.g. a mirror).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Replace an existing download.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Fetches the dataset the flags name into `--dest` (default: `datasets/<name>/data`).
+pub fn command(root: &Path, args: &Args) -> Result<()> {
+    let dest = args.dest.clone().unwrap_or_else(|| {
+        root.join("datasets")
+            .join(format!("{:?}", args.dataset).to_lowercase())
+            .join("data")
+    });
+    run(args.dataset, &dest, args.base_url.clone(), args.force)
+}
+
 /// The datasets this command can fetch.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Dataset {

@@ -13,6 +13,34 @@ use serde_json::{Value, json};
 
 use crate::python::music21_json;
 
+/// `cargo xtask golden`'s flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Instead: the model crate's Keras parameter counts (creates a TensorFlow venv).
+    #[arg(long)]
+    pub keras: bool,
+    /// Only MidiTok 3.1.0's REMI and TSD golden files (creates a miditok venv).
+    #[arg(long)]
+    pub miditok: bool,
+    /// Folder with emopia/ and eerola/ (for the REMI/TSD golden files).
+    #[arg(long, default_value = "../shared/data")]
+    pub shared: PathBuf,
+}
+
+/// The golden files the flags ask for: music21's and MidiTok's, MidiTok's alone, or Keras'
+/// parameter counts.
+pub fn command(root: &Path, args: &Args) -> Result<()> {
+    let shared = root.join(&args.shared);
+    if args.keras {
+        keras(root)
+    } else if args.miditok {
+        crate::golden_miditok::run(root, &shared)
+    } else {
+        run(root)?;
+        crate::golden_miditok::run(root, &shared)
+    }
+}
+
 /// The cached TensorFlow environment (`target/xtask-venv-tensorflow` or `$EMOPIANO_TF_VENV`),
 /// shared with `bench train` and `bench keras-parity`.
 pub fn tensorflow(root: &Path) -> Result<std::path::PathBuf> {

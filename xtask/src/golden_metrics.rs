@@ -7,6 +7,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::json;
 
+/// `cargo xtask golden-metrics`'s flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder with emopia/ and eerola/.
+    #[arg(long, default_value = "../shared/data")]
+    pub shared: PathBuf,
+}
+
+/// Runs `golden-metrics` as the flags say.
+pub fn command(root: &Path, args: &Args) -> Result<()> {
+    run(root, &root.join(&args.shared))
+}
+
 /// The pinned MusPy.
 const MUSPY: &str = "muspy==0.5.0";
 /// Real files from each corpus, spread evenly over its sorted file list.

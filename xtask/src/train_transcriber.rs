@@ -35,31 +35,54 @@ use emopiano_common::rng::{Rng, SplitMix64};
 use serde_json::json;
 
 /// What to train.
+#[derive(clap::Args)]
 pub struct Args {
-    /// SoundFonts for training audio (never the benchmark's); `builtin` alone: the built-in
-    /// synthesizer only.
+    /// SoundFonts for the training audio, comma-separated, used beside the built-in
+    /// synthesizer (`builtin`: the built-in synthesizer alone; the `dry` recipe plays the
+    /// first). The `rooms` recipe was tried with Debian's TimGM6mb.sf2, sf_GMbank.sf2
+    /// (csound-soundfont) and MuseScore_General_Full.sf2 (musescore-general-soundfont-lossless).
+    #[arg(
+        long = "soundfont",
+        value_delimiter = ',',
+        default_value = "/usr/share/sounds/sf2/TimGM6mb.sf2"
+    )]
     pub soundfonts: Vec<PathBuf>,
-    /// How the training audio is made.
+    /// dry: the shipped weights' training audio; rooms: reverb, chorus, several SoundFonts
+    /// and many more chords.
+    #[arg(long, value_enum, default_value = "dry")]
     pub recipe: Recipe,
-    /// `../shared/data`, for EMOPIA and Eerola MIDI (optional).
+    /// Folder with emopia/ and eerola/ MIDI (used when present).
+    #[arg(long, default_value = "../shared/data")]
     pub data: PathBuf,
     /// Where the weights go.
+    #[arg(long, default_value = "crates/audio/weights/detector.bin")]
     pub out: PathBuf,
-    /// JSON report.
+    /// The JSON report.
+    #[arg(long, default_value = "target/bench/train-transcriber.json")]
     pub report: PathBuf,
     /// Generated clips.
+    #[arg(long, default_value_t = 400)]
     pub generated: usize,
-    /// EMOPIA pieces and Eerola melodies (each).
+    /// EMOPIA pieces and Eerola melodies, each.
+    #[arg(long, default_value_t = 100)]
     pub corpus: usize,
-    /// Seconds of each clip.
+    /// Seconds per clip.
+    #[arg(long, default_value_t = 12.0)]
     pub seconds: f64,
     /// Passes over the training rows.
+    #[arg(long, default_value_t = 3)]
     pub epochs: usize,
     /// Hidden layer widths.
+    #[arg(long, value_delimiter = ',', default_value = "128,64")]
     pub hidden: Vec<usize>,
     /// Rows per step.
+    #[arg(long, default_value_t = 2048)]
     pub batch: usize,
+    /// Adam's learning rate (cosine decay to a tenth).
+    #[arg(long, default_value_t = 3e-3)]
     pub lr: f64,
+    /// Seeds the clips, their timbres, the initial weights and the order of the rows.
+    #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }
 
@@ -421,7 +444,15 @@ fn bce(z: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
     loss.mean()
 }
 
-pub fn run(args: &Args) -> Result<()> {
+pub fn run(root: &Path, args: &Args) -> Result<()> {
+    let args = &Args {
+        data: root.join(&args.data),
+        out: root.join(&args.out),
+        report: root.join(&args.report),
+        soundfonts: args.soundfonts.clone(),
+        hidden: args.hidden.clone(),
+        ..*args
+    };
     let mut soundfonts = Vec::new();
     for path in args
         .soundfonts
@@ -663,8 +694,8 @@ mod tests {
             lr: 3e-3,
             seed: 1,
         };
-        run(&args("a")).unwrap();
-        run(&args("b")).unwrap();
+        run(&dir, &args("a")).unwrap();
+        run(&dir, &args("b")).unwrap();
         let a = std::fs::read(dir.join("a.bin")).unwrap();
         assert_eq!(a, std::fs::read(dir.join("b.bin")).unwrap());
         assert!(Detector::from_bytes(&a).is_ok());

@@ -100,8 +100,14 @@ fn broken(file: &Path) -> Vec<String> {
 
 #[test]
 fn slugs_and_links_are_read_as_github_reads_them() {
-    assert_eq!(slug(" Tokens, models and training"), "tokens-models-and-training");
-    assert_eq!(slug("Shipped models & the classifier"), "shipped-models--the-classifier");
+    assert_eq!(
+        slug(" Tokens, models and training"),
+        "tokens-models-and-training"
+    );
+    assert_eq!(
+        slug("Shipped models & the classifier"),
+        "shipped-models--the-classifier"
+    );
     let text = "see [a](docs/a.md#x) and `[not](a link)`\n```\n[no](inside.md)\n```\n[b](b.md)";
     assert_eq!(links(text), ["docs/a.md#x", "b.md"]);
 }
