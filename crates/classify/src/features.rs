@@ -4,7 +4,7 @@
 
 use emopiano_eval::key::{Mode, find_key};
 use emopiano_tokenizer::TokenizerKind;
-use emopiano_tokenizer::miditok::{TICKS_PER_QUARTER, TickNote, decode_notes_of};
+use emopiano_tokenizer::miditok::{Note, TICKS_PER_QUARTER, decode_notes_of};
 
 use crate::input::{Encoding, tokens};
 use crate::performance;
@@ -35,9 +35,9 @@ pub fn window_features(window: &[u32], encoding: Encoding) -> [f32; FEATURES] {
         // EMOPIA's transcriptions have no tempo: a beat is read as half a second (120 bpm),
         // 50 steps of 10 ms.
         Encoding::Performance => {
-            let notes: Vec<TickNote> = performance::decode(window)
+            let notes: Vec<Note> = performance::decode(window)
                 .into_iter()
-                .map(|x| TickNote {
+                .map(|x| Note {
                     time: x.time,
                     // A note-off in the note-on's 10 ms: as long as REMI's shortest.
                     duration: x.duration.max(1),
@@ -51,7 +51,7 @@ pub fn window_features(window: &[u32], encoding: Encoding) -> [f32; FEATURES] {
 }
 
 /// [`FEATURES`] of notes whose times are in ticks of `tpq` to the beat.
-fn features_of(notes: &[TickNote], tpq: f64) -> [f32; FEATURES] {
+fn features_of(notes: &[Note], tpq: f64) -> [f32; FEATURES] {
     let mut f = [0f32; FEATURES];
     if notes.is_empty() {
         return f;

@@ -124,3 +124,25 @@ pub fn note_name(pitch: u8) -> String {
         i32::from(pitch / 12) - 1
     )
 }
+
+/// A note in ticks: the one note type of the crates that count time in ticks (the tokenizers,
+/// the MIDI writer's callers, the evaluation's MusPy reading). Ordered by onset, then key, then
+/// length, then velocity, as MusPy sorts a track's notes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Note {
+    /// Onset, in ticks.
+    pub time: u64,
+    /// MIDI key, 0–127.
+    pub pitch: u8,
+    /// Length, in ticks (0 for a note-off at its onset; the MIDI writer writes at least 1).
+    pub duration: u64,
+    /// Note-on velocity, 1–127.
+    pub velocity: u8,
+}
+
+impl Note {
+    /// The tick after the last one the note sounds.
+    pub fn end(&self) -> u64 {
+        self.time + self.duration
+    }
+}

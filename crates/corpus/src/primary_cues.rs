@@ -319,9 +319,9 @@ pub fn render(row: &DesignRow) -> Vec<u8> {
     let mut notes = Vec::new();
     let mut push = |start: f64, beats: f64, key: i32, velocity: u8| {
         notes.push(MidiNote {
-            start: (start * tpb).round() as u64,
-            length: ((beats * articulation * tpb).round() as u64).max(1),
-            key: key.clamp(0, 127) as u8,
+            time: (start * tpb).round() as u64,
+            duration: ((beats * articulation * tpb).round() as u64).max(1),
+            pitch: key.clamp(0, 127) as u8,
             velocity,
         });
     };

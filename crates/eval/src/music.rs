@@ -17,25 +17,7 @@ use midly::{MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
 
 use crate::EvalError;
 
-/// One note: `[time, time + duration)` in ticks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Note {
-    /// Onset, in ticks.
-    pub time: u64,
-    /// MIDI key, 0–127.
-    pub pitch: u8,
-    /// Length, in ticks (0 for a note-off at its onset).
-    pub duration: u64,
-    /// Note-on velocity, 1–127.
-    pub velocity: u8,
-}
-
-impl Note {
-    /// The tick after the last one the note sounds.
-    pub fn end(&self) -> u64 {
-        self.time + self.duration
-    }
-}
+pub use emopiano_common::midi::Note;
 
 /// The notes of one (MIDI track, program, channel).
 #[derive(Clone, Debug, Default, PartialEq)]

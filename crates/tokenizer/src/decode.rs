@@ -150,9 +150,9 @@ pub fn write_midi(tokens: &[String], options: &DecodeOptions) -> Result<Vec<u8>,
             if !seen.contains(&key) {
                 seen.push(key);
                 notes.push(Note {
-                    start,
-                    length,
-                    key,
+                    time: start,
+                    duration: length,
+                    pitch: key,
                     velocity: options.velocity,
                 });
             }

@@ -7,18 +7,7 @@ use midly::{Format, MetaMessage, MidiMessage, TrackEventKind};
 
 use crate::TokenizerError;
 
-/// A note: onset and length in ticks, MIDI key and velocity (1..=127).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Note {
-    /// Onset in ticks.
-    pub start: u64,
-    /// Length in ticks (at least 1 is written).
-    pub length: u64,
-    /// MIDI key, 0..=127.
-    pub key: u8,
-    /// Note-on velocity, 1..=127.
-    pub velocity: u8,
-}
+pub use emopiano_common::midi::Note;
 
 /// The file-level settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,14 +46,14 @@ pub fn write_notes(notes: &[Note], layout: &Layout) -> Result<Vec<u8>, Tokenizer
     }
     let mut events: Vec<(u64, bool, u8, u8)> = Vec::with_capacity(notes.len() * 2);
     for n in notes {
-        let key = u7::try_from(n.key).ok_or_else(|| bad("a MIDI key above 127"))?;
+        let key = u7::try_from(n.pitch).ok_or_else(|| bad("a MIDI key above 127"))?;
         let velocity =
             u7::try_from(n.velocity.max(1)).ok_or_else(|| bad("a velocity above 127"))?;
-        let end = n.start.saturating_add(n.length.max(1));
+        let end = n.time.saturating_add(n.duration.max(1));
         if end > MAX_TICK {
             return Err(bad("a piece too long for MIDI's delta times"));
         }
-        events.push((n.start, true, key.as_int(), velocity.as_int()));
+        events.push((n.time, true, key.as_int(), velocity.as_int()));
         events.push((end, false, key.as_int(), 0));
     }
     events.sort_by_key(|&(tick, on, key, _)| (tick, on, key));

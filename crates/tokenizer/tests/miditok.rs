@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use emopiano_tokenizer::fixtures::{self, fingerprint};
-use emopiano_tokenizer::miditok::{TickNote, decode_notes_of, vocabulary};
+use emopiano_tokenizer::miditok::{Note, decode_notes_of, vocabulary};
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use serde_json::Value;
 
@@ -63,7 +63,7 @@ fn inputs() -> HashMap<String, Vec<u8>> {
     out
 }
 
-fn note_text(notes: &[TickNote]) -> String {
+fn note_text(notes: &[Note]) -> String {
     let lines: Vec<String> = notes
         .iter()
         .map(|n| format!("[{},{},{},{}]", n.time, n.duration, n.pitch, n.velocity))
@@ -75,7 +75,7 @@ fn note_text(notes: &[TickNote]) -> String {
 /// the same (onset, key, velocity) note-ons and (release, key) note-offs. (Which note-on a
 /// note-off ends is ambiguous in MIDI when one key overlaps itself, so the two are compared
 /// apart.)
-fn written_file_holds(midi: &[u8], notes: &[TickNote]) -> Result<(), String> {
+fn written_file_holds(midi: &[u8], notes: &[Note]) -> Result<(), String> {
     let smf = midly::Smf::parse(midi).map_err(|e| e.to_string())?;
     if smf.header.timing != midly::Timing::Metrical(480.into()) {
         return Err(format!("has timing {:?}", smf.header.timing));

@@ -31,10 +31,11 @@
 mod notes;
 mod time;
 
-pub use notes::{PITCH_RANGE, TICKS_PER_QUARTER, TickNote};
+pub use emopiano_common::midi::Note;
+pub use notes::{PITCH_RANGE, TICKS_PER_QUARTER};
 
 use crate::decode::DecodeOptions;
-use crate::midi_out::{Layout, Note, write_notes};
+use crate::midi_out::{Layout, write_notes};
 use crate::{Tokenizer, TokenizerError, TokenizerKind};
 
 /// Ticks in a 4/4 bar at [`TICKS_PER_QUARTER`].
@@ -135,7 +136,7 @@ pub fn vocabulary(kind: TokenizerKind) -> Vec<String> {
 pub fn decode_notes_of(
     kind: TokenizerKind,
     tokens: &[String],
-) -> Result<Vec<TickNote>, TokenizerError> {
+) -> Result<Vec<Note>, TokenizerError> {
     match kind {
         TokenizerKind::Remi => decode_notes(tokens, Clock::Bars),
         TokenizerKind::Tsd => decode_notes(tokens, Clock::Shifts),
@@ -146,7 +147,7 @@ pub fn decode_notes_of(
 }
 
 /// `_add_time_events` of REMI or TSD over the note events, for this configuration.
-fn encode_notes(notes: &[TickNote], clock: Clock) -> Vec<String> {
+fn encode_notes(notes: &[Note], clock: Clock) -> Vec<String> {
     let mut out = Vec::with_capacity(notes.len() * 4);
     let mut previous: Option<u64> = None;
     let mut bars_written: u64 = 0;
@@ -217,7 +218,7 @@ fn parse(token: &str, clock: Clock) -> Option<Token> {
 }
 
 /// `_tokens_to_score` of REMI or TSD for this configuration.
-fn decode_notes(tokens: &[String], clock: Clock) -> Result<Vec<TickNote>, TokenizerError> {
+fn decode_notes(tokens: &[String], clock: Clock) -> Result<Vec<Note>, TokenizerError> {
     let parsed = tokens
         .iter()
         .map(|t| parse(t, clock).ok_or_else(|| TokenizerError::BadToken(t.clone())))
@@ -242,7 +243,7 @@ fn decode_notes(tokens: &[String], clock: Clock) -> Result<Vec<TickNote>, Tokeni
                 if let (Some(Token::Velocity(velocity)), Some(Token::Duration(duration))) =
                     (parsed.get(i + 1), parsed.get(i + 2))
                 {
-                    notes.push(TickNote {
+                    notes.push(Note {
                         time: tick,
                         duration: *duration,
                         pitch,
@@ -257,15 +258,15 @@ fn decode_notes(tokens: &[String], clock: Clock) -> Result<Vec<TickNote>, Tokeni
 }
 
 /// The notes as a MIDI file at `options`' ticks per quarter, tempo and program.
-fn write(notes: &[TickNote], options: &DecodeOptions) -> Result<Vec<u8>, TokenizerError> {
+fn write(notes: &[Note], options: &DecodeOptions) -> Result<Vec<u8>, TokenizerError> {
     let tpq = u64::from(options.ticks_per_quarter.max(1));
     let scale = |t: u64| t * tpq / u64::from(TICKS_PER_QUARTER);
     let notes: Vec<Note> = notes
         .iter()
         .map(|n| Note {
-            start: scale(n.time),
-            length: scale(n.duration),
-            key: n.pitch,
+            time: scale(n.time),
+            duration: scale(n.duration),
+            pitch: n.pitch,
             velocity: n.velocity,
         })
         .collect();

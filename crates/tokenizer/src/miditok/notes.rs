@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use emopiano_common::midi::Note;
 use midly::{MidiMessage, Timing, TrackEventKind};
 
 use super::time::{closest, duration_ticks, velocities};
@@ -21,22 +22,9 @@ pub const PITCH_RANGE: (u8, u8) = (21, 109);
 /// `Bar` or `TimeShift` tokens) is refused within a second instead of filling memory.
 pub(crate) const MAX_TOKENS: u64 = 2_000_000;
 
-/// A note in ticks at [`TICKS_PER_QUARTER`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct TickNote {
-    /// Onset.
-    pub time: u64,
-    /// Length, at least 1.
-    pub duration: u64,
-    /// MIDI key.
-    pub pitch: u8,
-    /// Note-on velocity.
-    pub velocity: u8,
-}
-
 /// The notes of a file, preprocessed as miditok does, in the order its tokens list them: by onset,
 /// and at one onset by the original (onset, duration, pitch, velocity).
-pub(crate) fn piano_notes(midi: &[u8]) -> Result<Vec<TickNote>, TokenizerError> {
+pub(crate) fn piano_notes(midi: &[u8]) -> Result<Vec<Note>, TokenizerError> {
     let smf = crate::music21::parse_smf(midi)?;
     let tpq = match smf.header.timing {
         Timing::Metrical(t) => u64::from(t.as_int()),
@@ -56,7 +44,7 @@ pub(crate) fn piano_notes(midi: &[u8]) -> Result<Vec<TickNote>, TokenizerError> 
         read_track(track, &mut notes);
     }
     // merge_tracks: `notes.sort()`, symusic's order (time, duration, pitch, velocity).
-    notes.sort_unstable_by_key(|n: &TickNote| (n.time, n.duration, n.pitch, n.velocity));
+    notes.sort_unstable_by_key(|n: &Note| (n.time, n.duration, n.pitch, n.velocity));
     let last = notes.last().map_or(0, |n| n.time);
     // Every bar (REMI) or 12 beats (TSD's longest time shift) until the last onset is a token.
     let time_tokens = last.saturating_mul(TICKS_PER_QUARTER as u64) / tpq / 32;
@@ -80,10 +68,10 @@ pub(crate) fn piano_notes(midi: &[u8]) -> Result<Vec<TickNote>, TokenizerError> 
             (scale * t as f64).round() as u64
         }
     };
-    let mut out: Vec<TickNote> = notes
+    let mut out: Vec<Note> = notes
         .into_iter()
         .filter(|n| (PITCH_RANGE.0..=PITCH_RANGE.1).contains(&n.pitch))
-        .map(|n| TickNote {
+        .map(|n| Note {
             time: resample(n.time),
             duration: closest(&duration_bins, resample(n.duration).max(1)),
             pitch: n.pitch,
@@ -99,8 +87,8 @@ pub(crate) fn piano_notes(midi: &[u8]) -> Result<Vec<TickNote>, TokenizerError> 
 /// symusic's note pairing within one MIDI track: per (channel, key) the earliest open note-on
 /// ends at the next note-off (or note-on of velocity 0); notes never released are dropped, as
 /// are those on channel 10 (drum tracks, which the piano stream leaves out).
-fn read_track(events: &[midly::TrackEvent<'_>], out: &mut Vec<TickNote>) {
-    let mut pending: Vec<Option<TickNote>> = Vec::new();
+fn read_track(events: &[midly::TrackEvent<'_>], out: &mut Vec<Note>) {
+    let mut pending: Vec<Option<Note>> = Vec::new();
     let mut open: HashMap<(u8, u8), VecDeque<usize>> = HashMap::new();
     let mut now: u64 = 0;
     for ev in events {
@@ -116,7 +104,7 @@ fn read_track(events: &[midly::TrackEvent<'_>], out: &mut Vec<TickNote>) {
         let slot = (channel.as_int(), key);
         if velocity > 0 {
             open.entry(slot).or_default().push_back(pending.len());
-            pending.push(Some(TickNote {
+            pending.push(Some(Note {
                 time: now,
                 duration: u64::MAX,
                 pitch: key,
