@@ -35,7 +35,7 @@ use emopiano_model::sampling::Sampling;
 use emopiano_trainer::TrainOptions;
 use emopiano_trainer::{ExperimentDir, Registry, Run, Weights, cell_name};
 
-/// The name a conditioned run takes in place of an emotion: `runs/<arch>-conditioned/`.
+/// The name a conditioned run takes in place of an emotion (its cell: `<arch>-conditioned`).
 pub const CONDITIONED: &str = "conditioned";
 
 /// Pieces with the emotion's token in front of each.
@@ -332,7 +332,7 @@ pub(crate) fn write_conditioned_melodies(
 }
 
 /// With `--conditioned`, one model per asked-for architecture trained on every emotion at
-/// once (`runs/<arch>-conditioned/`); none otherwise.
+/// once (each in its cell `<arch>-conditioned`); none otherwise.
 pub(crate) fn train_conditioned(
     setup: &Setup<'_>,
     tokens_of: &BTreeMap<Emotion, EmotionTokens>,

@@ -2,9 +2,9 @@
 //!
 //! The paper's experiment as a library, called by `emopiano reproduce` and `cargo xtask
 //! reproduce-table1` alike: the grid file and its profiles ([`grid`]), each emotion's corpus
-//! tokenized, every cell of {architectures} × {emotions} trained into `runs/<arch>-<emotion>/`,
-//! Table 1 and Figs 3–10 ([`table`]), one melody per emotion, and the audio round trip
-//! ([`audio`]).
+//! tokenized, every cell of {architectures} × {emotions} trained into its folder
+//! (`emopiano_trainer::ExperimentDir`), Table 1 and Figs 3–10 ([`table`]), one melody per
+//! emotion, and the audio round trip ([`audio`]).
 //!
 //! An experiment folder records what made it (`experiment.json`, see [`manifest`]): with
 //! [`ReproduceOptions::resume`] finished cells are kept, an interrupted cell continues from its

@@ -76,7 +76,7 @@ pub struct ReproduceOptions {
     /// The tokenization (`None`: the profile's, else the paper's).
     pub tokenizer: Option<TokenizerKind>,
     /// Also train, per architecture, one model on all emotions with each piece opened by its
-    /// emotion's token (`runs/<arch>-conditioned/`), the token seen by the windows this says,
+    /// emotion's token (cell `<arch>-conditioned`), the token seen by the windows this says,
     /// compare it with the per-emotion models (`conditioned.md`) and generate its melodies per
     /// emotion.
     pub conditioned: Option<Conditioning>,
