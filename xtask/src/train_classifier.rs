@@ -12,12 +12,11 @@ use emopiano_classify::net::Encoder;
 use emopiano_classify::{
     Classifier, ClassifierConfig, Encoding, TrainSettings, Version, reduced_pieces,
 };
-use emopiano_corpus::Split;
-use emopiano_corpus::{Corpus, DatasetKind, Labeling, LoadOptions};
+use emopiano_corpus::{Corpus, DatasetKind, Labeling, LoadOptions, Split};
 use emopiano_eval::reduce::Reduction;
 
 /// The Eerola stimuli labelled by their highest mean rating, when their folder exists.
-fn eerola(path: &std::path::Path) -> Result<Option<Corpus>> {
+fn eerola(path: &Path) -> Result<Option<Corpus>> {
     if !path.is_dir() {
         println!("{}: not found, no Eerola check", path.display());
         return Ok(None);
@@ -115,11 +114,11 @@ pub struct Args {
     /// (comma-separated: skyline, skyline-bass, flat-velocity, skyline-flat); performance
     /// events only.
     #[arg(long, value_delimiter = ',')]
-    pub reductions: Vec<emopiano_eval::reduce::Reduction>,
+    pub reductions: Vec<Reduction>,
     /// Also train on these versions of each training clip: a reduction played some times
     /// slower (comma-separated, e.g. skyline-flat@2.2x,full@2x); performance events only.
     #[arg(long, value_delimiter = ',')]
-    pub versions: Vec<emopiano_classify::Version>,
+    pub versions: Vec<Version>,
     /// Cut each training window to a length drawn between this and --window (0: no cut).
     #[arg(long, default_value_t = TrainSettings::default().min_window)]
     pub min_window: usize,

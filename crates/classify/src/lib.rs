@@ -41,6 +41,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use emopiano_corpus::{Corpus, Emotion, Piece, Split};
 use emopiano_eval::reduce::{Reduction, reduce, slowed};
+use emopiano_eval::stats::Spread;
 use serde::{Deserialize, Serialize};
 
 pub use cues::Cues;
@@ -106,12 +107,10 @@ impl ModelCard {
             return None;
         }
         let values: Vec<f64> = self.seeds.iter().map(|s| s.test_accuracy).collect();
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let spread = Spread::of(&values)?;
         let low = values.iter().cloned().fold(f64::INFINITY, f64::min);
         let high = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        Some((mean, sd, low, high))
+        Some((spread.mean, spread.std, low, high))
     }
 }
 
@@ -312,10 +311,10 @@ pub fn splits_with(
             vec![Version::WHOLE]
         }
     };
-    for (piece, labelled) in corpus
-        .pieces
+    let pieces: Vec<&Piece> = corpus.pieces.iter().collect();
+    for (piece, labelled) in pieces
         .iter()
-        .zip(read_versions(corpus, encoding, versions)?)
+        .zip(read_versions(&pieces, encoding, versions)?)
     {
         let split = match piece.split {
             Some(Split::Train) => &mut out.train,
@@ -342,28 +341,23 @@ pub fn reduced_pieces(
     version: Version,
     encoding: Encoding,
 ) -> Result<Vec<Labelled>, ClassifyError> {
-    let chosen = Corpus {
-        name: corpus.name.clone(),
-        root: corpus.root.clone(),
-        pieces: corpus
-            .pieces
-            .iter()
-            .filter(|p| split.is_none() || p.split == split)
-            .cloned()
-            .collect(),
-    };
+    let chosen: Vec<&Piece> = corpus
+        .pieces
+        .iter()
+        .filter(|p| split.is_none() || p.split == split)
+        .collect();
     let read = read_versions(&chosen, encoding, |_| vec![version])?;
     Ok(read.into_iter().flatten().collect())
 }
 
-/// Each piece of `corpus` read in `encoding` in the versions `versions` asks for, in corpus
-/// order, on every core; a piece that does not read is an error naming it.
+/// Each of `pieces` read in `encoding` in the versions `versions` asks for, in order, on every
+/// core; a piece that does not read is an error naming it.
 fn read_versions(
-    corpus: &Corpus,
+    pieces: &[&Piece],
     encoding: Encoding,
     versions: impl Fn(&Piece) -> Vec<Version> + Sync,
 ) -> Result<Vec<Vec<Labelled>>, ClassifyError> {
-    let read = emopiano_common::parallel::map_ordered(&corpus.pieces, |piece| {
+    let read = emopiano_common::parallel::map_ordered(pieces, |&piece| {
         let bytes = piece.midi_bytes()?;
         let wanted = versions(piece);
         let music = match wanted.iter().find(|&&v| v != Version::WHOLE) {
@@ -561,12 +555,10 @@ pub fn train_emopia_seeds(
             val_log_loss: card.val.log_loss,
             test_accuracy: card.test.accuracy,
         });
-        let better = best.as_ref().is_none_or(|b| {
-            let (kept, new) = (&b.classifier.card().val, &card.val);
-            new.accuracy > kept.accuracy
-                || (new.accuracy == kept.accuracy && new.log_loss < kept.log_loss)
-        });
-        if better {
+        if best
+            .as_ref()
+            .is_none_or(|b| card.val.beats(&b.classifier.card().val))
+        {
             best = Some(outcome);
         }
     }

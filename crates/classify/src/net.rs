@@ -155,10 +155,9 @@ pub struct EmotionNet {
     output: Linear,
     kernel: usize,
     features: bool,
-    /// Whether anything reads the ids (not for [`Encoder::Cues`]).
-    ids: bool,
     /// The features standardised (running mean and variance, a scale and a shift) before the
-    /// dense layers of [`Encoder::Cues`], whose only input they are.
+    /// dense layers of [`Encoder::Cues`], whose only input they are: with it, nothing reads
+    /// the ids.
     cue_norm: Option<BatchNorm>,
     #[module(skip)]
     encoding: Encoding,
@@ -211,7 +210,6 @@ impl ClassifierConfig {
             output: LinearConfig::new(self.channels, CLASSES.len()).init(device),
             kernel: self.kernel,
             features,
-            ids: self.encoder != Encoder::Cues,
             cue_norm: (self.encoder == Encoder::Cues)
                 .then(|| BatchNormConfig::new(FEATURES).init(device)),
             encoding: self.encoding,
@@ -296,8 +294,10 @@ impl EmotionNet {
     /// config's `features` is set) → logits `[n, 4]`.
     pub fn forward(&self, batch: Padded, features: Tensor<2>) -> Tensor<2> {
         let mask = batch.mask.clone();
+        // Computed for the cue network too, which does not read it: leaving it out changes
+        // what that network trains to (measured), and its documented figures came with it.
         let mut x = self.embedding.forward(batch.ids.clone()) * mask.clone();
-        let mut pooled = if !self.ids {
+        let mut pooled = if self.cue_norm.is_some() {
             Vec::new()
         } else if let Some(recurrent) = &self.recurrent {
             vec![recurrent.forward(x, &batch)]

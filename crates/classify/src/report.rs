@@ -57,6 +57,13 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether these figures are to be chosen over `kept`'s: a higher accuracy, or the same
+    /// accuracy and a lower log loss (how an epoch and a seed are chosen on validation).
+    pub fn beats(&self, kept: &Report) -> bool {
+        self.accuracy > kept.accuracy
+            || (self.accuracy == kept.accuracy && self.log_loss < kept.log_loss)
+    }
+
     /// The report of `probabilities` against `labels` (the same length).
     pub fn new(probabilities: &[Probabilities], labels: &[Emotion]) -> Self {
         let mut confusion = [[0usize; 4]; 4];

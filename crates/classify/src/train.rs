@@ -162,7 +162,7 @@ fn clips(pieces: &[Labelled]) -> Vec<Vec<usize>> {
     let mut order: Vec<Vec<usize>> = Vec::new();
     let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, piece) in pieces.iter().enumerate() {
-        let clip = piece.name.split('#').next().unwrap_or(&piece.name);
+        let clip = Version::piece_of(&piece.name);
         let slot = *at.entry(clip).or_insert_with(|| {
             order.push(Vec::new());
             order.len() - 1
@@ -192,7 +192,7 @@ pub fn train<M: WindowModel>(
     let clips = clips(train);
     let mut rng = SplitMix64::new(settings.seed);
     let mut optim = AdamConfig::new().init();
-    let mut best: Option<(f64, f64, usize, M)> = None;
+    let mut best: Option<(Report, usize, M)> = None;
     let mut history = Vec::new();
     for epoch in 1..=settings.epochs.max(1) {
         let mut items: Vec<(usize, Vec<u32>)> = Vec::new();
@@ -252,20 +252,16 @@ pub fn train<M: WindowModel>(
         };
         log(&e);
         history.push(e);
-        let better = best.as_ref().is_none_or(|(acc, loss, _, _)| {
-            report.accuracy > *acc || (report.accuracy == *acc && report.log_loss < *loss)
-        });
-        if better {
-            best = Some((report.accuracy, report.log_loss, epoch, frozen));
+        if best.as_ref().is_none_or(|(kept, _, _)| report.beats(kept)) {
+            best = Some((report, epoch, frozen));
         } else if best
             .as_ref()
-            .is_some_and(|(_, _, b, _)| epoch - b >= settings.patience)
+            .is_some_and(|(_, b, _)| epoch - b >= settings.patience)
         {
             break;
         }
     }
-    let (_, _, best_epoch, model) =
-        best.ok_or_else(|| ClassifyError::Data("no epoch ran".into()))?;
+    let (_, best_epoch, model) = best.ok_or_else(|| ClassifyError::Data("no epoch ran".into()))?;
     Ok(Trained {
         model,
         best_epoch,

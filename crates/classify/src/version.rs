@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!((v.reduction, v.slowdown), (Reduction::SkylineFlat, 2.2));
 /// assert_eq!(v.name("Q1_a_0"), "Q1_a_0#skyline-flat@2.2x");
 /// assert_eq!(Version::WHOLE.name("Q1_a_0"), "Q1_a_0");
+/// assert_eq!(Version::piece_of(&v.name("Q1_a_0")), "Q1_a_0");
 /// # Ok::<(), String>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,6 +52,11 @@ impl Version {
         } else {
             format!("{id}#{self}")
         }
+    }
+
+    /// The piece a [`Version::name`] names: `Q1_a_0` for `Q1_a_0#skyline@2x` and for `Q1_a_0`.
+    pub fn piece_of(name: &str) -> &str {
+        name.split_once('#').map_or(name, |(id, _)| id)
     }
 }
 
