@@ -21,9 +21,9 @@ use emopiano_trainer::{RunSummary, TrainData, TrainError};
 
 use crate::ExperimentError;
 use crate::cells::{cell_config, train_cell};
-use crate::evaluate::{Reference, evaluate_emotion};
+use crate::evaluate::Reference;
 use crate::grid::Profile;
-use crate::melodies::{Melodies, TOP_P, Way, generate_sets, write_melody};
+use crate::melodies::{Melodies, argmax, generate_sets, top_p, write_melody};
 use crate::options::ReproduceOptions;
 use crate::setup::Setup;
 use crate::table::Results;
@@ -31,7 +31,6 @@ use crate::table::format_loss;
 use crate::tokens::EmotionTokens;
 use emopiano_audio::render::Instrument;
 use emopiano_classify::Classifier;
-use emopiano_model::sampling::Sampling;
 use emopiano_trainer::TrainOptions;
 use emopiano_trainer::{ExperimentDir, Registry, Run, Weights, cell_name};
 
@@ -266,21 +265,8 @@ pub(crate) fn write_conditioned_melodies(
     classifier: Option<&Classifier>,
     say: &dyn Fn(String),
 ) -> Result<Melodies, ExperimentError> {
-    let mut written = Vec::new();
-    let mut evaluations = Vec::new();
-    let mut kept = Vec::new();
-    let ways: Vec<Way> = vec![
-        ("argmax".to_string(), "argmax", Sampling::Argmax, 1),
-        (
-            format!("top-p {TOP_P}"),
-            "top-p",
-            Sampling::TopP {
-                p: TOP_P,
-                temperature: 1.0,
-            },
-            options.melodies.max(1),
-        ),
-    ];
+    let mut made = Melodies::default();
+    let ways = [argmax(1), top_p(options.melodies.max(1))];
     for (arch, _) in conditioned_runs {
         let name = cell_name(arch, CONDITIONED);
         let run = Run::open_with(&ExperimentDir::new(out).run(&name), &options.registry)?;
@@ -289,7 +275,8 @@ pub(crate) fn write_conditioned_melodies(
                 "{}: no weights on disk, no new melody",
                 run.dir().display()
             ));
-            kept.extend(emotions.iter().map(|e| format!("{e} ({name})")));
+            made.kept
+                .extend(emotions.iter().map(|e| format!("{e} ({name})")));
             continue;
         }
         let dir = out.join("melodies").join(&name);
@@ -313,22 +300,11 @@ pub(crate) fn write_conditioned_melodies(
                 first.tokens.len(),
                 wav.display(),
             ));
-            written.push(path);
-            if let Some(reference) = references.get(&emotion) {
-                evaluations.push(evaluate_emotion(
-                    &format!("{emotion} ({name})"),
-                    reference,
-                    &sets,
-                    classifier,
-                ));
-            }
+            let label = format!("{emotion} ({name})");
+            made.add(path, &label, &sets, references.get(&emotion), classifier);
         }
     }
-    Ok(Melodies {
-        written,
-        evaluations,
-        kept,
-    })
+    Ok(made)
 }
 
 /// With `--conditioned`, one model per asked-for architecture trained on every emotion at

@@ -20,6 +20,7 @@ use crate::options::ReproduceOptions;
 pub(crate) const TOP_P: f32 = 0.9;
 
 /// What [`write_melodies`] made.
+#[derive(Default)]
 pub(crate) struct Melodies {
     /// `melodies/<emotion>.mid`, the first argmax melody of each emotion.
     pub(crate) written: Vec<PathBuf>,
@@ -28,6 +29,39 @@ pub(crate) struct Melodies {
     /// The evaluations' names whose melodies were kept as they were (no weights on disk): their
     /// sections of the evaluation already written stay.
     pub(crate) kept: Vec<String>,
+}
+
+impl Melodies {
+    /// Records `path`, a melody written, and the evaluation of `sets` named `label` when its
+    /// emotion has real pieces to compare them with.
+    pub(crate) fn add(
+        &mut self,
+        path: PathBuf,
+        label: &str,
+        sets: &[(String, Vec<Candidate>)],
+        reference: Option<&Reference<'_>>,
+        classifier: Option<&Classifier>,
+    ) {
+        self.written.push(path);
+        if let Some(reference) = reference {
+            self.evaluations
+                .push(evaluate_emotion(label, reference, sets, classifier));
+        }
+    }
+}
+
+/// The paper's way of generating: argmax, `count` melodies.
+pub(crate) fn argmax(count: usize) -> Way {
+    ("argmax".to_string(), "argmax", Sampling::Argmax, count)
+}
+
+/// The sampled way: top-p [`TOP_P`] at temperature 1, `count` melodies.
+pub(crate) fn top_p(count: usize) -> Way {
+    let sampling = Sampling::TopP {
+        p: TOP_P,
+        temperature: 1.0,
+    };
+    (format!("top-p {TOP_P}"), "top-p", sampling, count)
 }
 
 /// Per emotion, from its best run (lowest training loss): `count` melodies generated the
@@ -52,21 +86,9 @@ pub(crate) fn write_melodies(
         instrument.describe()
     ));
     std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
-    let mut written = Vec::new();
-    let mut evaluations = Vec::new();
-    let mut kept = Vec::new();
-    // (label in the reports, file stem, sampling)
-    let ways = [
-        ("argmax".to_string(), "argmax", Sampling::Argmax),
-        (
-            format!("top-p {TOP_P}"),
-            "top-p",
-            Sampling::TopP {
-                p: TOP_P,
-                temperature: 1.0,
-            },
-        ),
-    ];
+    let mut made = Melodies::default();
+    let count = options.melodies.max(1);
+    let ways = [argmax(count), top_p(count)];
     for &emotion in emotions {
         if !trained.contains(&emotion) {
             say(format!("{emotion}: no finished cell yet, no melody"));
@@ -85,16 +107,10 @@ pub(crate) fn write_melodies(
                 "{emotion}: {} has no weights on disk, no new melody{kept_note}",
                 run.dir().display()
             ));
-            kept.push(emotion.name().to_string());
+            made.kept.push(emotion.name().to_string());
             continue;
         }
         let sets_dir = dir.join(emotion.name());
-        let ways: Vec<Way> = ways
-            .iter()
-            .map(|(label, stem, sampling)| {
-                (label.clone(), *stem, *sampling, options.melodies.max(1))
-            })
-            .collect();
         let sets = generate_sets(
             &run,
             &ways,
@@ -114,25 +130,13 @@ pub(crate) fn write_melodies(
             run.config().architecture,
             wav.display(),
             seconds,
-            options.melodies.max(1),
+            count,
             sets_dir.display()
         ));
-        written.push(path);
-
-        if let Some(reference) = references.get(&emotion) {
-            evaluations.push(evaluate_emotion(
-                emotion.name(),
-                reference,
-                &sets,
-                classifier,
-            ));
-        }
+        let reference = references.get(&emotion);
+        made.add(path, emotion.name(), &sets, reference, classifier);
     }
-    Ok(Melodies {
-        written,
-        evaluations,
-        kept,
-    })
+    Ok(made)
 }
 
 /// A way of generating: label in the reports, file stem, sampling, how many melodies.
