@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use emopiano_common::fs::write_atomically;
+use emopiano_experiment::attributes::{Attribute, Templates};
 use emopiano_experiment::shipped;
 use emopiano_model::generate::GenerationMode;
 use emopiano_model::sampling::Sampling;
@@ -52,7 +53,7 @@ pub struct Args {
     /// stateful: one LSTM step per token; sliding-window: the paper's re-feeding of the last
     /// window. Default: the model's own (sliding-window for an all-steps head, else stateful).
     #[arg(long, value_enum)]
-    mode: Option<ModeArg>,
+    generation_mode: Option<ModeArg>,
     /// Start from the last window of this MIDI file's tokens instead of a training window.
     #[arg(long)]
     primer: Option<PathBuf>,
@@ -63,6 +64,26 @@ pub struct Args {
     /// Decode with chords near the melody and no overlapping notes.
     #[arg(long)]
     musical: bool,
+    /// On a run conditioned on attributes: the mode (major or minor), instead of the emotion
+    /// template's.
+    #[arg(long)]
+    mode: Option<String>,
+    /// On a run conditioned on attributes: the note-density level, 0 (under 2.5 notes/s) to 3
+    /// (over 4.5), instead of the template's.
+    #[arg(long)]
+    density: Option<String>,
+    /// On a run conditioned on attributes: the register level, 0 (mean pitch under D4) to 3
+    /// (above B♭4), instead of the template's.
+    #[arg(long)]
+    register: Option<String>,
+    /// On a run conditioned on attributes: the loudness level, 0 (mean velocity under 55) to 3
+    /// (over 80), instead of the template's.
+    #[arg(long)]
+    velocity: Option<String>,
+    /// On a run conditioned on attributes: how far the emotion's template is pushed from the
+    /// neutral levels, 0 (neutral) to 3; 1 is the template.
+    #[arg(long, default_value_t = 1.0)]
+    intensity: f64,
     /// Also render the melody to a wav beside the MIDI file (same name, .wav).
     #[arg(long)]
     wav: bool,
@@ -130,6 +151,49 @@ fn open(dir: &std::path::Path, emotion: Option<&str>, registry: &Registry) -> Re
     Ok(run)
 }
 
+/// The attribute flags given, by attribute.
+fn attribute_overrides(args: &Args) -> Vec<(Attribute, String)> {
+    [
+        (Attribute::Mode, &args.mode),
+        (Attribute::Density, &args.density),
+        (Attribute::Register, &args.register),
+        (Attribute::Velocity, &args.velocity),
+    ]
+    .into_iter()
+    .filter_map(|(a, level)| level.clone().map(|l| (a, l)))
+    .collect()
+}
+
+/// The condition block to start from on a run conditioned on attributes (its emotion
+/// template, pushed by --intensity, with the attribute flags over it); empty on another run,
+/// where the attribute flags are refused.
+fn condition_block(run: &Run, args: &Args) -> Result<Vec<String>> {
+    let overrides = attribute_overrides(args);
+    let Some(templates) = Templates::read(run.dir())? else {
+        if let Some((attribute, _)) = overrides.first() {
+            bail!(
+                "{}: this run is not conditioned on attributes, so it cannot set the {attribute}",
+                run.dir().display()
+            );
+        }
+        return Ok(Vec::new());
+    };
+    let Some(emotion) = args.emotion.as_deref() else {
+        bail!(
+            "{}: this run is conditioned on attributes: say which emotion's template with \
+             --emotion (happy, peaceful, sad, scary)",
+            run.dir().display()
+        );
+    };
+    let emotion: emopiano_corpus::Emotion = emotion.parse()?;
+    let levels = templates
+        .levels(emotion, args.intensity, &overrides)
+        .map_err(anyhow::Error::msg)?;
+    let block = templates.block(&levels);
+    eprintln!("conditioned on {}", block.join(" "));
+    Ok(block)
+}
+
 /// A melody from `run` as `args` ask.
 fn generate(run: &Run, args: &Args) -> Result<()> {
     let conditioned = !run.vocab().conditions().is_empty();
@@ -179,7 +243,7 @@ fn generate(run: &Run, args: &Args) -> Result<()> {
         length: args.length,
         sampling,
         seed: args.seed,
-        mode: args.mode.map(|mode| match mode {
+        mode: args.generation_mode.map(|mode| match mode {
             ModeArg::Stateful => GenerationMode::Stateful,
             ModeArg::SlidingWindow => GenerationMode::SlidingWindow,
         }),
@@ -190,6 +254,7 @@ fn generate(run: &Run, args: &Args) -> Result<()> {
         },
         primer,
         emotion: args.emotion.clone().filter(|_| conditioned),
+        condition: condition_block(run, args)?,
     };
     let tokens = run.generate(&options)?;
     let decode = if args.musical {

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use emopiano_corpus::{Emotion, Holdout};
+use emopiano_experiment::attributes::{ATTRIBUTES, attributed_data};
 use emopiano_experiment::conditioned::conditioned_data;
-use emopiano_experiment::tokens_per_emotion;
+use emopiano_experiment::{Material, tokens_of_material};
 use emopiano_model::{HeadInput, Sizing};
 use emopiano_tokenizer::TokenizerKind;
 use emopiano_tokenizer::condition::Conditioning;
@@ -19,16 +20,26 @@ pub struct Args {
     #[command(flatten)]
     dataset: DatasetArgs,
     /// The emotion whose pieces make the corpus: happy, peaceful, sad or scary.
-    #[arg(long, required_unless_present = "conditioned")]
+    #[arg(long, required_unless_present_any = ["conditioned", "attributes"])]
     emotion: Option<Emotion>,
     /// One model on all four emotions, each piece opened by its emotion's token (generate with
     /// `--emotion`), instead of one emotion's pieces.
     #[arg(long, conflicts_with = "emotion")]
     conditioned: bool,
+    /// One model on all four emotions' pieces, each opened by its own attributes (mode, note
+    /// density, register, loudness: see `emopiano_experiment::attributes`); each emotion's
+    /// template of levels goes to the run's templates.json. Generate with `--emotion` and
+    /// override levels with `--mode`, `--density`, `--register`, `--velocity`.
+    #[arg(long, conflicts_with_all = ["emotion", "conditioned"])]
+    attributes: bool,
     /// With --conditioned: which windows see the emotion's token, every-window (each window
     /// opens with it) or piece-start (only windows that reach back to the piece start).
     #[arg(long, default_value = "every-window", requires = "conditioned")]
     conditioning: Conditioning,
+    /// What of each piece trains: whole, or top-line (its melody: onsets on sixteenths, the
+    /// highest note of each; for a corpus of piano performances such as EMOPIA).
+    #[arg(long, default_value = "whole")]
+    material: Material,
     /// The tokenization: paper (notes and chords, no rhythm), remi or tsd (MidiTok 3.1.0's).
     #[arg(long, default_value = "paper")]
     tokenizer: TokenizerKind,
@@ -83,10 +94,11 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         Some(emotion) => vec![emotion],
         None => Emotion::ALL.to_vec(),
     };
-    let mut tokens = tokens_per_emotion(
+    let mut tokens = tokens_of_material(
         &corpus,
         &emotions,
         args.tokenizer,
+        args.material,
         args.holdout,
         args.seed,
         &say,
@@ -102,6 +114,16 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
                 .with_tokenizer(args.tokenizer),
             emotion.to_string(),
         ),
+        None if args.attributes => {
+            let (data, templates) = attributed_data(&tokens, args.tokenizer);
+            for (emotion, levels) in &templates.emotions {
+                say(format!(
+                    "{emotion} template: {}",
+                    templates.block(levels).join(" ")
+                ));
+            }
+            (data, "all emotions'".to_string())
+        }
         None => (
             conditioned_data(&tokens, args.tokenizer),
             "all emotions'".to_string(),
@@ -126,9 +148,11 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         .with_label(format!(
             "{}-{}",
             entry.name(),
-            args.emotion
-                .map_or(emopiano_experiment::CONDITIONED.to_string(), |e| e
-                    .to_string())
+            match args.emotion {
+                Some(e) => e.to_string(),
+                None if args.attributes => ATTRIBUTES.to_string(),
+                None => emopiano_experiment::CONDITIONED.to_string(),
+            }
         ));
     let sizing = Sizing {
         hidden_size: args.hidden,
@@ -194,7 +218,9 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
             h.perplexity()
         );
     }
-    let emotion = if args.conditioned {
+    let emotion = if args.attributes {
+        " --emotion sad --mode major"
+    } else if args.conditioned {
         " --emotion sad"
     } else {
         ""

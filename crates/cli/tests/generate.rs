@@ -110,7 +110,7 @@ fn generate_writes_the_requested_number_of_events_reproducibly() {
         &[
             "--sampling",
             "top-p",
-            "--mode",
+            "--generation-mode",
             "sliding-window",
             "--weights",
             "last",
@@ -219,4 +219,92 @@ fn generate_picks_an_emotions_run_in_a_table_folder() {
     let none = emopiano(&["generate", "--run", t, "--out", out.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&none.stderr).contains("--emotion"));
     std::fs::remove_dir_all(&table).unwrap();
+}
+
+/// A run conditioned on attributes (trained here, tiny, on the embedded corpus' REMI tokens)
+/// starts from its emotion's template, takes levels from the attribute flags, and refuses
+/// levels out of range by flag; a run not conditioned on attributes refuses the flags.
+#[test]
+fn generate_sets_attributes_from_templates_and_flags() {
+    let dir = std::env::temp_dir().join(format!("emopiano-gen-attributes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let trained = emopiano(&[
+        "train",
+        "--tokenizer",
+        "remi",
+        "--attributes",
+        "--arch",
+        "lstm-emb",
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--window",
+        "16",
+        "--out",
+        d,
+    ]);
+    assert!(
+        trained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trained.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&trained.stderr);
+    assert!(stderr.contains("happy template: Cond_mode_"), "{stderr}");
+    let out = dir.join("m.mid");
+    let o = out.to_str().unwrap();
+    let generate = |extra: &[&str]| {
+        let mut args = vec!["generate", "--run", d, "--length", "30", "--out", o];
+        args.extend_from_slice(extra);
+        emopiano(&args)
+    };
+    let ok = generate(&["--emotion", "happy", "--mode", "minor"]);
+    let said = String::from_utf8_lossy(&ok.stderr);
+    assert!(ok.status.success(), "{said}");
+    assert!(
+        said.contains("conditioned on Cond_mode_minor Cond_density_"),
+        "{said}"
+    );
+    assert!(out.exists());
+    for (extra, expected) in [
+        (
+            &["--emotion", "happy", "--density", "9"][..],
+            "--density: \"9\" is not a level of density (expected one of 0, 1, 2, 3)",
+        ),
+        (
+            &["--emotion", "happy", "--intensity", "5"][..],
+            "--intensity 5 is out of range (0 to 3)",
+        ),
+        (&["--emotion", "joy"][..], "joy"),
+        (
+            &["--mode", "minor"][..],
+            "say which emotion's template with --emotion",
+        ),
+    ] {
+        let refused = generate(extra);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            !refused.status.success() && stderr.contains(expected),
+            "{extra:?}: {stderr}"
+        );
+    }
+    let plain = trained_run("not-attributes");
+    let refused = emopiano(&[
+        "generate",
+        "--run",
+        plain.to_str().unwrap(),
+        "--mode",
+        "minor",
+        "--out",
+        o,
+    ]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success()
+            && stderr.contains("not conditioned on attributes, so it cannot set the mode"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&plain);
 }

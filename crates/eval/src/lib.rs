@@ -33,6 +33,7 @@
 //! # Ok::<(), emopiano_eval::EvalError>(())
 //! ```
 
+pub mod attributes;
 pub mod copy;
 mod error;
 pub mod fixtures;

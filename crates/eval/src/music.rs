@@ -218,6 +218,65 @@ impl Music {
         Ok(music)
     }
 
+    /// This music as a format-0 Standard MIDI File: its tempo changes, then every note (drum
+    /// tracks' on channel 10, the others' on channel 1, programs dropped), a note-off before a
+    /// note-on at the same tick. Time signatures and pedal are not written.
+    ///
+    /// ```
+    /// let music = emopiano_eval::Music::line(&[60, 64, 67], 400_000);
+    /// let back = emopiano_eval::Music::from_midi(&music.to_midi())?;
+    /// assert_eq!(back.tracks[0].notes, music.tracks[0].notes);
+    /// assert_eq!(back.tempos, music.tempos);
+    /// # Ok::<(), emopiano_eval::EvalError>(())
+    /// ```
+    pub fn to_midi(&self) -> Vec<u8> {
+        use midly::num::{u4, u7, u24};
+        let mut events: Vec<(u64, u8, TrackEventKind<'static>)> = self
+            .tempos
+            .iter()
+            .map(|&(tick, micros)| {
+                let tempo = MetaMessage::Tempo(u24::new(micros.min(0xff_ffff)));
+                (tick, 0, TrackEventKind::Meta(tempo))
+            })
+            .collect();
+        for track in &self.tracks {
+            let channel = u4::new(if track.is_drum { 9 } else { 0 });
+            for n in &track.notes {
+                let key = u7::new(n.pitch.min(127));
+                let on = MidiMessage::NoteOn {
+                    key,
+                    vel: u7::new(n.velocity.clamp(1, 127)),
+                };
+                let off = MidiMessage::NoteOff {
+                    key,
+                    vel: u7::new(0),
+                };
+                events.push((
+                    n.time,
+                    2,
+                    TrackEventKind::Midi {
+                        channel,
+                        message: on,
+                    },
+                ));
+                let end = n.time + n.duration;
+                events.push((
+                    end,
+                    1,
+                    TrackEventKind::Midi {
+                        channel,
+                        message: off,
+                    },
+                ));
+            }
+        }
+        // Stable: notes of one tick keep their order.
+        events.sort_by_key(|&(tick, rank, _)| (tick, rank));
+        let track = events.into_iter().map(|(t, _, e)| (t, e)).collect();
+        let resolution = u16::try_from(self.resolution).unwrap_or(u16::MAX);
+        emopiano_common::midi::encode(midly::Format::SingleTrack, resolution, vec![track])
+    }
+
     /// The notes of every track that is not a drum track.
     pub fn pitched_notes(&self) -> impl Iterator<Item = &Note> {
         self.tracks

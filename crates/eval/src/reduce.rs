@@ -132,6 +132,33 @@ pub fn reduce(music: &Music, reduction: Reduction) -> Music {
     }
 }
 
+/// The melody of a performance: every onset moved to the nearest sixteenth note (so that the
+/// notes of a chord a pianist spreads over a few milliseconds start together), then its
+/// [`Reduction::Skyline`]. A transcribed performance rarely starts two notes on one tick, so
+/// the plain skyline of one keeps nearly every note.
+///
+/// ```
+/// use emopiano_eval::music::{Music, Note, Track};
+/// use emopiano_eval::reduce::top_line;
+/// let note = |time, pitch| Note { time, pitch, duration: 480, velocity: 70 };
+/// // A spread C major chord (bass first, 10 ticks apart), then E5 a beat later.
+/// let notes = vec![note(0, 48), note(10, 64), note(20, 67), note(480, 76)];
+/// let music = Music { resolution: 480, tracks: vec![Track { notes, ..Track::default() }], ..Music::default() };
+/// let line: Vec<(u64, u8)> = top_line(&music).tracks[0].notes.iter().map(|n| (n.time, n.pitch)).collect();
+/// assert_eq!(line, [(0, 67), (480, 76)]);
+/// ```
+pub fn top_line(music: &Music) -> Music {
+    let step = (music.resolution / 4).max(1);
+    let mut snapped = music.clone();
+    for track in &mut snapped.tracks {
+        for n in &mut track.notes {
+            n.time = (n.time + step / 2) / step * step;
+        }
+        track.notes.sort();
+    }
+    reduce(&snapped, Reduction::Skyline)
+}
+
 /// `music` played `factor` times slower (2.0: half as many notes per second): every tempo
 /// stretched, the notes and their ticks unchanged. A melody generator and the Eerola stimuli
 /// play 1–3 notes a second, EMOPIA's clips 4–10; slowed copies of the training clips teach a

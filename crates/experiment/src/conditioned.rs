@@ -15,7 +15,9 @@ use std::path::Path;
 
 use emopiano_corpus::Emotion;
 use emopiano_model::generate::Generator;
-use emopiano_tokenizer::condition::{Conditioning, condition_of, emotion_token, window_before};
+use emopiano_tokenizer::condition::{
+    Conditioning, emotion_token, is_condition_token, window_before,
+};
 use emopiano_tokenizer::{TokenizerKind, Vocabulary};
 use emopiano_trainer::{RunSummary, TrainData, TrainError};
 
@@ -83,7 +85,7 @@ pub fn heldout_loss(
     let stream = vocab.encode(&[&context[start..], held.as_slice()].concat())?;
     let first = context.len() - start;
     let targets: Vec<usize> = (first.max(window)..stream.len())
-        .filter(|&i| condition_of(vocab.token(stream[i]).unwrap_or_default()).is_none())
+        .filter(|&i| !is_condition_token(vocab.token(stream[i]).unwrap_or_default()))
         .collect();
     if targets.is_empty() {
         return Ok(None);
@@ -395,6 +397,9 @@ mod tests {
         }
         fn generation_mode(&self) -> GenerationMode {
             GenerationMode::Stateful
+        }
+        fn fixed_window(&self) -> Option<usize> {
+            None
         }
         fn generate(
             &self,

@@ -26,6 +26,11 @@
 //! emotion's token, and [`conditioned`] compares it with the per-emotion models
 //! (`conditioned.md`) and writes its melodies per emotion.
 //!
+//! [`attributes`] conditions a model on what each piece sounds like instead of its label (mode,
+//! note density, register, loudness; a block of tokens opening each piece), with each emotion
+//! a template of levels written beside the run (`templates.json`); [`melody_model`] is the
+//! recipe of the model trained so on EMOPIA's top lines (`cargo xtask train-shipped --melody`).
+//!
 //! The grid's `paper` profile reads the paper's Flatten as every step of the last LSTM
 //! (`"head": "all-steps"`), the reading under which its Table 1 magnitudes come out;
 //! `paper-last-step` is the other reading (see [`emopiano_model::HeadInput`]). Table 1's
@@ -42,6 +47,7 @@
 //! # Ok::<(), emopiano_experiment::ExperimentError>(())
 //! ```
 
+pub mod attributes;
 pub mod audio;
 mod cells;
 pub mod conditioned;
@@ -52,6 +58,7 @@ pub mod grid;
 pub mod keras;
 pub mod manifest;
 mod melodies;
+pub mod melody_model;
 mod options;
 pub mod refresh;
 pub mod report;
@@ -67,4 +74,4 @@ pub use conditioned::CONDITIONED;
 pub use error::ExperimentError;
 pub use options::{GridSource, InterruptAt, ReproduceOptions};
 pub use reproduce::{Outcome, heldout_note, reproduce};
-pub use tokens::{EmotionTokens, tokens_per_emotion};
+pub use tokens::{EmotionTokens, Material, tokens_of_material, tokens_per_emotion};

@@ -29,6 +29,51 @@ impl EmotionTokens {
     }
 }
 
+/// What of each piece is tokenized.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Material {
+    /// The piece as it is.
+    #[default]
+    Whole,
+    /// Its melody: the top line ([`emopiano_eval::reduce::top_line`]), what a melody generator
+    /// learns from a corpus of piano performances.
+    TopLine,
+}
+
+impl Material {
+    /// The name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Material::Whole => "whole",
+            Material::TopLine => "top-line",
+        }
+    }
+
+    /// `midi` made into this material (a file of the piece's top line).
+    fn of<'a>(self, midi: std::borrow::Cow<'a, [u8]>) -> std::borrow::Cow<'a, [u8]> {
+        match self {
+            Material::Whole => midi,
+            Material::TopLine => match emopiano_eval::Music::from_midi(&midi) {
+                Ok(music) => emopiano_eval::reduce::top_line(&music).to_midi().into(),
+                // The tokenizer names what is wrong with the file.
+                Err(_) => midi,
+            },
+        }
+    }
+}
+
+impl std::str::FromStr for Material {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Material::Whole, Material::TopLine]
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown material {s:?} (whole or top-line)"))
+    }
+}
+
 /// Every emotion's tokens, split by `holdout` (drawn with `seed`). A piece the tokenizer
 /// refuses is skipped with a message.
 pub fn tokens_per_emotion(
@@ -39,10 +84,25 @@ pub fn tokens_per_emotion(
     seed: u64,
     say: &dyn Fn(String),
 ) -> Result<BTreeMap<Emotion, EmotionTokens>, ExperimentError> {
+    tokens_of_material(corpus, emotions, kind, Material::Whole, holdout, seed, say)
+}
+
+/// [`tokens_per_emotion`] of `material` of each piece.
+pub fn tokens_of_material(
+    corpus: &Corpus,
+    emotions: &[Emotion],
+    kind: TokenizerKind,
+    material: Material,
+    holdout: Holdout,
+    seed: u64,
+    say: &dyn Fn(String),
+) -> Result<BTreeMap<Emotion, EmotionTokens>, ExperimentError> {
     let tokenizer = kind.build(DecodeOptions::default());
     let encode = |pieces: &[&Piece]| -> Result<Vec<(String, Vec<String>)>, ExperimentError> {
         let encoded = emopiano_common::progress::map_counted(pieces, "tokenizing", |piece| {
-            piece.midi_bytes().map(|bytes| tokenizer.encode(&bytes))
+            piece
+                .midi_bytes()
+                .map(|bytes| tokenizer.encode(&material.of(bytes)))
         })
         .map_err(|_| emopiano_tokenizer::TokenizerError::Internal)?;
         let mut out = Vec::new();

@@ -101,6 +101,8 @@ pub trait Generator {
     fn logits(&self, windows: &[Vec<usize>]) -> Result<Vec<Vec<f32>>, ModelError>;
     /// The mode [`SequenceModel::generation_mode`] prefers for this model.
     fn generation_mode(&self) -> GenerationMode;
+    /// [`SequenceModel::fixed_window`] of this model.
+    fn fixed_window(&self) -> Option<usize>;
     /// [`generate`] with this model.
     fn generate(
         &self,
@@ -134,6 +136,9 @@ impl<M: SequenceModel> Generator for Loaded<M> {
     fn generation_mode(&self) -> GenerationMode {
         self.model.generation_mode()
     }
+    fn fixed_window(&self) -> Option<usize> {
+        self.model.fixed_window()
+    }
     fn logits(&self, windows: &[Vec<usize>]) -> Result<Vec<Vec<f32>>, ModelError> {
         let vocab = self.model.vocab_size();
         let Some(len) = windows.first().map(Vec::len) else {
@@ -146,6 +151,11 @@ impl<M: SequenceModel> Generator for Loaded<M> {
         {
             return Err(ModelError::Input(format!(
                 "windows must share one positive length and index a vocabulary of {vocab}"
+            )));
+        }
+        if let Some(fixed) = self.model.fixed_window().filter(|&f| f != len) {
+            return Err(ModelError::Input(format!(
+                "this model reads windows of exactly {fixed} tokens (an all-steps head), not {len}"
             )));
         }
         let flat: Vec<usize> = windows.iter().flatten().copied().collect();

@@ -136,6 +136,12 @@ pub trait SequenceModel: Module + ModuleDisplay + 'static {
     fn generation_mode(&self) -> GenerationMode {
         GenerationMode::Stateful
     }
+
+    /// The only window length this model reads, for one whose head depends on it (an
+    /// all-steps head); `None` (the default): any length.
+    fn fixed_window(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The sizes a grid profile or the command line asks of an architecture; `None` keeps the
@@ -158,6 +164,10 @@ pub struct Sizing {
     /// every step (those with an embedding) do. Set by the trainer, not by grid profiles.
     #[serde(default)]
     pub condition_every_step: bool,
+    /// How many tokens open each window as its condition block (attribute tokens), when more
+    /// than one. Set by the trainer.
+    #[serde(default)]
+    pub condition_width: Option<usize>,
 }
 
 /// The paper's input: token indices `[batch, window]` → one feature per step,

@@ -120,6 +120,11 @@ pub struct LstmStackConfig {
     /// model predicts from whole windows: it generates with the sliding window.
     #[config(default = false)]
     pub condition_every_step: bool,
+    /// With [`Self::condition_every_step`]: how many of the window's first tokens condition it
+    /// (a block of attribute tokens; their embeddings are summed). `None` (and configurations
+    /// saved before the field existed): one, the emotion token.
+    #[config(default = "None")]
+    pub condition_width: Option<usize>,
 }
 
 impl LstmStackConfig {
@@ -156,8 +161,10 @@ impl LstmStackConfig {
         let lstm_impl = sizing.lstm_impl.or(self.lstm_impl);
         let head = sizing.head_input.unwrap_or(self.head_input);
         let condition = self.embedding.is_some() && sizing.condition_every_step;
+        let width = sizing.condition_width.filter(|&w| condition && w > 1);
         self.with_window(window)
             .with_condition_every_step(condition)
+            .with_condition_width(width)
             .with_hidden_size(hidden)
             .with_dense_size(dense)
             .with_lstm_impl(lstm_impl)
@@ -246,7 +253,9 @@ impl LstmStackConfig {
             output,
             vocab_size: self.vocab_size,
             all_steps: self.head_input == HeadInput::AllSteps,
+            window: self.window,
             condition_every_step: self.condition_every_step,
+            condition_width: self.condition_width.unwrap_or(1).clamp(1, self.window),
             fused: self.lstm_impl != Some(LstmImpl::Stock),
         })
     }
@@ -367,7 +376,9 @@ pub struct LstmStack {
     output: Linear,
     vocab_size: usize,
     all_steps: bool,
+    window: usize,
     condition_every_step: bool,
+    condition_width: usize,
     fused: bool,
 }
 
@@ -400,7 +411,11 @@ impl LstmStack {
         match &self.embedding {
             Some(embedding) if self.condition_every_step => {
                 // [batch, 1, width], broadcast over the window's steps.
-                let condition = embedding.forward(tokens.clone().narrow(1, 0, 1));
+                let width = self.condition_width.min(tokens.dims()[1]);
+                let mut condition = embedding.forward(tokens.clone().narrow(1, 0, width));
+                if width > 1 {
+                    condition = condition.sum_dim(1);
+                }
                 embedding.forward(tokens) + condition
             }
             Some(embedding) => embedding.forward(tokens),
@@ -513,6 +528,10 @@ impl SequenceModel for LstmStack {
 
     fn vocab_size(&self) -> usize {
         self.vocab_size
+    }
+
+    fn fixed_window(&self) -> Option<usize> {
+        self.all_steps.then_some(self.window)
     }
 
     fn generation_mode(&self) -> crate::generate::GenerationMode {

@@ -80,6 +80,7 @@ fn sizing_reaches_every_preset() {
         lstm_impl: Some(LstmImpl::Stock),
         head_input: Some(HeadInput::AllSteps),
         condition_every_step: true,
+        condition_width: Some(3),
     };
     let p = |a: &LstmStackConfig| {
         (
@@ -112,6 +113,51 @@ fn sizing_reaches_every_preset() {
     assert!(!Lstm2::config(VOCAB, 10, &sizing).condition_every_step);
     assert!(LstmEmb::config(VOCAB, 10, &sizing).condition_every_step);
     assert!(!LstmEmb::config(VOCAB, 10, &Sizing::default()).condition_every_step);
+    assert_eq!(LstmEmb::config(VOCAB, 10, &sizing).condition_width, Some(3));
+    assert_eq!(Lstm2::config(VOCAB, 10, &sizing).condition_width, None);
+}
+
+/// With a condition block of two tokens (`condition_width`), the window's second token is
+/// embedded into every step too: changing it moves the logits far more than it moves those of
+/// the same weights reading a block of one.
+#[test]
+fn a_condition_block_adds_each_of_its_tokens_to_every_step() {
+    let device = select_device();
+    let config = LstmStackConfig::lstm_emb(VOCAB)
+        .with_hidden_size(8)
+        .with_embedding(Some(4))
+        .with_condition_every_step(true);
+    let window = |second: i64| {
+        let mut w = vec![6, second];
+        w.extend((2..60).map(|i| i % 5));
+        Tensor::<2, Int>::from_data(TensorData::new(w, [1, 60]), &device)
+    };
+    let gap = |width: Option<usize>| {
+        device.seed(7);
+        let m = config
+            .clone()
+            .with_condition_width(width)
+            .init(&device)
+            .unwrap()
+            .valid();
+        let a = m
+            .forward(window(7))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let b = m
+            .forward(window(8))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max)
+    };
+    let (two, one) = (gap(Some(2)), gap(None));
+    eprintln!("second token's effect on the logits: {two} in a block of two, {one} of one");
+    assert!(two > 100.0 * one && two > 1e-4, "{two} vs {one}");
 }
 
 /// With `condition_every_step` the window's first token is embedded into every step: the

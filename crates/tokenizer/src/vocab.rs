@@ -55,11 +55,32 @@ impl Vocabulary {
             .collect()
     }
 
-    /// Whether the token at `index` is a conditioning token.
+    /// The attribute names this vocabulary's attribute tokens name (empty: not a run
+    /// conditioned on attributes), sorted and without repeats.
+    pub fn attributes(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .tokens
+            .iter()
+            .filter_map(|t| crate::condition::attribute_of(t).map(|(name, _)| name))
+            .collect();
+        names.dedup();
+        names
+    }
+
+    /// How many condition tokens open a piece: one per attribute on a run conditioned on
+    /// attributes, one emotion token on a run conditioned on emotions, else 0.
+    pub fn condition_width(&self) -> usize {
+        match self.attributes().len() {
+            0 => usize::from(!self.conditions().is_empty()),
+            n => n,
+        }
+    }
+
+    /// Whether the token at `index` is a conditioning token (an emotion or an attribute).
     pub fn is_condition(&self, index: usize) -> bool {
         self.tokens
             .get(index)
-            .is_some_and(|t| crate::condition::condition_of(t).is_some())
+            .is_some_and(|t| crate::condition::is_condition_token(t))
     }
 
     /// The tokens, sorted.

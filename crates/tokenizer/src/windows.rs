@@ -35,7 +35,7 @@ impl Windows {
         &self.inputs[i * self.window..(i + 1) * self.window]
     }
 
-    /// Every window opens with the last condition token before its target (see
+    /// Every window opens with the condition block before its target (see
     /// [`crate::condition::window_before`]), `stream` being the indices the windows were made
     /// from. Windows before the first condition token stay as they are.
     ///
@@ -47,18 +47,31 @@ impl Windows {
     /// assert_eq!(w.input(0), [9, 1]);
     /// assert_eq!(w.input(1), [9, 2]);
     /// assert_eq!(w.input(3), [9, 3]);
+    /// // Blocks of two condition tokens.
+    /// let stream = [8, 9, 1, 2, 8, 9, 3, 4];
+    /// let mut w = make_windows(&stream, 3, 10).unwrap();
+    /// w.open_with_conditions(&stream, |t| t >= 8);
+    /// assert_eq!(w.input(0), [8, 9, 1]);
+    /// assert_eq!(w.input(2), [8, 2, 8]); // the new block has begun: one token so far
+    /// assert_eq!(w.input(4), [8, 9, 3]);
     /// ```
     pub fn open_with_conditions(&mut self, stream: &[usize], is_condition: impl Fn(usize) -> bool) {
-        let mut last = None;
+        let mut block: Vec<u32> = Vec::new();
+        let mut in_block = false;
         for (p, &t) in stream.iter().enumerate().take(self.len() + self.window) {
             if is_condition(t) {
-                last = Some(t as u32);
+                if !in_block {
+                    block.clear();
+                }
+                block.push(t as u32);
             }
+            in_block = is_condition(t);
             // Window i predicts stream[i + window]; it sees conditions up to i + window - 1.
-            if let (Some(c), Some(i)) = (last, (p + 1).checked_sub(self.window))
+            if let Some(i) = (p + 1).checked_sub(self.window)
                 && i < self.len()
             {
-                self.inputs[i * self.window] = c;
+                let n = block.len().min(self.window);
+                self.inputs[i * self.window..i * self.window + n].copy_from_slice(&block[..n]);
             }
         }
     }
@@ -134,5 +147,41 @@ mod tests {
             })
         ));
         assert!(make_windows(&[5, 1, 1], 1, 3).is_err());
+    }
+}
+
+#[cfg(test)]
+mod condition_tests {
+    use super::*;
+    use crate::condition::{Conditioning, window_before};
+
+    /// Training windows opened with their condition block are the windows generation and
+    /// scoring build one at a time, on a stream of pieces opened by blocks of 1 to 3 tokens.
+    #[test]
+    fn opened_windows_agree_with_window_before() {
+        let is_condition = |t: usize| t >= 20;
+        let mut stream = vec![3, 4];
+        for (i, width) in [1usize, 3, 2, 3, 1].into_iter().enumerate() {
+            stream.extend((0..width).map(|k| 20 + k + i));
+            stream.extend((0..7 + i).map(|k| (k * 7 + i) % 19));
+        }
+        for window in [1, 2, 3, 5, 8] {
+            let mut w = make_windows(&stream, window, 30).unwrap();
+            w.open_with_conditions(&stream, is_condition);
+            for i in 0..w.len() {
+                let expected = window_before(
+                    &stream,
+                    i + window,
+                    window,
+                    Conditioning::EveryWindow,
+                    is_condition,
+                );
+                assert_eq!(
+                    w.input(i),
+                    expected.iter().map(|&t| t as u32).collect::<Vec<_>>(),
+                    "window {window}, {i}"
+                );
+            }
+        }
     }
 }

@@ -57,6 +57,12 @@ pub struct GenerateOptions {
     /// On a run trained with [`Conditioning::EveryWindow`], unless `mode` says otherwise, every
     /// new token is predicted from a window that opens with the emotion's token, as in training.
     pub emotion: Option<String>,
+    /// For a run conditioned on attributes: the condition block the melody starts from (its
+    /// attribute tokens, e.g. `Cond_mode_minor Cond_density_1`, in the order the run's pieces
+    /// open with them). Every new token is predicted from a window that opens with the block,
+    /// as in training; the window grows from the block to the run's length, then slides, so
+    /// that no training piece primes the melody.
+    pub condition: Vec<String>,
 }
 
 impl Default for GenerateOptions {
@@ -69,6 +75,7 @@ impl Default for GenerateOptions {
             weights: Weights::Best,
             primer: Primer::Training,
             emotion: None,
+            condition: Vec::new(),
         }
     }
 }
@@ -245,6 +252,79 @@ impl Run {
         }
     }
 
+    /// The index of `emotion`'s token; an error naming the run's emotions when it has no such
+    /// token.
+    fn emotion_index(&self, emotion: &str) -> Result<usize, TrainError> {
+        let conditions = self.vocab.conditions();
+        let refuse = |message: String| TrainError::File {
+            path: self.dir.vocab(),
+            message,
+        };
+        if conditions.is_empty() {
+            return Err(refuse(format!(
+                "asked for emotion {emotion:?}, but this run was not trained conditioned on \
+                 emotions (one emotion per run: pick the run instead)"
+            )));
+        }
+        let token = emopiano_tokenizer::condition::emotion_token(emotion);
+        self.vocab.index(&token).ok_or_else(|| {
+            refuse(format!(
+                "this run knows the emotions {}, not {emotion:?}",
+                conditions.join(", ")
+            ))
+        })
+    }
+
+    /// [`Self::generate`] from a condition block: the window grows from the block to the run's
+    /// window, then slides, every window opening with the block.
+    fn generate_from_block(&self, options: &GenerateOptions) -> Result<Vec<String>, TrainError> {
+        let mut seq = Vec::with_capacity(options.condition.len() + options.length);
+        for token in &options.condition {
+            let index = self
+                .vocab
+                .index(token)
+                .filter(|&i| self.vocab.is_condition(i))
+                .ok_or_else(|| TrainError::File {
+                    path: self.dir.vocab(),
+                    message: format!(
+                        "this run was not trained on the condition token {token:?} (its \
+                         attribute levels: see its templates.json and vocab.json)"
+                    ),
+                })?;
+            seq.push(index);
+        }
+        if let Primer::Tokens(_) = options.primer {
+            let rest = self.primer(&options.primer, options.seed)?;
+            let room = self.config.window.saturating_sub(seq.len());
+            seq.extend(&rest[rest.len().saturating_sub(room)..]);
+        }
+        let model = self.model(options.weights)?;
+        if let Some(window) = model.fixed_window() {
+            return Err(TrainError::File {
+                path: self.dir.config(),
+                message: format!(
+                    "this model reads whole windows of {window} tokens (an all-steps head): it \
+                     cannot start a melody from a condition block alone"
+                ),
+            });
+        }
+        let mut sampler = Sampler::new(options.sampling, options.seed);
+        let mut out = Vec::with_capacity(options.length);
+        while out.len() < options.length {
+            let window = seq.len().min(self.config.window);
+            let w = window_before(&seq, seq.len(), window, Conditioning::EveryWindow, |t| {
+                self.vocab.is_condition(t)
+            });
+            let logits = model.logits(&[w])?;
+            let next = sampler.sample(logits.first().map_or(&[][..], Vec::as_slice));
+            out.push(next);
+            seq.push(next);
+        }
+        let tokens = self.vocab.decode(&out)?;
+        // A conditioning token is the model starting a new piece: the melody ends there.
+        Ok(emopiano_tokenizer::condition::melody_part(&tokens).to_vec())
+    }
+
     /// A training window (indices) that starts with `emotion`'s token, chosen by `seed`.
     fn piece_start_window(&self, emotion: &str, seed: u64) -> Result<Vec<usize>, TrainError> {
         let window = self.config.window;
@@ -290,30 +370,14 @@ impl Run {
 
     /// New tokens after the primer, decoded with the run's vocabulary.
     pub fn generate(&self, options: &GenerateOptions) -> Result<Vec<String>, TrainError> {
+        if !options.condition.is_empty() {
+            return self.generate_from_block(options);
+        }
         let model = self.model(options.weights)?;
         let primer = match &options.emotion {
             None => self.primer(&options.primer, options.seed)?,
             Some(emotion) => {
-                let conditions = self.vocab.conditions();
-                if conditions.is_empty() {
-                    return Err(TrainError::File {
-                        path: self.dir.vocab(),
-                        message: format!(
-                            "asked for emotion {emotion:?}, but this run was not trained \
-                             conditioned on emotions (one emotion per run: pick the run instead)"
-                        ),
-                    });
-                }
-                let token = emopiano_tokenizer::condition::emotion_token(emotion);
-                let Some(first) = self.vocab.index(&token) else {
-                    return Err(TrainError::File {
-                        path: self.dir.vocab(),
-                        message: format!(
-                            "this run knows the emotions {}, not {emotion:?}",
-                            conditions.join(", ")
-                        ),
-                    });
-                };
+                let first = self.emotion_index(emotion)?;
                 // The emotion's token, then the given primer (a melody to continue) if any.
                 let mut primer = vec![first];
                 if let Primer::Tokens(_) = options.primer {
@@ -328,7 +392,7 @@ impl Run {
         // As the model was trained: each window opens with the emotion's token.
         let every_window = options.mode.is_none()
             && options.emotion.is_some()
-            && self.config.opens_windows_with_emotion(&self.vocab);
+            && self.config.opens_windows_with_condition(&self.vocab);
         let mode = match options.mode {
             Some(mode) => mode,
             None if every_window => GenerationMode::SlidingWindow,

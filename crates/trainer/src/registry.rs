@@ -71,7 +71,8 @@ impl Entry {
             train: |dir, data, config, sizing, options| {
                 let vocabulary = data.vocabulary();
                 let sizing = Sizing {
-                    condition_every_step: config.opens_windows_with_emotion(&vocabulary),
+                    condition_every_step: config.opens_windows_with_condition(&vocabulary),
+                    condition_width: Some(vocabulary.condition_width()),
                     ..sizing.clone()
                 };
                 let model_config = A::config(vocabulary.len(), config.window, &sizing);

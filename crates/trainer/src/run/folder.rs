@@ -47,17 +47,18 @@ pub struct TrainConfig {
     /// A label for logs (e.g. `lstm2-happy`).
     #[config(default = "String::new()")]
     pub label: String,
-    /// For a run conditioned on emotions (its vocabulary has `Emotion_` tokens): which windows
-    /// see the emotion token. Ignored otherwise.
+    /// For a conditioned run (its vocabulary has `Emotion_` or attribute tokens): which windows
+    /// see the condition block. Ignored otherwise.
     #[config(default = "Conditioning::EveryWindow")]
     pub conditioning: Conditioning,
 }
 
 impl TrainConfig {
-    /// Whether a run of this configuration on `vocab` opens every window with its emotion's
-    /// token: a conditioned vocabulary under [`Conditioning::EveryWindow`].
-    pub fn opens_windows_with_emotion(&self, vocab: &Vocabulary) -> bool {
-        self.conditioning == Conditioning::EveryWindow && !vocab.conditions().is_empty()
+    /// Whether a run of this configuration on `vocab` opens every window with its condition
+    /// block (an emotion's token, or a piece's attribute tokens): a conditioned vocabulary under
+    /// [`Conditioning::EveryWindow`].
+    pub fn opens_windows_with_condition(&self, vocab: &Vocabulary) -> bool {
+        self.conditioning == Conditioning::EveryWindow && vocab.condition_width() > 0
     }
 }
 

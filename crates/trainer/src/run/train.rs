@@ -34,6 +34,10 @@ pub struct TrainData {
     pub tokens: Vec<String>,
     /// Held-out tokens; empty when every piece trains (the paper).
     pub heldout: Vec<String>,
+    /// Files written into the run folder beside its configuration, `(name, contents)`: what a
+    /// caller needs to use the run later (an attribute-conditioned run's `templates.json`).
+    /// Written when the run starts or resumes, so a folder never holds another run's.
+    pub files: Vec<(String, String)>,
 }
 
 impl TrainData {
@@ -43,7 +47,14 @@ impl TrainData {
             tokenizer: TokenizerKind::NotesChords,
             tokens,
             heldout: Vec::new(),
+            files: Vec::new(),
         }
+    }
+
+    /// With a file written into the run folder beside its configuration.
+    pub fn with_file(mut self, name: impl Into<String>, contents: impl Into<String>) -> Self {
+        self.files.push((name.into(), contents.into()));
+        self
     }
 
     /// Tokens of another tokenization than the paper's.
@@ -286,6 +297,11 @@ fn open_folder<A: Architecture>(
     if !data.heldout.is_empty() {
         write_json(&run.heldout(), &json(serde_json::to_value(&data.heldout))?)?;
     }
+    for (name, contents) in &data.files {
+        let path = dir.join(name);
+        emopiano_common::fs::write_atomically(&path, contents.as_bytes())
+            .map_err(|e| file_error(&path)(e.to_string()))?;
+    }
     if start_epoch.is_none() {
         // A fresh start: nothing of an earlier attempt may leak into this one's logs.
         let _ = std::fs::remove_dir_all(run.artifacts());
@@ -302,7 +318,7 @@ fn window_sets(
     config: &TrainConfig,
 ) -> Result<(Arc<Windows>, Option<Arc<Windows>>), TrainError> {
     let encoded = vocab.encode(&data.tokens)?;
-    let every_window = config.opens_windows_with_emotion(vocab);
+    let every_window = config.opens_windows_with_condition(vocab);
     let windows_of = |stream: &[usize]| -> Result<Arc<Windows>, TrainError> {
         let mut w = make_windows(stream, config.window, vocab.len())?;
         if every_window {
