@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use emopiano_common::fs::write_atomically;
-use emopiano_experiment::attributes::{Attribute, Templates};
+use emopiano_experiment::attributes::{Attribute, Templates, paper_timing};
+use emopiano_experiment::length::Length;
+use emopiano_experiment::melody_model;
 use emopiano_experiment::shipped;
 use emopiano_model::generate::GenerationMode;
 use emopiano_model::sampling::Sampling;
-use emopiano_tokenizer::DecodeOptions;
+use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::{GenerateOptions, Primer, Registry, Run, RunDir, Weights};
 
 /// Arguments of `emopiano generate`.
@@ -35,6 +37,22 @@ pub struct Args {
     /// Tokens to generate (paper: 500).
     #[arg(long, default_value_t = 500)]
     length: usize,
+    /// The melody's length in 4/4 bars instead of tokens: enough tokens are generated and the
+    /// file is cut there.
+    #[arg(long, conflicts_with_all = ["length", "seconds"])]
+    bars: Option<f64>,
+    /// The melody's length in seconds instead of tokens.
+    #[arg(long, conflicts_with = "length")]
+    seconds: Option<f64>,
+    /// The written file's tempo in beats per minute. Default: MidiTok's 120 for REMI and TSD;
+    /// for the paper's tokens (an eighth note each) with --emotion, the tempo and velocity that
+    /// play the emotion's template (`emopiano_experiment::attributes::paper_timing`).
+    #[arg(long)]
+    tempo: Option<f64>,
+    /// With the paper's tokens: write them as the paper does (120 bpm, velocity 90) whatever
+    /// the emotion.
+    #[arg(long)]
+    paper_timing: bool,
     /// Seeds the choice of the seed window and the sampler: same seed, same melody.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -239,8 +257,46 @@ fn generate(run: &Run, args: &Args) -> Result<()> {
             temperature: args.temperature,
         },
     };
+    let mut decode = if args.musical {
+        DecodeOptions::musical()
+    } else {
+        DecodeOptions::default()
+    };
+    if let Some(bpm) = args.tempo {
+        if !(bpm.is_finite() && (20.0..=400.0).contains(&bpm)) {
+            bail!("--tempo {bpm} is out of range (20 to 400 beats per minute)");
+        }
+        decode.tempo_bpm = bpm;
+    }
+    if let Some(emotion) = args.emotion.as_deref().and_then(|e| e.parse().ok())
+        && run.vocab().tokenizer() == TokenizerKind::NotesChords
+        && !args.paper_timing
+    {
+        let levels = melody_model::templates()
+            .levels(emotion, args.intensity, &[])
+            .map_err(anyhow::Error::msg)?;
+        let (bpm, velocity) = paper_timing(&levels);
+        decode.tempo_bpm = args.tempo.unwrap_or(bpm);
+        decode.velocity = velocity;
+        eprintln!(
+            "written at {} bpm, velocity {velocity}: the {emotion} template's note density and \
+             loudness (--paper-timing: the paper's 120 bpm, velocity 90)",
+            decode.tempo_bpm
+        );
+    }
+    let length = match (args.bars, args.seconds) {
+        (Some(b), _) if !(b.is_finite() && b > 0.0 && b <= 1000.0) => {
+            bail!("--bars {b} is out of range (above 0, at most 1000)")
+        }
+        (_, Some(s)) if !(s.is_finite() && s > 0.0 && s <= 3600.0) => {
+            bail!("--seconds {s} is out of range (above 0, at most 3600)")
+        }
+        (Some(b), _) => Length::Bars(b),
+        (_, Some(s)) => Length::Seconds(s),
+        _ => Length::Tokens(args.length),
+    };
     let options = GenerateOptions {
-        length: args.length,
+        length: length.token_budget(run.vocab().tokenizer(), decode.tempo_bpm),
         sampling,
         seed: args.seed,
         mode: args.generation_mode.map(|mode| match mode {
@@ -257,16 +313,24 @@ fn generate(run: &Run, args: &Args) -> Result<()> {
         condition: condition_block(run, args)?,
     };
     let tokens = run.generate(&options)?;
-    let decode = if args.musical {
-        DecodeOptions::musical()
-    } else {
-        DecodeOptions::default()
-    };
+    let bpm = decode.tempo_bpm;
     let midi = run.vocab().tokenizer().build(decode).decode(&tokens)?;
+    let (midi, seconds) = length.cut(midi, &args.out.display().to_string())?;
     write_atomically(&args.out, &midi)
         .with_context(|| format!("writing {}", args.out.display()))?;
+    let asked = match length {
+        Length::Bars(b) => Some(b * 240.0 / bpm),
+        Length::Seconds(s) => Some(s),
+        Length::Tokens(_) => None,
+    };
+    if let Some(asked) = asked.filter(|&a| seconds < a - 60.0 / bpm) {
+        eprintln!(
+            "note: the model ended the melody after {seconds:.1} s of the {asked:.1} asked for \
+             (it began a new piece); another --seed may run longer"
+        );
+    }
     println!(
-        "wrote {} ({} tokens from {} with {})",
+        "wrote {} ({} tokens, {seconds:.1} s, from {} with {})",
         args.out.display(),
         tokens.len(),
         run.dir().display(),

@@ -308,3 +308,89 @@ fn generate_sets_attributes_from_templates_and_flags() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&plain);
 }
+
+/// `--seconds` and `--bars` cut the written melody at its length, at `--tempo`: the paper's
+/// tokens are an eighth note each, so 3 s at 60 bpm hold six onsets and 2 bars sixteen at 120.
+#[test]
+fn generate_cuts_the_melody_at_bars_or_seconds() {
+    let run = trained_run("length");
+    let r = run.to_str().unwrap();
+    let out = run.join("m.mid");
+    let o = out.to_str().unwrap();
+    let said = emopiano(&[
+        "generate",
+        "--run",
+        r,
+        "--seconds",
+        "3",
+        "--tempo",
+        "60",
+        "--out",
+        o,
+    ]);
+    let stdout = String::from_utf8_lossy(&said.stdout);
+    assert!(
+        said.status.success() && stdout.contains(", 3.0 s,"),
+        "{stdout}"
+    );
+    assert_eq!(onsets(&out), 6);
+    let said = emopiano(&["generate", "--run", r, "--bars", "2", "--out", o]);
+    assert!(
+        said.status.success(),
+        "{}",
+        String::from_utf8_lossy(&said.stderr)
+    );
+    assert_eq!(onsets(&out), 16);
+    for (flag, value) in [("--bars", "0"), ("--seconds", "0"), ("--tempo", "1000")] {
+        let refused = emopiano(&["generate", "--run", r, flag, value, "--out", o]);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            !refused.status.success()
+                && stderr.contains(&format!("{flag} {value} is out of range")),
+            "{flag}: {stderr}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&run);
+}
+
+/// The paper's tokens are written at the tempo and velocity of the emotion's template (scary:
+/// density level 3, 5 notes/s, so 150 bpm; loudness level 3, velocity 90), or as the paper
+/// writes them with `--paper-timing` (120 bpm): the same eight tokens play 0.8 times as long.
+#[test]
+fn paper_tokens_play_the_emotions_template_unless_paper_timing() {
+    let run = trained_run("timing");
+    let r = run.to_str().unwrap();
+    let out = run.join("m.mid");
+    let o = out.to_str().unwrap();
+    let seconds = |extra: &[&str]| -> (f64, String) {
+        let mut args = vec!["generate", "--run", r, "--length", "8", "--out", o];
+        args.extend_from_slice(extra);
+        let said = emopiano(&args);
+        assert!(
+            said.status.success(),
+            "{}",
+            String::from_utf8_lossy(&said.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&said.stdout).to_string();
+        let s = stdout
+            .split(" tokens, ")
+            .nth(1)
+            .unwrap()
+            .split(" s,")
+            .next()
+            .unwrap();
+        (
+            s.parse().unwrap(),
+            String::from_utf8_lossy(&said.stderr).to_string(),
+        )
+    };
+    let (scary, said) = seconds(&["--emotion", "scary"]);
+    assert!(said.contains("written at 150 bpm, velocity 90"), "{said}");
+    let (paper, said) = seconds(&["--emotion", "scary", "--paper-timing"]);
+    assert!(!said.contains("written at"), "{said}");
+    assert!(
+        (scary / paper - 0.8).abs() < 0.05,
+        "{scary} s against {paper} s"
+    );
+    let _ = std::fs::remove_dir_all(&run);
+}

@@ -277,6 +277,28 @@ impl Music {
         emopiano_common::midi::encode(midly::Format::SingleTrack, resolution, vec![track])
     }
 
+    /// This music up to tick `end`: notes that start before it, cut there; tempo changes
+    /// after it dropped.
+    ///
+    /// ```
+    /// let music = emopiano_eval::Music::line(&[60, 62, 64, 65], 500_000);
+    /// let cut = music.cut(1200);
+    /// let notes: Vec<(u64, u64)> = cut.tracks[0].notes.iter().map(|n| (n.time, n.duration)).collect();
+    /// assert_eq!(notes, [(0, 480), (480, 480), (960, 240)]);
+    /// ```
+    pub fn cut(&self, end: u64) -> Music {
+        let mut cut = self.clone();
+        cut.tempos.retain(|&(t, _)| t < end.max(1));
+        for track in &mut cut.tracks {
+            track.notes.retain(|n| n.time < end);
+            for n in &mut track.notes {
+                n.duration = n.duration.min(end - n.time);
+            }
+            track.sustain.retain(|&(t, _)| t < end);
+        }
+        cut
+    }
+
     /// The notes of every track that is not a drum track.
     pub fn pitched_notes(&self) -> impl Iterator<Item = &Note> {
         self.tracks
@@ -334,6 +356,21 @@ pub struct TempoMap {
 }
 
 impl TempoMap {
+    /// The first tick at or after `seconds` (the inverse of [`Self::seconds`]).
+    ///
+    /// ```
+    /// let music = emopiano_eval::Music::line(&[60], 500_000);
+    /// assert_eq!(music.tempo_map().tick(1.25), 1200);
+    /// ```
+    pub fn tick(&self, seconds: f64) -> u64 {
+        let i = self.segments.partition_point(|&(_, s, _)| s <= seconds);
+        let &(at, start, tempo) = self.segments[..i.max(1)]
+            .last()
+            .unwrap_or(&(0, 0.0, 500_000));
+        let per_tick = f64::from(tempo) / 1e6 / self.resolution;
+        at + ((seconds - start).max(0.0) / per_tick).ceil() as u64
+    }
+
     /// The time of `tick` in seconds; a tempo change at `tick` itself applies after it.
     pub fn seconds(&self, tick: u64) -> f64 {
         let i = self.segments.partition_point(|&(t, _, _)| t < tick);

@@ -104,6 +104,28 @@ pub struct Templates {
     pub pieces: BTreeMap<Emotion, usize>,
 }
 
+/// What a density level plays, in notes per second: the middle of the level (2.0 below the
+/// first edge, 5.0 above the last).
+pub const LEVEL_NOTES_PER_SECOND: [f64; 4] = [2.0, 3.0, 4.0, 5.0];
+/// What a velocity level plays: the middle of the level.
+pub const LEVEL_VELOCITY: [u8; 4] = [48, 61, 73, 90];
+
+/// The tempo (beats per minute) and velocity at which the paper's tokens, an eighth note each,
+/// play `levels`' note density and loudness.
+///
+/// ```
+/// use emopiano_experiment::attributes::{Attributes, paper_timing};
+/// let sad = Attributes { mode: 1, density: 1, register: 2, velocity: 1 };
+/// assert_eq!(paper_timing(&sad), (90.0, 61)); // 3 notes/s
+/// ```
+pub fn paper_timing(levels: &Attributes) -> (f64, u8) {
+    let level = |a: Attribute| usize::from(levels.index(a)).min(3);
+    (
+        30.0 * LEVEL_NOTES_PER_SECOND[level(Attribute::Density)],
+        LEVEL_VELOCITY[level(Attribute::Velocity)],
+    )
+}
+
 /// The level of a numeric attribute that no emotion pulls towards (between levels 1 and 2).
 const NEUTRAL: f64 = 1.5;
 

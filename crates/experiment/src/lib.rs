@@ -56,6 +56,7 @@ mod error;
 pub mod evaluate;
 pub mod grid;
 pub mod keras;
+pub mod length;
 pub mod manifest;
 mod melodies;
 pub mod melody_model;

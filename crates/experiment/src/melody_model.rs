@@ -62,6 +62,20 @@ pub fn sizing() -> Sizing {
     }
 }
 
+/// Its emotions' templates, as shipped (`crates/experiment/shipped/lstm-emb-attributes/`):
+/// what paper-token melodies are written with too.
+pub fn templates() -> Templates {
+    // Written by this crate's own serialiser and checked by a test: it parses.
+    serde_json::from_str(include_str!(
+        "../shipped/lstm-emb-attributes/templates.json"
+    ))
+    .unwrap_or_else(|_| Templates {
+        attributes: Vec::new(),
+        emotions: Default::default(),
+        pieces: Default::default(),
+    })
+}
+
 /// Trains the model on the EMOPIA copy at `emopia` into the run folder `dir` (with `options`:
 /// `resume` continues an interrupted run). Returns the summary and the emotions' templates.
 pub fn train(
@@ -90,4 +104,22 @@ pub fn train(
     let entry = registry.get(ARCHITECTURE)?;
     let summary = entry.train(dir, &data, &config(), &sizing(), options)?;
     Ok((summary, templates))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_templates_parse_and_cover_every_emotion() {
+        let t = templates();
+        assert_eq!(t.attributes, crate::attributes::attribute_set(TOKENIZER));
+        for emotion in Emotion::ALL {
+            assert!(t.emotions.contains_key(&emotion), "{emotion}");
+        }
+        // EMOPIA's valence: happy and peaceful major, sad and scary minor.
+        let minor = |e: Emotion| t.emotions[&e].mode == 1;
+        assert!(!minor(Emotion::Happy) && !minor(Emotion::Peaceful));
+        assert!(minor(Emotion::Sad) && minor(Emotion::Scary));
+    }
 }
