@@ -18,7 +18,7 @@
 //! assert_eq!(a.level(Attribute::Mode), "major");
 //! assert_eq!(a.level(Attribute::Density), "0");
 //! assert_eq!(a.level(Attribute::Register), "2");
-//! assert_eq!(a.level(Attribute::Velocity), "2");
+//! assert_eq!(a.level(Attribute::Velocity), "3"); // velocity 80
 //! ```
 
 use std::fmt;

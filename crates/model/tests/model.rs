@@ -117,6 +117,16 @@ fn sizing_reaches_every_preset() {
     assert_eq!(Lstm2::config(VOCAB, 10, &sizing).condition_width, None);
 }
 
+/// The largest change of any logit between `model` on window `a` and on window `b`.
+fn logit_gap(model: &LstmStack, a: Tensor<2, Int>, b: Tensor<2, Int>) -> f32 {
+    let logits = |w| model.forward(w).into_data().try_to_vec::<f32>().unwrap();
+    let (a, b) = (logits(a), logits(b));
+    a.iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max)
+}
+
 /// With a condition block of two tokens (`condition_width`), the window's second token is
 /// embedded into every step too: changing it moves the logits far more than it moves those of
 /// the same weights reading a block of one.
@@ -134,26 +144,8 @@ fn a_condition_block_adds_each_of_its_tokens_to_every_step() {
     };
     let gap = |width: Option<usize>| {
         device.seed(7);
-        let m = config
-            .clone()
-            .with_condition_width(width)
-            .init(&device)
-            .unwrap()
-            .valid();
-        let a = m
-            .forward(window(7))
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        let b = m
-            .forward(window(8))
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        a.iter()
-            .zip(&b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0f32, f32::max)
+        let m = config.clone().with_condition_width(width).init(&device);
+        logit_gap(&m.unwrap().valid(), window(7), window(8))
     };
     let (two, one) = (gap(Some(2)), gap(None));
     eprintln!("second token's effect on the logits: {two} in a block of two, {one} of one");
@@ -195,22 +187,7 @@ fn condition_every_step_adds_the_first_token_to_every_step() {
         .init(&device)
         .unwrap()
         .valid();
-    let gap = |m: &LstmStack| {
-        let a = m
-            .forward(window(6))
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        let b = m
-            .forward(window(7))
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        a.iter()
-            .zip(&b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0f32, f32::max)
-    };
+    let gap = |m: &LstmStack| logit_gap(m, window(6), window(7));
     let (with, without) = (gap(&model), gap(&plain));
     eprintln!("first token's effect on the logits: {with} with the condition, {without} without");
     assert!(with > 100.0 * without && with > 1e-4, "{with} vs {without}");

@@ -309,19 +309,42 @@ impl Run {
             });
         }
         let mut sampler = Sampler::new(options.sampling, options.seed);
-        let mut out = Vec::with_capacity(options.length);
-        while out.len() < options.length {
-            let window = seq.len().min(self.config.window);
-            let w = window_before(&seq, seq.len(), window, Conditioning::EveryWindow, |t| {
-                self.vocab.is_condition(t)
-            });
+        let window = self.config.window;
+        let out = self.conditioned_steps(&*model, seq, window, options.length, &mut sampler)?;
+        self.melody(&out)
+    }
+
+    /// `length` new tokens after `seq`, each predicted from the (at most `window`) tokens
+    /// before it opened by their condition block, as a conditioned run was trained.
+    fn conditioned_steps(
+        &self,
+        model: &dyn Generator,
+        mut seq: Vec<usize>,
+        window: usize,
+        length: usize,
+        sampler: &mut Sampler,
+    ) -> Result<Vec<usize>, TrainError> {
+        let mut out = Vec::with_capacity(length);
+        while out.len() < length {
+            let w = window_before(
+                &seq,
+                seq.len(),
+                seq.len().min(window),
+                Conditioning::EveryWindow,
+                |t| self.vocab.is_condition(t),
+            );
             let logits = model.logits(&[w])?;
             let next = sampler.sample(logits.first().map_or(&[][..], Vec::as_slice));
             out.push(next);
             seq.push(next);
         }
-        let tokens = self.vocab.decode(&out)?;
-        // A conditioning token is the model starting a new piece: the melody ends there.
+        Ok(out)
+    }
+
+    /// Generated indices as tokens, up to the first condition token: the model starting a new
+    /// piece ends the melody.
+    fn melody(&self, indices: &[usize]) -> Result<Vec<String>, TrainError> {
+        let tokens = self.vocab.decode(indices)?;
         Ok(emopiano_tokenizer::condition::melody_part(&tokens).to_vec())
     }
 
@@ -408,23 +431,10 @@ impl Run {
         };
         let indices = if every_window {
             let window = primer.len();
-            let mut seq = primer;
-            let mut out = Vec::with_capacity(options.length);
-            while out.len() < options.length {
-                let w = window_before(&seq, seq.len(), window, Conditioning::EveryWindow, |t| {
-                    self.vocab.is_condition(t)
-                });
-                let logits = model.logits(&[w])?;
-                let next = sampler.sample(logits.first().map_or(&[][..], Vec::as_slice));
-                out.push(next);
-                seq.push(next);
-            }
-            out
+            self.conditioned_steps(&*model, primer, window, options.length, &mut sampler)?
         } else {
             model.generate(&primer, options.length, mode, &mut sampler)?
         };
-        let tokens = self.vocab.decode(&indices)?;
-        // A conditioning token is the model starting a new piece: the melody ends there.
-        Ok(emopiano_tokenizer::condition::melody_part(&tokens).to_vec())
+        self.melody(&indices)
     }
 }
