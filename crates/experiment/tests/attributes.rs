@@ -1,6 +1,6 @@
 //! Attribute conditioning on real music: a tiny model trained here on the top lines of some of
-//! EMOPIA's training clips writes denser melodies when asked for a higher density level, and
-//! reads the levels from its run folder's templates.
+//! EMOPIA's training clips writes denser melodies when asked for a higher density level, more
+//! minor ones when asked for minor, and reads the levels from its run folder's templates.
 
 use emopiano_corpus::{DatasetKind, Emotion, Holdout, LoadOptions};
 use emopiano_eval::{Music, Statistics};
@@ -15,7 +15,7 @@ use emopiano_trainer::{GenerateOptions, Registry, Run, TrainConfig, TrainOptions
 const PIECES: usize = 30;
 
 #[test]
-fn a_higher_density_level_gives_denser_melodies() {
+fn density_and_mode_levels_steer_the_melodies() {
     let Some(root) = emopiano_common::testdata::shared_data(env!("CARGO_MANIFEST_DIR"), "emopia")
     else {
         return;
@@ -108,10 +108,40 @@ fn a_higher_density_level_gives_denser_melodies() {
         rates[rates.len() / 2]
     };
     let medians: Vec<f64> = ["0", "1", "2", "3"].map(median_rate).to_vec();
+    let minor_share = |mode: &str| -> f64 {
+        let overrides = [(Attribute::Mode, mode.to_string())];
+        let levels = templates.levels(Emotion::Happy, 1.0, &overrides).unwrap();
+        let minor = (0..8)
+            .filter(|&seed| {
+                let options = GenerateOptions {
+                    length: 240,
+                    sampling: Sampling::TopP {
+                        p: 0.9,
+                        temperature: 1.0,
+                    },
+                    seed,
+                    condition: templates.block(&levels),
+                    ..GenerateOptions::default()
+                };
+                let melody = run.generate(&options).unwrap();
+                let midi = tokenizer.decode(&melody).unwrap();
+                Statistics::of(&Music::from_midi(&midi).unwrap())
+                    .key
+                    .is_some_and(|k| k.mode == emopiano_eval::key::Mode::Minor)
+            })
+            .count();
+        minor as f64 / 8.0
+    };
+    let (major, minor) = (minor_share("major"), minor_share("minor"));
+    eprintln!("share of minor keys: {major} asked major, {minor} asked minor");
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("median notes/s by density level 0-3: {medians:?}");
     assert!(
         medians.windows(2).all(|w| w[0] <= w[1]) && medians[3] > medians[0] * 1.3,
         "median notes/s by density level 0-3: {medians:?}"
+    );
+    assert!(
+        minor > major,
+        "minor keys: {major} asked major, {minor} asked minor"
     );
 }
