@@ -7,7 +7,7 @@ use emopiano_corpus::{Emotion, Holdout};
 use emopiano_experiment::evaluate::{
     Candidate, Reference, evaluate_emotion, shipped_classifier, to_markdown,
 };
-use emopiano_experiment::{EmotionTokens, heldout_note, tokens_per_emotion};
+use emopiano_experiment::{EmotionTokens, Material, heldout_note, tokens_of_material};
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::Run;
 
@@ -42,6 +42,10 @@ pub struct Args {
     /// another is an error.
     #[arg(long)]
     tokenizer: Option<TokenizerKind>,
+    /// Without --run: what of each corpus piece the melodies are compared with, whole or
+    /// top-line (its melody, what a model trained with `--material top-line` learnt from).
+    #[arg(long, default_value = "whole", conflicts_with = "run")]
+    material: Material,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -70,10 +74,11 @@ pub fn run(args: Args) -> Result<()> {
                 },
             }
         }
-        None => tokens_per_emotion(
+        None => tokens_of_material(
             &corpus,
             &[args.emotion],
             kind,
+            args.material,
             args.holdout,
             args.seed,
             &say,
