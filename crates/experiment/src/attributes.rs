@@ -15,6 +15,7 @@ use emopiano_corpus::Emotion;
 use emopiano_eval::Music;
 pub use emopiano_eval::attributes::{Attribute, Attributes};
 use emopiano_tokenizer::condition::attribute_token;
+use emopiano_tokenizer::miditok::transposed;
 use emopiano_tokenizer::{DecodeOptions, TokenizerKind};
 use emopiano_trainer::TrainData;
 use serde::{Deserialize, Serialize};
@@ -54,12 +55,37 @@ pub fn block(attributes: &Attributes, set: &[Attribute]) -> Vec<String> {
 /// The attributes of a piece's `tokens` (decoded as `kind` decodes them); `None` when they
 /// decode to too few notes to measure.
 pub fn attributes_of_tokens(kind: TokenizerKind, tokens: &[String]) -> Option<Attributes> {
+    Attributes::of(&music_of(kind, tokens)?)
+}
+
+fn music_of(kind: TokenizerKind, tokens: &[String]) -> Option<Music> {
     let midi = kind.build(DecodeOptions::default()).decode(tokens).ok()?;
-    Attributes::of(&Music::from_midi(&midi).ok()?)
+    Music::from_midi(&midi).ok()
+}
+
+/// A piece's REMI or TSD tokens moved to the key of C (its Krumhansl–Schmuckler tonic moved to
+/// C, by at most six semitones either way, or an octave round at the edge of the range), and its attributes there; the paper's tokens as
+/// they are. `None` when the attributes cannot be measured.
+///
+/// Why: with every major piece in C major and every minor one in C minor, mode is a matter of
+/// E against E♭, A against A♭ and B against B♭, which a model learns from a few hundred pieces;
+/// across twelve keys it is a global property of the whole melody that it does not.
+pub fn in_c(kind: TokenizerKind, tokens: &[String]) -> Option<(Vec<String>, Attributes)> {
+    let music = music_of(kind, tokens)?;
+    if kind == TokenizerKind::NotesChords {
+        return Some((tokens.to_vec(), Attributes::of(&music)?));
+    }
+    let tonic = i32::from(emopiano_eval::Statistics::of(&music).key?.tonic);
+    let shift = if tonic > 6 { 12 - tonic } else { -tonic };
+    // A piece at the edge of the piano's range moves the other way, an octave round.
+    let other = if shift > 0 { shift - 12 } else { shift + 12 };
+    let moved = transposed(tokens, shift).or_else(|| transposed(tokens, other))?;
+    let attributes = attributes_of_tokens(kind, &moved)?;
+    Some((moved, attributes))
 }
 
 /// The training data of a model conditioned on attributes: every piece (training and
-/// held-out, of every emotion given) opened by its own attribute block; pieces whose
+/// held-out, of every emotion given) in C ([`in_c`]) and opened by its own attribute block; pieces whose
 /// attributes cannot be measured are left out. Returns the data, which writes the emotions'
 /// templates (from the training pieces only) into the run folder as [`TEMPLATES`], and the
 /// templates.
@@ -73,14 +99,14 @@ pub fn attributed_data(
     let mut seen: BTreeMap<Emotion, Vec<Attributes>> = BTreeMap::new();
     for (&emotion, pieces) in tokens_of {
         for (_, tokens) in &pieces.train {
-            if let Some(a) = attributes_of_tokens(kind, tokens) {
-                train.extend(block(&a, &set).into_iter().chain(tokens.iter().cloned()));
+            if let Some((tokens, a)) = in_c(kind, tokens) {
+                train.extend(block(&a, &set).into_iter().chain(tokens));
                 seen.entry(emotion).or_default().push(a);
             }
         }
         for (_, tokens) in &pieces.heldout {
-            if let Some(a) = attributes_of_tokens(kind, tokens) {
-                heldout.extend(block(&a, &set).into_iter().chain(tokens.iter().cloned()));
+            if let Some((tokens, a)) = in_c(kind, tokens) {
+                heldout.extend(block(&a, &set).into_iter().chain(tokens));
             }
         }
     }
@@ -259,6 +285,26 @@ mod tests {
         assert!(!t.emotions.contains_key(&Emotion::Scary));
         let back: Templates = serde_json::from_str(&t.to_json()).unwrap();
         assert_eq!(back, t);
+    }
+
+    #[test]
+    fn pieces_move_to_c_keeping_their_mode() {
+        let remi = TokenizerKind::Remi.build(DecodeOptions::default());
+        // D major and B minor scales, upwards and back.
+        for (scale, mode) in [
+            ([62u8, 64, 66, 67, 69, 71, 73, 74], 0),
+            ([71u8, 73, 74, 76, 78, 79, 81, 83], 1),
+        ] {
+            let line: Vec<u8> = scale.iter().chain(scale.iter().rev()).copied().collect();
+            let tokens = remi.encode(&Music::line(&line, 500_000).to_midi()).unwrap();
+            let (moved, a) = in_c(TokenizerKind::Remi, &tokens).unwrap();
+            let key =
+                emopiano_eval::Statistics::of(&music_of(TokenizerKind::Remi, &moved).unwrap())
+                    .key
+                    .unwrap();
+            assert_eq!((key.tonic, a.mode), (0, mode), "{key}");
+            assert_eq!(moved.len(), tokens.len());
+        }
     }
 
     #[test]

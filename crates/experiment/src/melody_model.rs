@@ -3,6 +3,9 @@
 //! EMOPIA's validation clips held out (its test clips are never read). Sized to train on two
 //! CPU cores in a few hours; resumable; seeded, so that the same code writes the same bytes.
 //!
+//! Every piece is moved to the key of C before training ([`crate::attributes::in_c`]), so that
+//! mode is learnt from a few pitch classes instead of across twelve keys.
+//!
 //! Why top lines and not whole clips: a melody generator should learn melodies, and EMOPIA's
 //! clips are two-handed performances whose every onset a plain token stream would interleave
 //! with the accompaniment. Why attributes and not the four labels: a label tells the model

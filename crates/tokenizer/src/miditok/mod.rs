@@ -105,6 +105,30 @@ impl Tokenizer for Tsd {
     }
 }
 
+/// REMI or TSD tokens transposed by `semitones`: every `Pitch_p` becomes `Pitch_{p+semitones}`;
+/// `None` when a pitch leaves [`PITCH_RANGE`].
+///
+/// ```
+/// use emopiano_tokenizer::miditok::transposed;
+/// let t = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+/// let tokens = t(&["Bar_None", "Position_0", "Pitch_64", "Velocity_79", "Duration_1.0.8"]);
+/// assert_eq!(transposed(&tokens, -4).unwrap()[2], "Pitch_60");
+/// assert_eq!(transposed(&t(&["Pitch_21"]), -1), None);
+/// ```
+pub fn transposed(tokens: &[String], semitones: i32) -> Option<Vec<String>> {
+    tokens
+        .iter()
+        .map(|t| match t.strip_prefix("Pitch_") {
+            Some(p) => {
+                let p = p.parse::<i32>().ok()? + semitones;
+                let range = i32::from(PITCH_RANGE.0)..=i32::from(PITCH_RANGE.1);
+                range.contains(&p).then(|| format!("Pitch_{p}"))
+            }
+            None => Some(t.clone()),
+        })
+        .collect()
+}
+
 /// miditok's vocabulary of a tokenization, in miditok's id order.
 pub fn vocabulary(kind: TokenizerKind) -> Vec<String> {
     let mut v: Vec<String> = SPECIAL.map(String::from).to_vec();
