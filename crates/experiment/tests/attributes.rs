@@ -83,25 +83,26 @@ fn density_and_mode_levels_steer_the_melodies() {
 
     let run = Run::open(&dir).unwrap();
     let tokenizer = kind.build(DecodeOptions::default());
-    let median_rate = |level: &str| -> f64 {
-        let overrides = [(Attribute::Density, level.to_string())];
+    // The statistics of a top-p melody of the happy template with one attribute overridden.
+    let melody = |attribute: Attribute, level: &str, seed: u64| -> Statistics {
+        let overrides = [(attribute, level.to_string())];
         let levels = templates.levels(Emotion::Happy, 1.0, &overrides).unwrap();
+        let options = GenerateOptions {
+            length: 240,
+            sampling: Sampling::TopP {
+                p: 0.9,
+                temperature: 1.0,
+            },
+            seed,
+            condition: templates.block(&levels),
+            ..GenerateOptions::default()
+        };
+        let midi = tokenizer.decode(&run.generate(&options).unwrap()).unwrap();
+        Statistics::of(&Music::from_midi(&midi).unwrap())
+    };
+    let median_rate = |level: &str| -> f64 {
         let mut rates: Vec<f64> = (0..6)
-            .map(|seed| {
-                let options = GenerateOptions {
-                    length: 240,
-                    sampling: Sampling::TopP {
-                        p: 0.9,
-                        temperature: 1.0,
-                    },
-                    seed,
-                    condition: templates.block(&levels),
-                    ..GenerateOptions::default()
-                };
-                let melody = run.generate(&options).unwrap();
-                let midi = tokenizer.decode(&melody).unwrap();
-                Statistics::of(&Music::from_midi(&midi).unwrap()).note_density
-            })
+            .map(|seed| melody(Attribute::Density, level, seed).note_density)
             .filter(|r| r.is_finite())
             .collect();
         rates.sort_by(f64::total_cmp);
@@ -109,25 +110,10 @@ fn density_and_mode_levels_steer_the_melodies() {
     };
     let medians: Vec<f64> = ["0", "1", "2", "3"].map(median_rate).to_vec();
     let minor_share = |mode: &str| -> f64 {
-        let overrides = [(Attribute::Mode, mode.to_string())];
-        let levels = templates.levels(Emotion::Happy, 1.0, &overrides).unwrap();
         let minor = (0..8)
             .filter(|&seed| {
-                let options = GenerateOptions {
-                    length: 240,
-                    sampling: Sampling::TopP {
-                        p: 0.9,
-                        temperature: 1.0,
-                    },
-                    seed,
-                    condition: templates.block(&levels),
-                    ..GenerateOptions::default()
-                };
-                let melody = run.generate(&options).unwrap();
-                let midi = tokenizer.decode(&melody).unwrap();
-                Statistics::of(&Music::from_midi(&midi).unwrap())
-                    .key
-                    .is_some_and(|k| k.mode == emopiano_eval::key::Mode::Minor)
+                let key = melody(Attribute::Mode, mode, seed).key;
+                key.is_some_and(|k| k.mode == emopiano_eval::key::Mode::Minor)
             })
             .count();
         minor as f64 / 8.0
