@@ -28,7 +28,8 @@ pub struct Args {
     model: Option<String>,
     /// The melody's emotion. With an experiment folder: its run of this emotion with the lowest
     /// training loss, or its conditioned run started from the emotion's token. With the folder
-    /// of a run trained `--conditioned`: start from the emotion's token.
+    /// of a run trained `--conditioned`: start from the emotion's token; of a run trained
+    /// `--attributes`: from its template of attribute levels.
     #[arg(long)]
     emotion: Option<String>,
     /// The MIDI file to write.
