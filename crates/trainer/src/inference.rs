@@ -7,7 +7,7 @@ use emopiano_model::generate::{GenerationMode, Generator};
 use emopiano_model::sampling::{Sampler, Sampling};
 use emopiano_model::select_device;
 use emopiano_tokenizer::Vocabulary;
-use emopiano_tokenizer::condition::{Conditioning, window_before};
+use emopiano_tokenizer::condition::window_before;
 
 use crate::registry::{Entry, Registry};
 use crate::run::{RunDir, RunSummary, TrainConfig, TrainError, heldout_tokens, read_tokens};
@@ -54,7 +54,7 @@ pub struct GenerateOptions {
     pub primer: Primer,
     /// For a run conditioned on emotions: the emotion of the melody (its token starts the
     /// primer). `None` on a conditioned run continues a training window, whatever its emotion.
-    /// On a run trained with [`Conditioning::EveryWindow`], unless `mode` says otherwise, every
+    /// On a run trained with [`Conditioning::EveryWindow`](emopiano_tokenizer::condition::Conditioning::EveryWindow), unless `mode` says otherwise, every
     /// new token is predicted from a window that opens with the emotion's token, as in training.
     pub emotion: Option<String>,
     /// For a run conditioned on attributes: the condition block the melody starts from (its
@@ -315,7 +315,8 @@ impl Run {
     }
 
     /// `length` new tokens after `seq`, each predicted from the (at most `window`) tokens
-    /// before it opened by their condition block, as a conditioned run was trained.
+    /// before it, opened by their condition block where the run was trained so
+    /// ([`Conditioning::EveryWindow`](emopiano_tokenizer::condition::Conditioning::EveryWindow)).
     fn conditioned_steps(
         &self,
         model: &dyn Generator,
@@ -330,7 +331,7 @@ impl Run {
                 &seq,
                 seq.len(),
                 seq.len().min(window),
-                Conditioning::EveryWindow,
+                self.config.conditioning,
                 |t| self.vocab.is_condition(t),
             );
             let logits = model.logits(&[w])?;
