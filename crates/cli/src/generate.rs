@@ -319,12 +319,7 @@ fn generate(run: &Run, args: &Args) -> Result<()> {
     let (midi, seconds) = length.cut(midi, &args.out.display().to_string())?;
     write_atomically(&args.out, &midi)
         .with_context(|| format!("writing {}", args.out.display()))?;
-    let asked = match length {
-        Length::Bars(b) => Some(b * 240.0 / bpm),
-        Length::Seconds(s) => Some(s),
-        Length::Tokens(_) => None,
-    };
-    if let Some(asked) = asked.filter(|&a| seconds < a - 60.0 / bpm) {
+    if let Some(asked) = length.seconds(bpm).filter(|&a| seconds < a - 60.0 / bpm) {
         eprintln!(
             "note: the model ended the melody after {seconds:.1} s of the {asked:.1} asked for \
              (it began a new piece); another --seed may run longer"

@@ -41,8 +41,7 @@ pub fn attribute_set(kind: TokenizerKind) -> Vec<Attribute> {
 /// The condition block of `attributes`: one token per attribute of `set`, in its order.
 ///
 /// ```
-/// pub use emopiano_eval::attributes::{Attribute, Attributes};
-/// use emopiano_experiment::attributes::block;
+/// use emopiano_experiment::attributes::{Attribute, Attributes, block};
 /// let a = Attributes { mode: 1, density: 3, register: 2, velocity: 0 };
 /// assert_eq!(block(&a, &[Attribute::Mode, Attribute::Density]), ["Cond_mode_minor", "Cond_density_3"]);
 /// ```
@@ -64,8 +63,9 @@ fn music_of(kind: TokenizerKind, tokens: &[String]) -> Option<Music> {
 }
 
 /// A piece's REMI or TSD tokens moved to the key of C (its Krumhansl–Schmuckler tonic moved to
-/// C, by at most six semitones either way, or an octave round at the edge of the range), and its attributes there; the paper's tokens as
-/// they are. `None` when the attributes cannot be measured.
+/// C, by at most six semitones either way, or an octave round at the edge of the range), and
+/// its attributes there; the paper's tokens as they are. `None` when the attributes cannot be
+/// measured.
 ///
 /// Why: with every major piece in C major and every minor one in C minor, mode is a matter of
 /// E against E♭, A against A♭ and B against B♭, which a model learns from a few hundred pieces;
@@ -85,8 +85,8 @@ pub fn in_c(kind: TokenizerKind, tokens: &[String]) -> Option<(Vec<String>, Attr
 }
 
 /// The training data of a model conditioned on attributes: every piece (training and
-/// held-out, of every emotion given) in C ([`in_c`]) and opened by its own attribute block; pieces whose
-/// attributes cannot be measured are left out. Returns the data, which writes the emotions'
+/// held-out, of every emotion given) in C ([`in_c`]) and opened by its own attribute block;
+/// pieces whose attributes cannot be measured are left out. Returns the data, which writes the emotions'
 /// templates (from the training pieces only) into the run folder as [`TEMPLATES`], and the
 /// templates.
 pub fn attributed_data(

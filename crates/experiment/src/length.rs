@@ -27,15 +27,27 @@ fn tokens_per_bar(kind: TokenizerKind) -> usize {
     }
 }
 
+/// Seconds per 4/4 bar at one beat per minute.
+const SECONDS_PER_BAR_AT_1_BPM: f64 = 240.0;
+
 impl Length {
     /// Tokens to generate for this length of `kind`'s tokens at `bpm`.
     pub fn token_budget(self, kind: TokenizerKind, bpm: f64) -> usize {
         let bars = match self {
             Length::Tokens(n) => return n,
             Length::Bars(b) => b,
-            Length::Seconds(s) => s * bpm / 240.0,
+            Length::Seconds(s) => s * bpm / SECONDS_PER_BAR_AT_1_BPM,
         };
         (bars.max(0.0) * tokens_per_bar(kind) as f64).ceil() as usize + 1
+    }
+
+    /// The seconds this length plays at `bpm`; `None` for a number of tokens.
+    pub fn seconds(self, bpm: f64) -> Option<f64> {
+        match self {
+            Length::Tokens(_) => None,
+            Length::Bars(b) => Some(b * SECONDS_PER_BAR_AT_1_BPM / bpm),
+            Length::Seconds(s) => Some(s),
+        }
     }
 
     /// `midi` cut to this length (unchanged for [`Length::Tokens`]) and the seconds it plays.
@@ -90,5 +102,7 @@ mod tests {
         let (same, seconds) = Length::Tokens(9).cut(music.to_midi(), "m").unwrap();
         assert_eq!(same, music.to_midi());
         assert!((seconds - 8.0).abs() < 1e-9);
+        assert_eq!(Length::Bars(4.0).seconds(120.0), Some(8.0));
+        assert_eq!(Length::Tokens(4).seconds(120.0), None);
     }
 }

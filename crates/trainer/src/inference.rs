@@ -54,8 +54,9 @@ pub struct GenerateOptions {
     pub primer: Primer,
     /// For a run conditioned on emotions: the emotion of the melody (its token starts the
     /// primer). `None` on a conditioned run continues a training window, whatever its emotion.
-    /// On a run trained with [`Conditioning::EveryWindow`](emopiano_tokenizer::condition::Conditioning::EveryWindow), unless `mode` says otherwise, every
-    /// new token is predicted from a window that opens with the emotion's token, as in training.
+    /// On a run trained with every window opened by its condition (`Conditioning::EveryWindow`),
+    /// unless `mode` says otherwise, every new token is predicted from a window that opens with
+    /// the emotion's token, as in training.
     pub emotion: Option<String>,
     /// For a run conditioned on attributes: the condition block the melody starts from (its
     /// attribute tokens, e.g. `Cond_mode_minor Cond_density_1`, in the order the run's pieces
@@ -275,10 +276,26 @@ impl Run {
         })
     }
 
+    /// `condition` (an emotion's token or an attribute block), then, when `options` give a
+    /// primer of tokens (a melody to continue), as many of its last tokens as fill the run's
+    /// window.
+    fn then_primer(
+        &self,
+        mut condition: Vec<usize>,
+        options: &GenerateOptions,
+    ) -> Result<Vec<usize>, TrainError> {
+        if let Primer::Tokens(_) = options.primer {
+            let rest = self.primer(&options.primer, options.seed)?;
+            let room = self.config.window.saturating_sub(condition.len());
+            condition.extend(&rest[rest.len().saturating_sub(room)..]);
+        }
+        Ok(condition)
+    }
+
     /// [`Self::generate`] from a condition block: the window grows from the block to the run's
     /// window, then slides, every window opening with the block.
     fn generate_from_block(&self, options: &GenerateOptions) -> Result<Vec<String>, TrainError> {
-        let mut seq = Vec::with_capacity(options.condition.len() + options.length);
+        let mut seq = Vec::with_capacity(self.config.window + options.length);
         for token in &options.condition {
             let index = self
                 .vocab
@@ -293,11 +310,7 @@ impl Run {
                 })?;
             seq.push(index);
         }
-        if let Primer::Tokens(_) = options.primer {
-            let rest = self.primer(&options.primer, options.seed)?;
-            let room = self.config.window.saturating_sub(seq.len());
-            seq.extend(&rest[rest.len().saturating_sub(room)..]);
-        }
+        let seq = self.then_primer(seq, options)?;
         let model = self.model(options.weights)?;
         if let Some(window) = model.fixed_window() {
             return Err(TrainError::File {
@@ -316,7 +329,7 @@ impl Run {
 
     /// `length` new tokens after `seq`, each predicted from the (at most `window`) tokens
     /// before it, opened by their condition block where the run was trained so
-    /// ([`Conditioning::EveryWindow`](emopiano_tokenizer::condition::Conditioning::EveryWindow)).
+    /// (`Conditioning::EveryWindow`).
     fn conditioned_steps(
         &self,
         model: &dyn Generator,
@@ -401,15 +414,8 @@ impl Run {
         let primer = match &options.emotion {
             None => self.primer(&options.primer, options.seed)?,
             Some(emotion) => {
-                let first = self.emotion_index(emotion)?;
                 // The emotion's token, then the given primer (a melody to continue) if any.
-                let mut primer = vec![first];
-                if let Primer::Tokens(_) = options.primer {
-                    let window = self.config.window.saturating_sub(1);
-                    let rest = self.primer(&options.primer, options.seed)?;
-                    primer.extend(&rest[rest.len().saturating_sub(window)..]);
-                }
-                primer
+                self.then_primer(vec![self.emotion_index(emotion)?], options)?
             }
         };
         let mut sampler = Sampler::new(options.sampling, options.seed);
