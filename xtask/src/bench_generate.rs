@@ -2,6 +2,7 @@
 //! token, the recurrent state carried) against the paper's loop, which re-feeds the last `window`
 //! tokens from a zero state for every token, on the same model, primer and sampler.
 
+use emopiano::device::DeviceArgs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -33,6 +34,8 @@ pub struct Args {
     /// Where to write the JSON report.
     #[arg(long, default_value = "target/bench/generate.json")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub device: DeviceArgs,
 }
 
 pub fn run(root: &Path, args: &Args) -> Result<()> {
@@ -56,7 +59,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     if args.tokens < 2 {
         bail!("--tokens must be at least 2");
     }
-    let device = emopiano_model::select_device();
+    let device = args.device.device()?;
     let primer: Vec<usize> = (0..args.window).map(|i| (i * 7 + 3) % args.vocab).collect();
     println!(
         "{}: hidden {}, vocab {}, primer/window {}, {} tokens per mode, Burn backend {}",
@@ -65,7 +68,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         args.vocab,
         args.window,
         args.tokens,
-        emopiano_model::backend_name()
+        args.device.describe()
     );
     println!();
     println!(
@@ -137,7 +140,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
     }
     let json = json!({
         "model": args.model, "hidden": args.hidden, "vocab": args.vocab, "window": args.window,
-        "backend": emopiano_model::backend_name(), "rows": rows, "ratios": ratios,
+        "backend": args.device.backend().name(), "software_adapter": args.device.backend().is_software(), "rows": rows, "ratios": ratios,
     });
     if let Some(dir) = report.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

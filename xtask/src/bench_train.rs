@@ -8,6 +8,7 @@
 //! command. The first step of every run is a warm-up and is not counted; the others give the
 //! median seconds per step.
 
+use emopiano::device::DeviceArgs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -57,6 +58,8 @@ pub struct Args {
     /// Where to write the JSON report.
     #[arg(long, default_value = "target/bench/train.json")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub device: DeviceArgs,
 }
 
 /// The architecture's configuration as an LSTM stack, when it is one: the fused/stock comparison
@@ -172,7 +175,7 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
         ..args
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let device = emopiano_model::training_device();
+    let device = args.device.device()?.autodiff();
     println!(
         "training step, batch {} × window {}, hidden {}, vocab {}, {} measured steps after one warm-up, {threads} threads, Burn backend {}",
         args.batch,
@@ -180,7 +183,7 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
         args.hidden,
         args.vocab,
         args.steps,
-        emopiano_model::backend_name()
+        args.device.describe()
     );
     let cpu = cpu_model();
     let kernels = KernelPath::active();
@@ -324,7 +327,7 @@ pub fn run(root: &Path, args: Args) -> Result<()> {
         "vocab": args.vocab,
         "steps": args.steps,
         "threads": threads,
-        "backend": emopiano_model::backend_name(),
+        "backend": args.device.backend().name(), "software_adapter": args.device.backend().is_software(),
         "cpu": cpu,
         "kernels": {"element_wise": kernels.name(), "gemm": KernelPath::gemm_kernels()},
         "matmul_peak_gflops": {"gemm": rust_peak, "numpy": numpy_peak, "peak": peak},

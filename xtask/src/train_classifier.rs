@@ -182,7 +182,7 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         .with_context(|| format!("loading EMOPIA from {}", emopia.display()))?;
     let eerola = eerola(&eerola_dir)?;
     if args.checks_only {
-        let classifier = Classifier::load(&out)?;
+        let classifier = Classifier::load(&out, &emopiano_model::select_device())?;
         checked(classifier, &corpus, eerola.as_ref())?.save(&out)?;
         println!("rewrote {}", out.join("classifier.json").display());
         return Ok(());

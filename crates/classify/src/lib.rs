@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! use emopiano_classify::{Classifier, predicted};
-//! let classifier = Classifier::shipped()?;
+//! let classifier = Classifier::shipped(&emopiano_model::select_device())?;
 //! let p = classifier.classify_file("melody.mid".as_ref())?;
 //! println!("{} ({:.2})", predicted(&p), p.iter().cloned().fold(0.0, f64::max));
 //! # Ok::<(), emopiano_classify::ClassifyError>(())
@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::store::ModuleRecord;
-use burn::tensor::Bytes;
+use burn::tensor::{Bytes, Device};
 use emopiano_corpus::{Corpus, Emotion, Piece, Split};
 use emopiano_eval::reduce::{Reduction, reduce, slowed};
 use emopiano_eval::stats::Spread;
@@ -122,19 +122,20 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    /// The weights that ship with this crate.
-    pub fn shipped() -> Result<Self, ClassifyError> {
+    /// The weights that ship with this crate, on `device`.
+    pub fn shipped(device: &Device) -> Result<Self, ClassifyError> {
         let name = Path::new("emopiano-classify/weights/classifier.bpk");
         let card: ModelCard =
             serde_json::from_str(SHIPPED_CARD).map_err(|e| ClassifyError::Weights {
                 path: name.with_extension("json"),
                 message: e.to_string(),
             })?;
-        Self::from_bytes(card, SHIPPED_WEIGHTS.to_vec(), name)
+        Self::from_bytes(card, SHIPPED_WEIGHTS.to_vec(), name, device)
     }
 
-    /// Weights written by [`Classifier::save`] into `dir` (`classifier.json`, `classifier.bpk`).
-    pub fn load(dir: &Path) -> Result<Self, ClassifyError> {
+    /// Weights written by [`Classifier::save`] into `dir` (`classifier.json`, `classifier.bpk`),
+    /// on `device`.
+    pub fn load(dir: &Path, device: &Device) -> Result<Self, ClassifyError> {
         let card_path = dir.join("classifier.json");
         let weights = dir.join("classifier.bpk");
         let bad = |path: &Path| {
@@ -147,16 +148,16 @@ impl Classifier {
         let text = std::fs::read_to_string(&card_path).map_err(|e| bad(&card_path)(&e))?;
         let card: ModelCard = serde_json::from_str(&text).map_err(|e| bad(&card_path)(&e))?;
         let bytes = std::fs::read(&weights).map_err(|e| bad(&weights)(&e))?;
-        Self::from_bytes(card, bytes, &weights)
+        Self::from_bytes(card, bytes, &weights, device)
     }
 
-    /// The network of `card` with the burnpack `weights` (named `path` in errors).
+    /// The network of `card` with the burnpack `weights` (named `path` in errors), on `device`.
     pub fn from_bytes(
         card: ModelCard,
         weights: Vec<u8>,
         path: &Path,
+        device: &Device,
     ) -> Result<Self, ClassifyError> {
-        let device = emopiano_model::select_device();
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights)).map_err(|e| {
             ClassifyError::Weights {
                 path: path.to_path_buf(),
@@ -165,7 +166,7 @@ impl Classifier {
         })?;
         let net = card
             .config
-            .init(&device)
+            .init(device)
             .try_load_record(record)
             .map_err(|e| ClassifyError::Weights {
                 path: path.to_path_buf(),
@@ -575,7 +576,10 @@ mod tests {
 
     #[test]
     fn the_seed_spread_is_the_sample_deviation_of_the_test_accuracies() {
-        let mut card = Classifier::shipped().expect("shipped").card().clone();
+        let mut card = Classifier::shipped(&emopiano_model::select_device())
+            .expect("shipped")
+            .card()
+            .clone();
         card.seeds.truncate(1);
         assert_eq!(card.seed_spread(), None);
         card.seeds = [0.6, 0.7, 0.8]

@@ -133,7 +133,7 @@ fn shipped_weights_give_the_readme_test_accuracy() {
     else {
         return;
     };
-    let classifier = Classifier::shipped().unwrap();
+    let classifier = Classifier::shipped(&emopiano_model::select_device()).unwrap();
     let corpus = emopiano_corpus::emopia::load(&root).unwrap();
     let splits = emopiano_classify::splits(&corpus, classifier.card().config.encoding).unwrap();
     let report = classifier.evaluate(&splits.test);
@@ -159,7 +159,7 @@ fn a_file_that_is_not_midi_is_an_error_naming_it() {
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("not-midi.mid");
     std::fs::write(&bad, b"hello").unwrap();
-    let classifier = Classifier::shipped().unwrap();
+    let classifier = Classifier::shipped(&emopiano_model::select_device()).unwrap();
     let e = classifier.classify_file(&bad).unwrap_err().to_string();
     assert!(e.contains("not-midi.mid"), "{e}");
     let e = classifier
@@ -307,7 +307,7 @@ fn the_shipped_cards_checks_are_what_its_weights_score() {
     else {
         return;
     };
-    let classifier = Classifier::shipped().unwrap();
+    let classifier = Classifier::shipped(&emopiano_model::select_device()).unwrap();
     let emopia = emopiano_corpus::emopia::load(&emopia).unwrap();
     let options = emopiano_corpus::LoadOptions {
         labeling: emopiano_corpus::Labeling::Ratings,

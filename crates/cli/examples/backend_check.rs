@@ -1,11 +1,14 @@
-//! Does this build's backend train like the CPU reference? One RMSprop step of LSTM2 on the backend
-//! [`select_device`] picks and on the plain CPU backend, from the same weights and batch; prints
-//! both losses before and after the step and fails when they disagree.
+//! Does a backend train like the CPU reference? One RMSprop step of LSTM2 on the backend
+//! `--device` names (default: the one `emopiano_model::select_device` picks) and on the plain CPU backend, from
+//! the same weights and batch; prints both losses before and after the step and fails when they
+//! disagree.
 //!
 //! ```sh
 //! cargo run --release -p emopiano --features wgpu --example backend_check   # on a GPU machine
 //! cargo run --release -p emopiano --features cpu  --example backend_check   # CubeCL on the CPU
 //! cargo run --release -p emopiano --example backend_check -- --hidden 512   # paper size
+//! # wgpu on Mesa's software Vulkan adapter (lavapipe), no GPU needed:
+//! cargo run -p emopiano --features wgpu --example backend_check -- --device wgpu-cpu --hidden 16
 //! ```
 //!
 //! Dropout is set to 0 so that both backends compute the same function (their random streams
@@ -19,10 +22,9 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, RmsPropConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use clap::Parser;
+use emopiano::device::DeviceArgs;
 use emopiano_common::rng::{Lcg, Rng};
-use emopiano_model::{
-    LstmStack, LstmStackConfig, SequenceModel, backend_name, reference_device, select_device,
-};
+use emopiano_model::{LstmStack, LstmStackConfig, SequenceModel, reference_device};
 
 /// One training step on this build's backend against the CPU reference.
 #[derive(Parser)]
@@ -42,6 +44,8 @@ struct Args {
     /// Largest accepted relative difference between the two backends' losses.
     #[arg(long, default_value_t = 1e-3)]
     tolerance: f64,
+    #[command(flatten)]
+    device: DeviceArgs,
 }
 
 struct StepReport {
@@ -83,7 +87,7 @@ fn main() -> Result<()> {
     let Some(reference) = reference_device() else {
         bail!("this build has no CPU reference backend: enable emopiano-model's `ndarray` feature")
     };
-    let target = select_device();
+    let target = args.device.device()?;
     let config = LstmStackConfig::lstm2(args.vocab)
         .with_hidden_size(args.hidden)
         .with_dropout(0.0)
@@ -115,8 +119,8 @@ fn main() -> Result<()> {
     );
     let g = train_step(on_target, &inputs, &targets, &target)?;
     println!(
-        "{} (this build):   loss {:.6} → {:.6} after one step, {:.3} s",
-        backend_name(),
+        "{} (checked):   loss {:.6} → {:.6} after one step, {:.3} s",
+        args.device.describe(),
         g.before,
         g.after,
         g.seconds
@@ -125,7 +129,7 @@ fn main() -> Result<()> {
     let (d0, d1) = (rel(r.before, g.before), rel(r.after, g.after));
     println!("relative difference: {d0:.2e} before, {d1:.2e} after the step");
     if !(d0 <= args.tolerance && d1 <= args.tolerance) {
-        bail!("{} disagrees with the CPU reference", backend_name());
+        bail!("{} disagrees with the CPU reference", args.device.backend());
     }
     if g.after >= g.before {
         bail!("the loss did not fall after one step");

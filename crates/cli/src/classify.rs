@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::device::DeviceArgs;
 use anyhow::{Result, bail};
 use emopiano_classify::{Classifier, Cues, arousal, class_names, predicted, valence};
 
@@ -24,12 +25,15 @@ pub struct Args {
     /// notes per second and mean pitch, what valence and arousal are mostly heard by.
     #[arg(long)]
     explain: bool,
+    #[command(flatten)]
+    device: DeviceArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let device = args.device.device()?;
     let classifier = match &args.weights {
-        Some(dir) => Classifier::load(dir)?,
-        None => Classifier::shipped()?,
+        Some(dir) => Classifier::load(dir, &device)?,
+        None => Classifier::shipped(&device)?,
     };
     let mut rows = Vec::new();
     let mut failed = Vec::new();

@@ -1,5 +1,6 @@
 //! `emopiano evaluate`: whether melodies are new and musical, against an emotion's corpus.
 
+use crate::device::DeviceArgs;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -46,6 +47,8 @@ pub struct Args {
     /// top-line (its melody, what a model trained with `--material top-line` learnt from).
     #[arg(long, default_value = "whole", conflicts_with = "run")]
     material: Material,
+    #[command(flatten)]
+    device: DeviceArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -107,7 +110,7 @@ pub fn run(args: Args) -> Result<()> {
             midi: bytes,
         });
     }
-    let classifier = shipped_classifier(&say);
+    let classifier = shipped_classifier(&say, &args.device.device()?);
     let reference = Reference::of(&corpus, args.emotion, &pieces, classifier.as_ref())?;
     let count = files.len();
     let started = std::time::Instant::now();

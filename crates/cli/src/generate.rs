@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::device::DeviceArgs;
 use anyhow::{Context, Result, bail};
 use emopiano_common::fs::write_atomically;
 use emopiano_experiment::attributes::{Attribute, Templates, paper_timing};
@@ -110,6 +111,8 @@ pub struct Args {
     /// synthesizer).
     #[arg(long, requires = "wav")]
     soundfont: Option<PathBuf>,
+    #[command(flatten)]
+    device: DeviceArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -148,7 +151,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
             Run::open_with(&shipped::model_dir(model.name)?, registry)?
         }
     };
-    generate(&run, &args)
+    generate(&run.on(&args.device.device()?), &args)
 }
 
 /// The run in `dir`: a run folder, or an experiment folder's run of `emotion`.

@@ -104,6 +104,7 @@ mod audio;
 mod classify;
 mod data;
 mod detokenize;
+pub mod device;
 mod evaluate;
 mod generate;
 mod models;
@@ -120,7 +121,7 @@ use emopiano_trainer::Registry;
 
 /// Emotional piano melodies with LSTMs: a Rust reproduction of Munkhbat et al. (ACIIDS 2021).
 #[derive(Parser)]
-#[command(name = "emopiano", version)]
+#[command(name = "emopiano", version, long_version = device::long_version())]
 struct Cli {
     #[command(subcommand)]
     command: Command,

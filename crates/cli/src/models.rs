@@ -47,6 +47,10 @@ pub fn run(_args: Args) -> Result<()> {
         );
     }
     println!(
+        "\nBackends in this binary (--device): {}.",
+        crate::device::compiled()
+    );
+    println!(
         "\n`emopiano generate --emotion sad --out sad.mid` uses {}; `--model lstm2` the paper's \
          LSTM2 for the emotion; `--run DIR` a run of your own. Files: {}",
         shipped::DEFAULT,

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::device::DeviceArgs;
 use anyhow::Result;
 use emopiano_corpus::DatasetKind;
 use emopiano_experiment::refresh::refresh;
@@ -85,6 +86,15 @@ pub struct Args {
     /// keras-parity --reuse`).
     #[arg(long)]
     pub report_only: bool,
+    /// `--device`.
+    #[command(flatten)]
+    pub device: DeviceArgs,
+    /// Train data-parallel on this many devices of --device's backend (burn-train's
+    /// multi-device strategy): GPUs by index; on a CPU backend or the software adapter, threads
+    /// sharing the processor. Each takes an equal share of every batch (the batch size must
+    /// divide by it).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub devices: u16,
 }
 
 impl Args {
@@ -111,6 +121,8 @@ impl Args {
             melodies: self.melodies,
             registry: registry.clone(),
             stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,
+            device: self.device.device()?,
+            parallel: self.device.parallel(self.devices.into())?,
             ..ReproduceOptions::default()
         })
     }

@@ -13,6 +13,7 @@ use emopiano_tokenizer::condition::Conditioning;
 use emopiano_trainer::{Registry, StopSignal, TrainConfig, TrainError, TrainOptions};
 
 use crate::data::DatasetArgs;
+use crate::device::DeviceArgs;
 
 /// Arguments of `emopiano train`.
 #[derive(clap::Args)]
@@ -63,6 +64,10 @@ pub struct Args {
     /// only). Default: the architecture's own (last-step).
     #[arg(long)]
     head: Option<HeadInput>,
+    /// Dropout rate after each batch norm (default: the architecture's, the paper's 0.3). With
+    /// 0, a run trains the same on every backend (their random streams differ).
+    #[arg(long)]
+    dropout: Option<f64>,
     /// Windows per batch (paper: 64).
     #[arg(long, default_value_t = 64)]
     batch: usize,
@@ -84,6 +89,14 @@ pub struct Args {
     /// a folder that holds one.
     #[arg(long)]
     resume: bool,
+    #[command(flatten)]
+    device: DeviceArgs,
+    /// Train data-parallel on this many devices of --device's backend (burn-train's
+    /// multi-device strategy): GPUs by index; on a CPU backend or the software adapter, threads
+    /// sharing the processor. Each takes an equal share of every batch (the batch size must
+    /// divide by it).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    devices: u16,
 }
 
 pub fn run(args: Args, registry: &Registry) -> Result<()> {
@@ -159,9 +172,12 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         dense_size: args.dense,
         lstm_impl: None,
         head_input: args.head,
+        dropout: args.dropout,
         ..Sizing::default()
     };
     let options = TrainOptions {
+        device: args.device.device()?,
+        parallel: args.device.parallel(args.devices.into())?,
         resume: args.resume,
         stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,
         ..TrainOptions::default()

@@ -140,7 +140,7 @@ fn time_first_epochs(
             progress: Progress::Quiet,
             stop: StopSignal::new(),
             stop_after_epoch: Some(1),
-            ..TrainOptions::default()
+            ..TrainOptions::default().on(&setup.options.device)
         };
         let t0 = Instant::now();
         let sizing = setup.profile.sizing();
@@ -234,6 +234,8 @@ fn train_one(
     let config = cell_config(arch, *emotion, &setup.profile, max_epochs, options.seed);
     let ahead = plan.pending[cell + 1..].iter().filter(|&&p| p).count();
     let train_options = TrainOptions {
+        device: options.device.clone(),
+        parallel: options.parallel.clone(),
         // A cell whose first epoch was timed continues from it.
         resume: options.resume || probe_seconds.is_some(),
         progress: options.progress,

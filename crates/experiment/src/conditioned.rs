@@ -34,7 +34,7 @@ use crate::tokens::EmotionTokens;
 use emopiano_audio::render::Instrument;
 use emopiano_classify::Classifier;
 use emopiano_trainer::TrainOptions;
-use emopiano_trainer::{ExperimentDir, Registry, Run, Weights, cell_name};
+use emopiano_trainer::{ExperimentDir, Run, Weights, cell_name};
 
 /// The name a conditioned run takes in place of an emotion (its cell: `<arch>-conditioned`).
 pub const CONDITIONED: &str = "conditioned";
@@ -194,11 +194,12 @@ pub(crate) fn compare_conditioned(
     results: &Results,
     tokens_of: &BTreeMap<Emotion, EmotionTokens>,
     window: usize,
-    registry: &Registry,
+    options: &ReproduceOptions,
 ) -> Result<Vec<Comparison>, ExperimentError> {
     let mut rows = Vec::new();
     for (arch, _) in conditioned_runs {
-        let run = Run::open_with(&ExperimentDir::new(out).cell(arch, CONDITIONED), registry)?;
+        let cell = ExperimentDir::new(out).cell(arch, CONDITIONED);
+        let run = Run::open_with(&cell, &options.registry)?.on(&options.device);
         let weights = if run.weights(Weights::BestHeldout).exists() {
             Weights::BestHeldout
         } else {
@@ -271,7 +272,8 @@ pub(crate) fn write_conditioned_melodies(
     let ways = [argmax(1), top_p(options.melodies.max(1))];
     for (arch, _) in conditioned_runs {
         let name = cell_name(arch, CONDITIONED);
-        let run = Run::open_with(&ExperimentDir::new(out).run(&name), &options.registry)?;
+        let run = Run::open_with(&ExperimentDir::new(out).run(&name), &options.registry)?
+            .on(&options.device);
         if !run.weights(Weights::Best).exists() {
             say(format!(
                 "{}: no weights on disk, no new melody",
@@ -337,6 +339,8 @@ pub(crate) fn train_conditioned(
         .with_label(format!("{arch}-{CONDITIONED}"))
         .with_conditioning(conditioning);
         let train_options = TrainOptions {
+            device: options.device.clone(),
+            parallel: options.parallel.clone(),
             resume: options.resume,
             progress: options.progress,
             stop: options.stop.clone(),

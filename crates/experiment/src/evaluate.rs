@@ -12,6 +12,7 @@ use emopiano_eval::copy::{CopyScore, ORDERS};
 use emopiano_eval::overlap::overlap_area;
 use emopiano_eval::stats::NAMES;
 use emopiano_eval::{CopyIndex, Music, Spread, Statistics};
+use emopiano_model::Device;
 use serde::Serialize;
 
 use emopiano_classify::{Classifier, Probabilities, Report};
@@ -263,8 +264,8 @@ fn recognition(probabilities: &[Option<Probabilities>], emotion: Emotion) -> Opt
 
 /// The shipped emotion classifier, or `None` (with the reason told to `say`) when it cannot be
 /// loaded: the evaluation goes on without recognition rates.
-pub fn shipped_classifier(say: &dyn Fn(String)) -> Option<Classifier> {
-    Classifier::shipped()
+pub fn shipped_classifier(say: &dyn Fn(String), device: &Device) -> Option<Classifier> {
+    Classifier::shipped(device)
         .map_err(|e| say(format!("no emotion classifier, no recognition rates: {e}")))
         .ok()
 }

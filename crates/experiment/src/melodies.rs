@@ -94,7 +94,7 @@ pub(crate) fn write_melodies(
             say(format!("{emotion}: no finished cell yet, no melody"));
             continue;
         }
-        let run = Run::best_of_with(out, emotion.name(), &options.registry)?;
+        let run = Run::best_of_with(out, emotion.name(), &options.registry)?.on(&options.device);
         let path = dir.join(format!("{emotion}.mid"));
         // A committed experiment keeps metrics but not weights; its melodies stay as they are.
         if !run.weights(Weights::Best).exists() {

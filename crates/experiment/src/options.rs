@@ -1,5 +1,6 @@
 //! What a reproduction is asked to do: [`ReproduceOptions`] and the grid it reads.
 
+use emopiano_model::{Device, select_device};
 use std::path::{Path, PathBuf};
 
 use emopiano_corpus::{DatasetKind, Emotion, Holdout};
@@ -80,6 +81,12 @@ pub struct ReproduceOptions {
     /// compare it with the per-emotion models (`conditioned.md`) and generate its melodies per
     /// emotion.
     pub conditioned: Option<Conditioning>,
+    /// Where the models train and generate, and the classifier scores ([`select_device`] by
+    /// default).
+    pub device: Device,
+    /// Further devices that train each model data-parallel with `device`
+    /// ([`TrainOptions::parallel`](emopiano_trainer::TrainOptions::parallel)).
+    pub parallel: Vec<Device>,
 }
 
 impl Default for ReproduceOptions {
@@ -104,6 +111,8 @@ impl Default for ReproduceOptions {
             holdout: Holdout::None,
             tokenizer: None,
             conditioned: None,
+            device: select_device(),
+            parallel: Vec::new(),
         }
     }
 }

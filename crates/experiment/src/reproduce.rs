@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use emopiano_audio::render::Instrument;
 use emopiano_corpus::{Corpus, Emotion, Holdout};
-use emopiano_model::backend_name;
 use emopiano_trainer::{RunSummary, TrainData};
 
 use crate::ExperimentError;
@@ -128,10 +127,10 @@ pub fn reproduce(options: &ReproduceOptions) -> Result<Outcome, ExperimentError>
 fn announce(setup: &Setup<'_>) {
     let options = setup.options;
     setup.say(format!(
-        "reproduce: {} on {} ({} backend), {} models × {} emotions, {} epochs each (budgets {:?}) into {}",
+        "reproduce: {} on {} (device {:?}), {} models × {} emotions, {} epochs each (budgets {:?}) into {}",
         options.profile,
         options.dataset,
-        backend_name(),
+        options.device,
         setup.entries.len(),
         setup.emotions.len(),
         setup.max_epochs,
@@ -197,7 +196,7 @@ fn melodies(setup: &Setup<'_>, sets: &MelodySources<'_>) -> Result<Melodies, Exp
     let trained: Vec<Emotion> = sets.results.keys().map(|(e, _)| *e).collect();
     // Loaded once, and each emotion's real pieces classified once, for every melody set.
     let say = |line: String| setup.say(line);
-    let classifier = shipped_classifier(&say);
+    let classifier = shipped_classifier(&say, &setup.options.device);
     let mut references = BTreeMap::new();
     for &emotion in emotions {
         if trained.contains(&emotion) || !sets.conditioned_runs.is_empty() {
@@ -228,7 +227,7 @@ fn melodies(setup: &Setup<'_>, sets: &MelodySources<'_>) -> Result<Melodies, Exp
         sets.results,
         sets.tokens_of,
         profile.window,
-        &options.registry,
+        options,
     )?;
     setup.print(&write_comparison(
         out,

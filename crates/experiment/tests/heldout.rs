@@ -34,7 +34,7 @@ fn held_out_pieces_are_scored_and_never_trained_on() {
 
     // Each run trained on the training pieces alone and scored exactly the held-out ones.
     let corpus = load(DatasetKind::PrimaryCues, None, &LoadOptions::default()).unwrap();
-    let classifier = Classifier::shipped().unwrap();
+    let classifier = Classifier::shipped(&emopiano_model::select_device()).unwrap();
     let split = tokens_per_emotion(
         &corpus,
         &Emotion::ALL,

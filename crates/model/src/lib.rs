@@ -1,8 +1,9 @@
 //! # emopiano-model
 //!
 //! The paper's next-token models on Burn 0.22, device-agnostic: model code takes a `&Device` and
-//! never names a backend; [`select_device`] is the only place one appears (chosen by the cargo
-//! features `ndarray` (default), `flex`, `wgpu`, `cuda`).
+//! never names a backend; [`select_device`] (the build's preferred backend, chosen by the cargo
+//! features `ndarray` (default), `flex`, `wgpu`, `cuda`) and [`Backend`] (one by name, as
+//! `--device` takes it) are the only places one appears.
 //!
 //! - [`LstmStack`] implements LSTM1, LSTM2 and LSTM3 ([`LstmStackConfig::lstm1`] …) with Keras'
 //!   defaults where they matter: forget-gate bias 1, glorot-uniform kernels, orthogonal recurrent
@@ -87,10 +88,14 @@ pub mod sampling;
 mod stack;
 
 use burn::module::{Module, ModuleDisplay};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Int, Tensor};
 use generate::GenerationMode;
 
-pub use device::{backend_name, reference_device, select_device, training_device};
+/// Burn's device, re-exported so that code choosing one needs no direct dependency on Burn.
+pub use burn::tensor::Device;
+pub use device::{
+    Backend, DeviceError, backend_name, reference_device, select_device, training_device,
+};
 pub use lstm::{FusedLstm, LstmImpl};
 pub use record::{canonical_ids, numbered_params, weights_bytes};
 pub use stack::{DenseBlock, HeadInput, LstmStack, LstmStackConfig, StackState};
@@ -168,6 +173,10 @@ pub struct Sizing {
     /// than one. Set by the trainer.
     #[serde(default)]
     pub condition_width: Option<usize>,
+    /// Dropout rate after each batch norm (paper: 0.3). 0 makes training deterministic across
+    /// backends, whose random streams differ.
+    #[serde(default)]
+    pub dropout: Option<f64>,
 }
 
 /// The paper's input: token indices `[batch, window]` → one feature per step,

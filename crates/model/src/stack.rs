@@ -160,6 +160,7 @@ impl LstmStackConfig {
         let dense = self.dense_size.map(|d| sizing.dense_size.unwrap_or(d));
         let lstm_impl = sizing.lstm_impl.or(self.lstm_impl);
         let head = sizing.head_input.unwrap_or(self.head_input);
+        let dropout = sizing.dropout.unwrap_or(self.dropout);
         let condition = self.embedding.is_some() && sizing.condition_every_step;
         let width = sizing.condition_width.filter(|&w| condition && w > 1);
         self.with_window(window)
@@ -169,6 +170,7 @@ impl LstmStackConfig {
             .with_dense_size(dense)
             .with_lstm_impl(lstm_impl)
             .with_head_input(head)
+            .with_dropout(dropout)
     }
 
     /// What Keras' `model.count_params()` reports for the same model (batch norm's moving mean

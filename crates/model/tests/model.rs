@@ -81,6 +81,7 @@ fn sizing_reaches_every_preset() {
         head_input: Some(HeadInput::AllSteps),
         condition_every_step: true,
         condition_width: Some(3),
+        dropout: Some(0.1),
     };
     let p = |a: &LstmStackConfig| {
         (
@@ -115,6 +116,8 @@ fn sizing_reaches_every_preset() {
     assert!(!LstmEmb::config(VOCAB, 10, &Sizing::default()).condition_every_step);
     assert_eq!(LstmEmb::config(VOCAB, 10, &sizing).condition_width, Some(3));
     assert_eq!(Lstm2::config(VOCAB, 10, &sizing).condition_width, None);
+    assert_eq!(Lstm3::config(VOCAB, 10, &sizing).dropout, 0.1);
+    assert_eq!(Lstm3::config(VOCAB, 10, &Sizing::default()).dropout, 0.3);
 }
 
 /// The largest change of any logit between `model` on window `a` and on window `b`.

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::tensor::Device;
 use emopiano_common::rng::{Lcg, Rng};
 use emopiano_model::generate::{GenerationMode, Generator};
 use emopiano_model::sampling::{Sampler, Sampling};
@@ -96,6 +97,7 @@ pub struct Run {
     config: TrainConfig,
     vocab: Vocabulary,
     entry: Entry,
+    device: Device,
 }
 
 impl Run {
@@ -124,7 +126,20 @@ impl Run {
             config,
             vocab,
             entry,
+            device: select_device(),
         })
+    }
+
+    /// This run with its model on `device` ([`select_device`] unless asked): the run's files
+    /// do not depend on the device it trained on.
+    pub fn on(mut self, device: &Device) -> Self {
+        self.device = device.clone();
+        self
+    }
+
+    /// The device its model runs on.
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The finished run of `emotion` with the lowest training loss among an experiment's run
@@ -391,7 +406,7 @@ impl Run {
                 message: "no weights (is this a finished run?)".into(),
             });
         }
-        let model = self.entry.open(self.dir(), &weights, &select_device())?;
+        let model = self.entry.open(self.dir(), &weights, &self.device)?;
         if model.vocab_size() != self.vocab.len() {
             return Err(TrainError::File {
                 path: weights,

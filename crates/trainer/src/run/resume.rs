@@ -125,6 +125,7 @@ pub fn first_difference(
 pub(crate) fn usable_checkpoint<A: Architecture>(
     run: &RunDir,
     model_config: &A::Config,
+    device: &burn::tensor::Device,
 ) -> Option<usize> {
     let dir = run.artifacts().join("checkpoint");
     let mut epochs = checkpoints(run);
@@ -134,7 +135,7 @@ pub(crate) fn usable_checkpoint<A: Architecture>(
             .iter()
             .all(|kind| dir.join(format!("{kind}-{e}.bpk")).is_file());
         present
-            && A::init(model_config, &emopiano_model::select_device())
+            && A::init(model_config, device)
                 .map(|model| Trainable { model })
                 .is_ok_and(|m| m.try_load_file(dir.join(format!("model-{e}.bpk"))).is_ok())
     })

@@ -7,11 +7,14 @@ use crate::renderer::{GridCell, Timed};
 use crate::step::Trainable;
 use crate::stop::StopSignal;
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{ModuleOptimizer, RmsPropConfig};
+use burn::tensor::{Device, Tensor};
 use burn::train::metric::{AccuracyMetric, LossMetric};
-use burn::train::{Learner, SupervisedTraining};
-use emopiano_model::{Architecture, ModelError, SequenceModel, training_device};
+use burn::train::{
+    ExecutionStrategy, Learner, MultiDeviceOptim, SupervisedTraining, TrainingStrategy,
+};
+use emopiano_model::{Architecture, ModelError, SequenceModel, reference_device, select_device};
 use emopiano_tokenizer::{TokenizerKind, Vocabulary, Windows, make_windows};
 use std::path::Path;
 use std::sync::Arc;
@@ -93,8 +96,19 @@ pub enum Progress {
 }
 
 /// How [`train`] runs, beside what it trains ([`TrainConfig`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TrainOptions {
+    /// Where the model trains (without autodiff: [`train`] adds it); [`select_device`] by
+    /// default. The run's files do not depend on it: a run trained on one device resumes and
+    /// generates on another.
+    pub device: Device,
+    /// Further devices that train data-parallel with `device` (burn-train's multi-device
+    /// strategy): every step each device takes an equal share of the batch, and their gradients
+    /// are summed on `device`, which steps the optimizer. The batch size must divide by the
+    /// number of devices. Batch norm then normalises each share by its own statistics, so the
+    /// figures are close to, not equal to, one device's; dropout's draws are not reproducible
+    /// (the devices share one generator).
+    pub parallel: Vec<Device>,
     /// Continue the run in the folder: a finished run is returned as it is, an interrupted one
     /// continues from its last checkpoint up to `TrainConfig::epochs`, a folder without a
     /// checkpoint starts over. The folder's `config.json` (but for `epochs`), `model.json` and
@@ -110,7 +124,27 @@ pub struct TrainOptions {
     pub cell: Option<GridCell>,
 }
 
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            device: select_device(),
+            parallel: Vec::new(),
+            resume: false,
+            progress: Progress::default(),
+            stop: StopSignal::default(),
+            stop_after_epoch: None,
+            cell: None,
+        }
+    }
+}
+
 impl TrainOptions {
+    /// These options on `device`.
+    pub fn on(mut self, device: &Device) -> Self {
+        self.device = device.clone();
+        self
+    }
+
     /// Options that continue an interrupted run in place.
     pub fn resuming() -> Self {
         Self {
@@ -139,6 +173,13 @@ pub fn train<A: Architecture>(
     model_config: &A::Config,
     options: &TrainOptions,
 ) -> Result<RunSummary, TrainError> {
+    let devices = 1 + options.parallel.len();
+    if !config.batch_size.is_multiple_of(devices) {
+        return Err(TrainError::Model(ModelError::Config(format!(
+            "a batch of {} windows cannot be shared equally by {devices} devices",
+            config.batch_size
+        ))));
+    }
     let run = RunDir(dir.to_path_buf());
     let vocab = data.vocabulary();
     let heldout = !data.heldout.is_empty();
@@ -147,10 +188,9 @@ pub fn train<A: Architecture>(
         Opened::From(start_epoch) => start_epoch,
     };
     let (windows, heldout_windows) = window_sets(data, &vocab, config)?;
-    let device = training_device();
-    device.seed(config.seed);
+    let device = options.device.clone().autodiff();
     let model = Trainable {
-        model: A::init(model_config, &device)?,
+        model: seeded_init::<A>(model_config, config.seed, &device)?,
     };
     if model.model.vocab_size() != vocab.len() {
         return Err(TrainError::Model(ModelError::Config(format!(
@@ -163,7 +203,8 @@ pub fn train<A: Architecture>(
     let first_epoch = start_epoch.map_or(1, |e| e + 1);
     let train_loader: Arc<dyn DataLoader<WindowBatch>> = Arc::new(EpochLoader::new(
         windows.clone(),
-        config.batch_size,
+        config.batch_size / devices,
+        devices,
         config.seed,
         first_epoch,
         &device,
@@ -199,6 +240,12 @@ pub fn train<A: Architecture>(
         .with_application_logger(None);
     if let Some(epoch) = start_epoch {
         training = training.checkpoint(epoch);
+    }
+    if devices > 1 {
+        let all = std::iter::once(&options.device).chain(&options.parallel);
+        let strategy =
+            ExecutionStrategy::multi(all.cloned().collect(), MultiDeviceOptim::OptimMainDevice);
+        training = training.with_training_strategy(TrainingStrategy::Default(strategy));
     }
     let (renderer, times) = Timed::new(
         label,
@@ -237,7 +284,7 @@ pub fn train<A: Architecture>(
     write_timing(&run.timing(), &timing)?;
     save_atomically(result.model.model.clone(), &run.last())?;
     let summary = RunSummary::new(run.clone(), epochs, &timing);
-    save_chosen_weights::<A>(&run, &summary, model_config)?;
+    save_chosen_weights::<A>(&run, &summary, model_config, &options.device)?;
     // Last: a folder with metrics.csv is a finished run.
     write_metrics(&run.metrics(), &summary.epochs)?;
     Ok(summary)
@@ -288,7 +335,7 @@ fn open_folder<A: Architecture>(
         {
             return Ok(Opened::Finished(done));
         }
-        start_epoch = usable_checkpoint::<A>(run, model_config);
+        start_epoch = usable_checkpoint::<A>(run, model_config, &options.device);
     }
     write_json(&run.config(), &json(serde_json::to_value(config))?)?;
     write_json(&run.model_config(), &model_json)?;
@@ -355,12 +402,42 @@ fn keep_strategy(run: &RunDir, start_epoch: Option<usize>, heldout: bool) -> Kee
     }
 }
 
+/// The model's initial weights, drawn with `seed` on the CPU reference backend when the build
+/// has it and moved to `device`: each backend has its own generator, and this way a seed gives
+/// the same weights on every backend.
+fn seeded_init<A: Architecture>(
+    model_config: &A::Config,
+    seed: u64,
+    device: &Device,
+) -> Result<A::Model, TrainError> {
+    let host = reference_device().map_or_else(|| device.clone(), |d| d.autodiff());
+    host.seed(seed);
+    let model = A::init(model_config, &host)?;
+    if host == *device {
+        return Ok(model);
+    }
+    // Burn draws a parameter when it is first read, on the device it is on by then: draw every
+    // one on the host before moving it.
+    model.visit(&mut Draw);
+    Ok(model.fork(device))
+}
+
+/// Reads every float parameter, which draws those not drawn yet.
+struct Draw;
+
+impl ModuleVisitor for Draw {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
 /// Writes the weights of the best training epoch (and of the best held-out one) from their
 /// checkpoints, as bare models.
 fn save_chosen_weights<A: Architecture>(
     run: &RunDir,
     summary: &RunSummary,
     model_config: &A::Config,
+    device: &Device,
 ) -> Result<(), TrainError> {
     let chosen = [
         (summary.best(), run.best()),
@@ -374,7 +451,7 @@ fn save_chosen_weights<A: Architecture>(
             .join(format!("model-{}.bpk", epoch.epoch));
         // Checkpoints hold the learner's wrapper (`model.` prefixes): unwrap to the bare model.
         let wrapped = Trainable {
-            model: A::init(model_config, &emopiano_model::select_device())?,
+            model: A::init(model_config, device)?,
         };
         let best = wrapped
             .try_load_file(&checkpoint)
