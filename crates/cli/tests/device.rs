@@ -34,8 +34,8 @@ fn emopiano(args: &[&str]) -> Output {
     out
 }
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("emopiano-device-{}", std::process::id()));
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("emopiano-device-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -112,7 +112,7 @@ fn train_generate_and_classify_agree_with_the_reference() {
         eprintln!("skipped: set EMOPIANO_TEST_DEVICE to a backend (wgpu-cpu, wgpu, cuda, flex)");
         return;
     };
-    let dir = scratch();
+    let dir = scratch("runs");
     let (reference, target) = (dir.join("ndarray"), dir.join(&device));
     train(&reference, "ndarray");
     train(&target, &device);
@@ -159,6 +159,34 @@ fn train_generate_and_classify_agree_with_the_reference() {
         worst <= PROBABILITY_TOL,
         "probabilities differ by {worst:e}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A wgpu build on a machine without a GPU: `--device wgpu` is refused at once with the way to
+/// the software adapter, and the default device is the CPU's (wgpu's default adapter would wait
+/// for a GPU forever).
+#[test]
+fn without_a_gpu_wgpu_is_refused_and_the_default_is_the_cpu() {
+    if !Backend::Wgpu.is_compiled() || Backend::Wgpu.device().is_ok() {
+        eprintln!("skipped: this binary has no wgpu, or the machine has a GPU");
+        return;
+    }
+    let dir = scratch("no-gpu");
+    let out = Command::new(env!("CARGO_BIN_EXE_emopiano"))
+        .args(["generate", "--emotion", "sad", "--device", "wgpu", "--out"])
+        .arg(dir.join("x.mid"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--device wgpu-cpu"),
+        "{err}"
+    );
+    let melody = dir.join("default.mid");
+    emopiano(&["generate", "--emotion", "sad", "--out", path(&melody)]);
+    assert!(std::fs::metadata(&melody).unwrap().len() > 0);
+    let out = emopiano(&["--version"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ndarray (default)"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -49,6 +49,15 @@ pub enum DeviceError {
         /// The backends this build has, comma-separated.
         compiled: String,
     },
+    /// wgpu finds no GPU adapter; its default device would wait for one forever.
+    #[error(
+        "device wgpu: no GPU adapter found (wgpu lists {found}); `--device wgpu-cpu` runs on the \
+         software adapter"
+    )]
+    NoGpu {
+        /// The adapters wgpu lists.
+        found: String,
+    },
 }
 
 impl Backend {
@@ -104,12 +113,13 @@ impl Backend {
         Self::ALL.into_iter().filter(|b| b.is_compiled()).collect()
     }
 
-    /// The backend [`select_device`] uses: the first compiled one, but never the software
-    /// adapter (it is only used when asked for by name).
+    /// The backend [`select_device`] uses: the first compiled one that has hardware here
+    /// (wgpu only where it finds a GPU adapter), and never the software adapter, which is used
+    /// only when asked for by name.
     pub fn default_of_build() -> Backend {
         Self::compiled()
             .into_iter()
-            .find(|b| !b.is_software())
+            .find(|&b| !b.is_software() && (b != Backend::Wgpu || wgpu_gpus().is_ok()))
             .unwrap_or(Backend::Ndarray)
     }
 
@@ -125,6 +135,9 @@ impl Backend {
                     .collect::<Vec<_>>()
                     .join(", "),
             });
+        }
+        if self == Backend::Wgpu {
+            wgpu_gpus()?;
         }
         Ok(self.device_unchecked())
     }
@@ -193,6 +206,34 @@ impl Backend {
     fn names() -> String {
         Self::ALL.map(Backend::name).join(", ")
     }
+}
+
+/// Whether wgpu finds a GPU adapter, not only a software one (asked once per process): without
+/// one, cubecl-wgpu's default device waits forever.
+fn wgpu_gpus() -> Result<(), DeviceError> {
+    #[cfg(feature = "wgpu")]
+    {
+        static FOUND: std::sync::OnceLock<Result<(), DeviceError>> = std::sync::OnceLock::new();
+        FOUND
+            .get_or_init(|| {
+                let software = Device::wgpu(burn::tensor::DeviceKind::Cpu);
+                let found = Device::enumerate(burn::tensor::DeviceType::Wgpu).into_vec();
+                if found.iter().any(|d| *d != software) {
+                    return Ok(());
+                }
+                let names: Vec<String> = found.iter().map(|d| format!("{d:?}")).collect();
+                Err(DeviceError::NoGpu {
+                    found: if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    },
+                })
+            })
+            .clone()
+    }
+    #[cfg(not(feature = "wgpu"))]
+    Ok(())
 }
 
 impl fmt::Display for Backend {
