@@ -3,7 +3,8 @@
 use burn::tensor::Device;
 use emopiano_model::{Backend, DeviceError, select_device};
 
-/// The `--device` flag of the commands that compute (train, reproduce, generate, classify).
+/// The `--device` flag of the commands that compute (train, reproduce, generate, evaluate,
+/// classify, the benchmarks).
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct DeviceArgs {
     /// The backend to compute on: ndarray, flex, cpu, wgpu, wgpu-cpu (wgpu on a software

@@ -9,6 +9,15 @@ use std::str::FromStr;
 
 use burn::tensor::Device;
 
+#[cfg(not(any(
+    feature = "cuda",
+    feature = "wgpu",
+    feature = "cpu",
+    feature = "flex",
+    feature = "ndarray"
+)))]
+compile_error!("emopiano-model needs one backend feature: ndarray, flex, cpu, wgpu or cuda");
+
 /// A backend by the name the command line takes (`--device`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Backend {
@@ -257,8 +266,8 @@ impl FromStr for Backend {
 }
 
 /// The device of the backend this build prefers, chosen by cargo feature:
-/// `cuda` (first GPU) › `wgpu` (default adapter) › `cpu` (CubeCL's CPU runtime) › `flex` ›
-/// `ndarray` (the default feature). `BURN_DEVICE` is not consulted: the feature decides, so a
+/// `cuda` (first GPU) › `wgpu` (default adapter, where wgpu finds a GPU) › `cpu` (CubeCL's CPU
+/// runtime) › `flex` › `ndarray` (the default feature). `BURN_DEVICE` is not consulted: the feature decides, so a
 /// build behaves the same everywhere (cubecl-wgpu's own `CUBECL_WGPU_DEFAULT_DEVICE` still picks
 /// wgpu's adapter).
 ///

@@ -93,6 +93,7 @@ impl Batcher<WindowItem, WindowBatch> for WindowBatcher {
 /// That is what makes a resumed run (which starts at a checkpoint's epoch, with nothing of the
 /// first run's generator state) equal to an uninterrupted one, and what makes a grid cell
 /// independent of the cells trained before it in the same process.
+#[derive(Clone)]
 pub struct EpochLoader {
     windows: Arc<Windows>,
     indices: Vec<usize>,
@@ -168,14 +169,8 @@ impl DataLoader<WindowBatch> for EpochLoader {
 
     fn to_device(&self, device: &Device) -> Arc<dyn DataLoader<WindowBatch>> {
         Arc::new(Self {
-            windows: self.windows.clone(),
-            indices: self.indices.clone(),
-            part: self.part.clone(),
-            devices: self.devices,
-            batch_size: self.batch_size,
-            seed: self.seed,
-            next_epoch: self.next_epoch.clone(),
             device: device.clone(),
+            ..self.clone()
         })
     }
 
@@ -185,14 +180,9 @@ impl DataLoader<WindowBatch> for EpochLoader {
         let end = (self.part.start + end).min(self.part.end);
         let start = (self.part.start + start).min(end);
         Arc::new(Self {
-            windows: self.windows.clone(),
-            indices: self.indices.clone(),
             part: start..end,
-            devices: self.devices,
-            batch_size: self.batch_size,
-            seed: self.seed,
             next_epoch: Arc::new(AtomicUsize::new(self.next_epoch.load(Ordering::SeqCst))),
-            device: self.device.clone(),
+            ..self.clone()
         })
     }
 }
