@@ -92,22 +92,31 @@ pub struct Args {
     /// Train data-parallel on this many devices of --device's backend (burn-train's
     /// multi-device strategy): GPUs by index; on a CPU backend or the software adapter, threads
     /// sharing the processor. Each takes an equal share of every batch (the batch size must
-    /// divide by it).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    pub devices: u16,
+    /// divide by it). Default: the profile's `devices`, else 1.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub devices: Option<u16>,
 }
 
 impl Args {
     /// The pipeline's options.
     pub fn options(&self, registry: &Registry) -> Result<ReproduceOptions> {
+        let grid = self
+            .grid
+            .clone()
+            .map_or(GridSource::Default, GridSource::File);
+        let devices = match self.devices {
+            Some(n) => n,
+            None if self.report_only => 1,
+            None => {
+                let (loaded, path) = grid.load()?;
+                loaded.profile(&self.profile, &path)?.devices.unwrap_or(1)
+            }
+        };
         Ok(ReproduceOptions {
             dataset: self.dataset,
             path: self.path.clone(),
             profile: self.profile.clone(),
-            grid: self
-                .grid
-                .clone()
-                .map_or(GridSource::Default, GridSource::File),
+            grid,
             out: self.out.clone(),
             seed: self.seed,
             from_audio: self.from_audio,
@@ -122,7 +131,7 @@ impl Args {
             registry: registry.clone(),
             stop: StopSignal::ctrl_c().map_err(anyhow::Error::msg)?,
             device: self.device.device()?,
-            parallel: self.device.parallel(self.devices.into())?,
+            parallel: self.device.parallel(devices.into())?,
             ..ReproduceOptions::default()
         })
     }

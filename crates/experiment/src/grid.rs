@@ -65,6 +65,11 @@ pub struct Profile {
     /// as many held-out ones (at least one): a smoke test of a large dataset in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pieces: Option<usize>,
+    /// Devices of the chosen backend that train each model data-parallel (absent: one). The
+    /// command line's `--devices` overrides it; library callers give
+    /// [`ReproduceOptions::parallel`](crate::ReproduceOptions::parallel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<u16>,
 }
 
 /// A head reading by its name (`"all-steps"`), as grid files spell it.

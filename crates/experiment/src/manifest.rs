@@ -49,10 +49,16 @@ fn is_no_holdout(h: &String) -> bool {
 impl Manifest {
     /// The grid part of a manifest.
     pub fn grid_value(architectures: &[String], emotions: &[String], profile: &Profile) -> Value {
+        // Where the models train is not part of what they are: a grid may resume on more or
+        // fewer devices, as with `--devices`.
+        let settings = Profile {
+            devices: None,
+            ..profile.clone()
+        };
         serde_json::json!({
             "architectures": architectures,
             "emotions": emotions,
-            "settings": profile,
+            "settings": settings,
         })
     }
 
