@@ -13,6 +13,7 @@
 //! - [`testdata::shared_data`]: where the tests find `../shared/data`, or a clear failure in CI.
 //!
 //! - [`progress::Counter`]: a bar with counts and ETA on a terminal, nothing elsewhere;
+//! - [`lock::FolderLock`]: one writer per run or experiment folder, a second refused by name;
 //! - [`fs::sha256_file`]: the checksum a run folder records for every weights file it writes;
 //! - [`fuzz::Fuzz`]: seeded fuzzing inside `cargo test`, with committed regression files.
 //!
@@ -20,6 +21,7 @@
 
 pub mod fs;
 pub mod fuzz;
+pub mod lock;
 pub mod midi;
 pub mod parallel;
 pub mod progress;

@@ -68,6 +68,9 @@ pub enum ExperimentError {
     /// A figure.
     #[error(transparent)]
     Plot(#[from] emopiano_plot::PlotError),
+    /// The experiment folder is in use by another process, or cannot be written.
+    #[error(transparent)]
+    Folder(#[from] emopiano_common::lock::LockError),
 }
 
 impl ExperimentError {

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use emopiano_common::lock::FolderLock;
 use emopiano_corpus::Emotion;
 use emopiano_tokenizer::TokenizerKind;
 use emopiano_trainer::{Entry, Progress, TrainError};
@@ -32,6 +33,8 @@ pub(crate) struct Setup<'a> {
     pub(crate) tokenizer: TokenizerKind,
     /// The experiment folder.
     pub(crate) out: PathBuf,
+    /// Held while the stages run: a second `reproduce` into the folder is refused.
+    _lock: FolderLock,
 }
 
 impl<'a> Setup<'a> {
@@ -65,7 +68,9 @@ impl<'a> Setup<'a> {
             )));
         }
         let budgets = profile.budgets();
+        let out = options.out_dir();
         let setup = Self {
+            _lock: FolderLock::acquire(&out)?,
             options,
             max_epochs: budgets.iter().copied().max().unwrap_or(1),
             budgets,
@@ -75,7 +80,7 @@ impl<'a> Setup<'a> {
                 .tokenizer
                 .or(profile.tokenizer)
                 .unwrap_or(TokenizerKind::NotesChords),
-            out: options.out_dir(),
+            out,
             grid,
             profile,
         };

@@ -1,5 +1,6 @@
-//! Which of burn-train's per-epoch checkpoints a run keeps: the last epoch's (what a resume
-//! continues from), the lowest training loss's (the paper's Table 1 model, `model-best.bpk`)
+//! Which of burn-train's per-epoch checkpoints a run keeps: the last two epochs' (what a resume
+//! continues from: the one before the last stays until the last is written whole, so that a
+//! save that fails, on a full disk, leaves a complete checkpoint), the lowest training loss's (the paper's Table 1 model, `model-best.bpk`)
 //! and, with held-out pieces, the lowest held-out loss's (`model-best-heldout.bpk`).
 //!
 //! burn-train's own `MetricCheckpointingStrategy` forgets the best epoch when a run is resumed
@@ -12,13 +13,15 @@ use burn::train::metric::store::{Aggregate, EventStoreClient, Split};
 /// The name burn-train logs `LossMetric` under.
 pub(crate) const LOSS: &str = "Loss";
 
-/// Keeps the checkpoints of the last epoch, of the lowest training loss and, if asked, of the
-/// lowest held-out loss.
+/// Keeps the checkpoints of the last two epochs, of the lowest training loss and, if asked, of
+/// the lowest held-out loss.
 pub struct KeepBestAndLast {
     /// `(loss, epoch)` of the best epoch so far.
     best: Option<(f64, usize)>,
     /// The last epoch checkpointed.
     last: Option<usize>,
+    /// The one checkpointed before it.
+    previous: Option<usize>,
     /// `Some(best so far)` when held-out losses are tracked.
     heldout: Option<Option<(f64, usize)>>,
 }
@@ -30,8 +33,15 @@ impl KeepBestAndLast {
         Self {
             best,
             last,
+            previous: None,
             heldout: None,
         }
+    }
+
+    /// A resumed run whose folder also holds the checkpoint of epoch `previous`, before `last`.
+    pub fn after(mut self, previous: Option<usize>) -> Self {
+        self.previous = previous;
+        self
     }
 
     /// Also keeps the lowest held-out loss's checkpoint; `best` as in [`KeepBestAndLast::new`].
@@ -54,6 +64,7 @@ impl KeepBestAndLast {
             .map(|(_, e)| e)
             .into_iter()
             .chain(self.last)
+            .chain(self.previous)
             .chain(heldout_best)
             .collect();
         // Ties keep the earlier epoch, as `RunSummary::best` does.
@@ -65,9 +76,13 @@ impl KeepBestAndLast {
         if let Some(h) = self.heldout {
             self.heldout = Some(better(h, heldout_loss));
         }
+        self.previous = self.last;
         self.last = Some(epoch);
         let kept = [self.best, self.heldout.flatten()];
-        let keep = |e: usize| e == epoch || kept.iter().flatten().any(|&(_, b)| b == e);
+        let previous = self.previous;
+        let keep = |e: usize| {
+            e == epoch || Some(e) == previous || kept.iter().flatten().any(|&(_, b)| b == e)
+        };
         let mut actions = vec![CheckpointingAction::Save];
         let mut deleted = Vec::new();
         for e in before {
@@ -107,22 +122,25 @@ mod tests {
     }
 
     #[test]
-    fn keeps_the_best_and_the_last() {
+    fn keeps_the_best_and_the_last_two() {
         let mut s = KeepBestAndLast::new(None, None);
         assert!(deleted(&s.actions(1, Some(3.0), None)).is_empty());
-        assert_eq!(deleted(&s.actions(2, Some(2.0), None)), vec![1]);
-        assert_eq!(deleted(&s.actions(3, Some(2.5), None)), Vec::<usize>::new());
+        // Epoch 1 stays until epoch 2's checkpoint is written.
+        assert!(deleted(&s.actions(2, Some(2.0), None)).is_empty());
+        assert_eq!(deleted(&s.actions(3, Some(2.5), None)), vec![1]);
         assert_eq!(s.best, Some((2.0, 2)));
-        // Epoch 3 was only the last: epoch 4 replaces it; 2 stays the best.
-        assert_eq!(deleted(&s.actions(4, Some(2.7), None)), vec![3]);
-        // A new best: the old best and the old last both go.
-        assert_eq!(deleted(&s.actions(5, Some(1.0), None)), vec![2, 4]);
+        // Epoch 2 is the best, 3 the one before the last.
+        assert!(deleted(&s.actions(4, Some(2.7), None)).is_empty());
+        assert_eq!(deleted(&s.actions(5, Some(2.8), None)), vec![3]);
+        // A new best: the old best and the one before the old last go.
+        assert_eq!(deleted(&s.actions(6, Some(1.0), None)), vec![2, 4]);
     }
 
     #[test]
     fn a_resumed_run_remembers_the_best_before_the_interruption() {
-        let mut s = KeepBestAndLast::new(Some((0.5, 3)), Some(6));
-        assert_eq!(deleted(&s.actions(7, Some(0.9), None)), vec![6]);
+        let mut s = KeepBestAndLast::new(Some((0.5, 3)), Some(6)).after(Some(5));
+        assert_eq!(deleted(&s.actions(7, Some(0.9), None)), vec![5]);
+        assert_eq!(deleted(&s.actions(8, Some(0.9), None)), vec![6]);
         assert_eq!(s.best, Some((0.5, 3)));
     }
 
@@ -130,15 +148,17 @@ mod tests {
     fn keeps_the_best_held_out_epoch_too() {
         let mut s = KeepBestAndLast::new(None, None).with_heldout(None);
         assert!(deleted(&s.actions(1, Some(3.0), Some(4.0))).is_empty());
-        // Training improves, held-out too: epoch 1 goes.
-        assert_eq!(deleted(&s.actions(2, Some(2.0), Some(3.5))), vec![1]);
-        // Training improves, held-out worsens: 2 stays as the held-out best.
-        assert!(deleted(&s.actions(3, Some(1.0), Some(3.9))).is_empty());
-        assert_eq!(deleted(&s.actions(4, Some(0.5), Some(3.8))), vec![3]);
-        assert_eq!((s.best, s.heldout), (Some((0.5, 4)), Some(Some((3.5, 2)))));
+        // Training improves, held-out too: epoch 1 is now only the one before the last.
+        assert!(deleted(&s.actions(2, Some(2.0), Some(3.5))).is_empty());
+        // Training improves, held-out worsens: 1 goes, 2 stays as the held-out best.
+        assert_eq!(deleted(&s.actions(3, Some(1.0), Some(3.9))), vec![1]);
+        assert!(deleted(&s.actions(4, Some(0.5), Some(3.8))).is_empty());
+        assert_eq!(deleted(&s.actions(5, Some(0.4), Some(3.7))), vec![3]);
+        assert_eq!((s.best, s.heldout), (Some((0.4, 5)), Some(Some((3.5, 2)))));
         // Without held-out tracking, a held-out loss changes nothing.
         let mut plain = KeepBestAndLast::new(None, None);
         plain.actions(1, Some(3.0), Some(1.0));
-        assert_eq!(deleted(&plain.actions(2, Some(2.0), Some(0.5))), vec![1]);
+        plain.actions(2, Some(2.0), Some(0.5));
+        assert_eq!(deleted(&plain.actions(3, Some(1.5), Some(0.1))), vec![1]);
     }
 }

@@ -5,8 +5,10 @@
 //! square root, no momentum),
 //! categorical cross-entropy, loss and accuracy per epoch, the TUI dashboard on a terminal and a
 //! line per epoch elsewhere, a seed that makes a run repeatable, checkpoints of the best training
-//! loss (what the paper's Table 1 reports) and of the last epoch, Ctrl-C that stops after a
-//! checkpoint, and resume that gives the same result as a run that never stopped.
+//! loss (what the paper's Table 1 reports) and of the last two epochs, Ctrl-C that stops after a
+//! checkpoint, and resume that gives the same result as a run that never stopped, or was killed.
+//! One process at a time writes a folder; a run whose loss turns NaN, or whose files cannot be
+//! written (a full disk), stops with an error that says what is left to resume from.
 //!
 //! Every run writes one self-describing folder (see [`run::RunDir`]): `config.json`, `model.json`,
 //! `vocab.json`, `tokens.json`, `metrics.csv` (epoch, train loss, accuracy; written last, so it
@@ -20,6 +22,7 @@ mod checkpoint;
 pub mod data;
 mod experiment_dir;
 pub mod inference;
+mod logger;
 pub mod optim;
 pub mod registry;
 mod renderer;

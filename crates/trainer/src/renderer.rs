@@ -55,10 +55,27 @@ impl GridCell {
 /// Seconds of each finished epoch, shared with the caller.
 pub type EpochTimes = Arc<Mutex<Vec<(usize, f64)>>>;
 
+/// The epoch in which a batch's training loss was first not finite, and that loss; shared with
+/// the caller.
+pub type Divergence = Arc<Mutex<Option<(usize, f64)>>>;
+
+/// What the renderer records for the caller.
+#[derive(Clone, Default)]
+pub struct Record {
+    /// Seconds of each finished epoch.
+    pub times: EpochTimes,
+    /// Where the loss stopped being finite, if it did.
+    pub diverged: Divergence,
+}
+
 /// Records epoch times around another renderer.
 pub struct Timed {
     inner: Box<dyn MetricsRenderer>,
-    times: EpochTimes,
+    record: Record,
+    /// The epoch being trained.
+    epoch: usize,
+    /// burn-train's id of the loss metric (training split).
+    loss: Option<burn::train::metric::MetricId>,
     started: Instant,
     label: String,
     total_epochs: usize,
@@ -80,7 +97,8 @@ impl Timed {
     /// epoch when not on the TUI.
     ///
     /// When `stop` is raised (or epoch `stop_after` has ended), the learner is stopped as the
-    /// next epoch starts, so the last finished epoch has its checkpoint.
+    /// next epoch starts, so the last finished epoch has its checkpoint. A batch whose loss is
+    /// not finite stops it at once, and is recorded in [`Record::diverged`].
     pub fn new(
         label: String,
         interrupter: Interrupter,
@@ -89,7 +107,7 @@ impl Timed {
         stop: StopSignal,
         stop_after: Option<usize>,
         cell: Option<GridCell>,
-    ) -> (Self, EpochTimes) {
+    ) -> (Self, Record) {
         let tty = std::io::stdout().is_terminal() && !quiet;
         let bar = (tty && cell.is_some()).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout());
@@ -103,10 +121,12 @@ impl Timed {
         } else {
             Box::new(Silent)
         };
-        let times = EpochTimes::default();
+        let record = Record::default();
         let timed = Self {
             inner,
-            times: times.clone(),
+            record: record.clone(),
+            epoch: checkpoint.unwrap_or(0) + 1,
+            loss: None,
             started: Instant::now(),
             label,
             total_epochs: 0,
@@ -117,12 +137,36 @@ impl Timed {
             cell,
             bar,
         };
-        (timed, times)
+        (timed, record)
+    }
+
+    /// Stops the learner at the first batch whose loss is not finite: every step after it only
+    /// spreads NaN through the weights.
+    fn watch_loss(&mut self, state: &MetricState) {
+        let MetricState::Numeric(entry, value) = state else {
+            return;
+        };
+        if self.loss.as_ref() != Some(&entry.metric_id) {
+            return;
+        }
+        // burn-train passes no value where the loss is NaN.
+        let loss = value.as_ref().map_or(f64::NAN, |v| v.current());
+        if loss.is_finite() {
+            return;
+        }
+        if let Ok(mut diverged) = self.record.diverged.lock()
+            && diverged.is_none()
+        {
+            *diverged = Some((self.epoch, loss));
+            self.interrupter
+                .stop(Some("the training loss is not finite"));
+        }
     }
 }
 
 impl MetricsRendererTraining for Timed {
     fn update_train(&mut self, state: MetricState) {
+        self.watch_loss(&state);
         self.inner.update_train(state)
     }
     fn update_valid(&mut self, state: MetricState) {
@@ -170,7 +214,8 @@ impl TrainingProgressLogger for Timed {
         let seconds = self.started.elapsed().as_secs_f64();
         self.started = Instant::now();
         // The epochs this process trained (a resumed run's earlier ones are not timed here).
-        let mean = match self.times.lock() {
+        self.epoch = epoch + 1;
+        let mean = match self.record.times.lock() {
             Ok(mut t) => {
                 t.push((epoch, seconds));
                 t.iter().map(|&(_, s)| s).sum::<f64>() / t.len() as f64
@@ -258,6 +303,9 @@ impl MetricsRenderer for Timed {
         self.inner.manual_close()
     }
     fn register_metric(&mut self, definition: MetricDefinition) {
+        if definition.name.as_str() == "Loss" && self.loss.is_none() {
+            self.loss = Some(definition.metric_id.clone());
+        }
         self.inner.register_metric(definition)
     }
 }

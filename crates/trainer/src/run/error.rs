@@ -54,6 +54,28 @@ pub enum TrainError {
         /// What differs.
         message: String,
     },
+    /// The training loss stopped being finite: the run stopped in that epoch.
+    #[error(
+        "{path}: the training loss was {loss} in epoch {epoch}: training diverged at learning rate \
+         {learning_rate:e}. {}",
+        diverged_advice(*best, *learning_rate)
+    )]
+    Diverged {
+        /// The run folder.
+        path: PathBuf,
+        /// The epoch whose loss was not finite.
+        epoch: usize,
+        /// That loss (NaN or infinite).
+        loss: f64,
+        /// The run's learning rate.
+        learning_rate: f64,
+        /// The finite epoch whose weights are `model-best.bpk` (`None`: the first epoch already
+        /// diverged, and the run has no weights).
+        best: Option<usize>,
+    },
+    /// The run folder is in use by another process, or cannot be written.
+    #[error(transparent)]
+    Folder(#[from] emopiano_common::lock::LockError),
     /// A name the registry does not know.
     #[error("unknown architecture {name:?}: expected one of {known}")]
     UnknownArchitecture {
@@ -69,4 +91,19 @@ pub(crate) fn file_error(path: &Path) -> impl Fn(String) -> TrainError + '_ {
         path: path.to_path_buf(),
         message,
     }
+}
+
+/// What to do after a run diverged, and what it left.
+fn diverged_advice(best: Option<usize>, learning_rate: f64) -> String {
+    let weights = match best {
+        Some(epoch) => format!(
+            "The weights of epoch {epoch}, the lowest finite loss, are model-best.bpk (generation \
+             works from them)"
+        ),
+        None => "No epoch ended with a finite loss, so the run has no weights".to_string(),
+    };
+    format!(
+        "{weights}; train again with a lower learning rate, e.g. --lr {:.0e}",
+        learning_rate / 10.0
+    )
 }

@@ -16,5 +16,5 @@ pub(crate) use folder::{
 pub use metrics::{EpochMetrics, HeldoutMetrics, RunSummary, read_metrics, write_metrics};
 pub(crate) use metrics::{collect_metrics, epoch_loss, read_timing, write_timing};
 pub use resume::first_difference;
-pub(crate) use resume::{check_same_run, last_checkpoint, usable_checkpoint};
+pub(crate) use resume::{check_same_run, checkpoints, last_checkpoint, usable_checkpoint};
 pub use train::{Progress, TrainData, TrainOptions, train};

@@ -2,6 +2,7 @@
 
 use crate::checkpoint::KeepBestAndLast;
 use crate::data::{EpochLoader, WindowBatch, WindowBatcher, WindowDataset};
+use crate::logger::MetricFiles;
 use crate::optim::{KerasRmsPropConfig, RmsPropUpdate};
 use crate::renderer::{GridCell, Timed};
 use crate::step::Trainable;
@@ -14,8 +15,10 @@ use burn::train::metric::{AccuracyMetric, LossMetric};
 use burn::train::{
     ExecutionStrategy, Learner, MultiDeviceOptim, SupervisedTraining, TrainingStrategy,
 };
+use emopiano_common::lock::FolderLock;
 use emopiano_model::{Architecture, ModelError, SequenceModel, reference_device, select_device};
 use emopiano_tokenizer::{TokenizerKind, Vocabulary, Windows, make_windows};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -181,6 +184,8 @@ pub fn train<A: Architecture>(
         ))));
     }
     let run = RunDir(dir.to_path_buf());
+    // Held to the end: a second process on this folder is refused instead of corrupting it.
+    let _lock = FolderLock::acquire(dir)?;
     let vocab = data.vocabulary();
     let heldout = !data.heldout.is_empty();
     let start_epoch = match open_folder::<A>(&run, data, &vocab, config, model_config, options)? {
@@ -241,13 +246,15 @@ pub fn train<A: Architecture>(
     if let Some(epoch) = start_epoch {
         training = training.checkpoint(epoch);
     }
+    let (logs, log_failure) = MetricFiles::new(&run.artifacts(), training.interrupter());
+    training = training.with_metric_logger(logs);
     if devices > 1 {
         let all = std::iter::once(&options.device).chain(&options.parallel);
         let strategy =
             ExecutionStrategy::multi(all.cloned().collect(), MultiDeviceOptim::OptimMainDevice);
         training = training.with_training_strategy(TrainingStrategy::Default(strategy));
     }
-    let (renderer, times) = Timed::new(
+    let (renderer, record) = Timed::new(
         label,
         training.interrupter(),
         start_epoch,
@@ -257,18 +264,35 @@ pub fn train<A: Architecture>(
         options.cell.clone(),
     );
     let result = training.renderer(Box::new(renderer)).launch(learner);
-    if let Some(error) = result.error {
-        return Err(TrainError::Training(error.to_string()));
+    let diverged = record.diverged.lock().ok().and_then(|d| *d);
+    if let Some((path, error)) = log_failure.lock().ok().and_then(|mut f| f.take()) {
+        let resume = resume_hint::<A>(&run, model_config, &options.device);
+        return Err(file_error(&path)(format!("{error}; {resume}")));
+    }
+    if let (Some(error), None) = (result.error, diverged) {
+        let resume = resume_hint::<A>(&run, model_config, &options.device);
+        return Err(TrainError::Training(format!("{error}; {resume}")));
     }
     let mut timing = read_timing(&run.timing());
     timing.retain(|&e, _| e < first_epoch);
-    if let Ok(times) = times.lock() {
+    if let Ok(times) = record.times.lock() {
         // Milliseconds, as timing.csv holds them, so a summary equals what a reader gets back.
         timing.extend(
             times
                 .iter()
                 .map(|&(e, t)| (e, (t * 1000.0).round() / 1000.0)),
         );
+    }
+    if let Some((epoch, loss)) = diverged {
+        return Err(stop_diverged::<A>(
+            &run,
+            (epoch, loss),
+            config,
+            model_config,
+            heldout,
+            &options.device,
+            &mut timing,
+        ));
     }
     let finished = last_checkpoint(&run).unwrap_or(0);
     if result.interrupted.is_some() && finished < config.epochs {
@@ -288,6 +312,59 @@ pub fn train<A: Architecture>(
     // Last: a folder with metrics.csv is a finished run.
     write_metrics(&run.metrics(), &summary.epochs)?;
     Ok(summary)
+}
+
+/// Ends a run whose training loss was `loss` (not finite) in `epoch`: drops the checkpoints from
+/// that epoch on (the learner may have written one before the renderer stopped it), so that a
+/// resume starts from the last finite epoch, and writes the best finite epoch's weights as
+/// `model-best.bpk` (not `metrics.csv`: the run is not finished).
+fn stop_diverged<A: Architecture>(
+    run: &RunDir,
+    (epoch, loss): (usize, f64),
+    config: &TrainConfig,
+    model_config: &A::Config,
+    heldout: bool,
+    device: &Device,
+    timing: &mut BTreeMap<usize, f64>,
+) -> TrainError {
+    let folder = run.artifacts().join("checkpoint");
+    for late in checkpoints(run).into_iter().filter(|&e| e >= epoch) {
+        for kind in ["model", "optim", "scheduler"] {
+            let _ = std::fs::remove_file(folder.join(format!("{kind}-{late}.bpk")));
+        }
+    }
+    let finite = last_checkpoint(run).unwrap_or(0);
+    timing.retain(|&e, _| e <= finite);
+    let saved = write_timing(&run.timing(), timing).and_then(|()| {
+        if finite == 0 {
+            return Ok(None);
+        }
+        let epochs = collect_metrics(run, finite, heldout)?;
+        let summary = RunSummary::new(run.clone(), epochs, timing);
+        save_chosen_weights::<A>(run, &summary, model_config, device)?;
+        Ok(summary.best().map(|b| b.epoch))
+    });
+    match saved {
+        Ok(best) => TrainError::Diverged {
+            path: run.0.clone(),
+            epoch,
+            loss,
+            learning_rate: config.learning_rate,
+            best,
+        },
+        Err(error) => error,
+    }
+}
+
+/// Where a resume of a run stopped by a failure would start.
+fn resume_hint<A: Architecture>(run: &RunDir, model_config: &A::Config, device: &Device) -> String {
+    match usable_checkpoint::<A>(run, model_config, device) {
+        Some(epoch) => format!(
+            "the checkpoint of epoch {epoch} is complete, and --resume continues from it once \
+             the cause is mended"
+        ),
+        None => "no epoch has a complete checkpoint yet".into(),
+    }
 }
 
 /// What [`open_folder`] found.
@@ -394,7 +471,9 @@ fn keep_strategy(run: &RunDir, start_epoch: Option<usize>, heldout: bool) -> Kee
                 .reduce(|best, x| if x.0 < best.0 { x } else { best })
         })
     };
-    let keep = KeepBestAndLast::new(previous_best("train"), start_epoch);
+    let before_last =
+        start_epoch.and_then(|last| checkpoints(run).into_iter().filter(|&e| e < last).max());
+    let keep = KeepBestAndLast::new(previous_best("train"), start_epoch).after(before_last);
     if heldout {
         keep.with_heldout(previous_best("valid"))
     } else {
