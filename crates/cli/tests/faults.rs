@@ -193,6 +193,13 @@ fn train_killed_at_twenty_moments_resumes_to_the_bytes_of_a_run_never_killed() {
                 "killed at {at:.2} s: {file} differs after the resume"
             );
         }
+        // The times of the epochs finished before the kill are kept too.
+        let timing = std::fs::read_to_string(dir.join("timing.csv")).unwrap();
+        assert_eq!(
+            timing.lines().count(),
+            1 + 8,
+            "killed at {at:.2} s: {timing}"
+        );
         println!("killed at {at:.2} s of {whole:.2} s ({killed}): resumed to the same bytes");
         std::fs::remove_dir_all(&dir).unwrap();
     }

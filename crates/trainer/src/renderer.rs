@@ -4,7 +4,9 @@
 //! bar of its epochs on a terminal (the dashboard would clear the grid's lines), or a line per
 //! epoch, both with the cell's position and the time left in the cell and in the grid.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -88,6 +90,9 @@ pub struct Timed {
     stop_after: Option<usize>,
     /// The run's place in a grid, if it is one of a grid's cells.
     cell: Option<GridCell>,
+    /// `timing.csv` and the seconds of the epochs before this process's: rewritten after every
+    /// epoch, so that a run killed between epochs keeps the times of those it finished.
+    timing: Option<(PathBuf, BTreeMap<usize, f64>)>,
     /// The bar of a grid cell's epochs on a terminal.
     bar: Option<ProgressBar>,
 }
@@ -136,8 +141,16 @@ impl Timed {
             stop_after,
             cell,
             bar,
+            timing: None,
         };
         (timed, record)
+    }
+
+    /// Also rewrites `path` (`timing.csv`) after every epoch, with `earlier` (the seconds of the
+    /// epochs an earlier process trained) and the epochs of this one.
+    pub fn writing_timing(mut self, path: PathBuf, earlier: BTreeMap<usize, f64>) -> Self {
+        self.timing = Some((path, earlier));
+        self
     }
 
     /// Stops the learner at the first batch whose loss is not finite: every step after it only
@@ -247,6 +260,12 @@ impl TrainingProgressLogger for Timed {
                 "{at}{}: epoch {epoch}/{} in {seconds:.2} s{left}",
                 self.label, self.total_epochs
             );
+        }
+        if let Some((path, seconds_of)) = &mut self.timing {
+            // Milliseconds, as timing.csv holds them, so a summary equals what a reader gets back.
+            seconds_of.insert(epoch, (seconds * 1000.0).round() / 1000.0);
+            // A failed write (a full disk) is the metric logs' to report.
+            let _ = crate::run::write_timing(path, seconds_of);
         }
         if self.stop_after == Some(epoch) {
             self.stop.request();

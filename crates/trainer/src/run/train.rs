@@ -254,6 +254,8 @@ pub fn train<A: Architecture>(
             ExecutionStrategy::multi(all.cloned().collect(), MultiDeviceOptim::OptimMainDevice);
         training = training.with_training_strategy(TrainingStrategy::Default(strategy));
     }
+    let mut earlier = read_timing(&run.timing());
+    earlier.retain(|&e, _| e < first_epoch);
     let (renderer, record) = Timed::new(
         label,
         training.interrupter(),
@@ -263,6 +265,7 @@ pub fn train<A: Architecture>(
         options.stop_after_epoch,
         options.cell.clone(),
     );
+    let renderer = renderer.writing_timing(run.timing(), earlier.clone());
     let result = training.renderer(Box::new(renderer)).launch(learner);
     let diverged = record.diverged.lock().ok().and_then(|d| *d);
     if let Some((path, error)) = log_failure.lock().ok().and_then(|mut f| f.take()) {
@@ -273,8 +276,7 @@ pub fn train<A: Architecture>(
         let resume = resume_hint::<A>(&run, model_config, &options.device);
         return Err(TrainError::Training(format!("{error}; {resume}")));
     }
-    let mut timing = read_timing(&run.timing());
-    timing.retain(|&e, _| e < first_epoch);
+    let mut timing = earlier;
     if let Ok(times) = record.times.lock() {
         // Milliseconds, as timing.csv holds them, so a summary equals what a reader gets back.
         timing.extend(
