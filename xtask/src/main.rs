@@ -6,6 +6,7 @@ mod bench_tokenize;
 mod bench_train;
 mod bench_transcribe;
 mod fetch_dataset;
+mod fuzz;
 mod golden;
 mod golden_metrics;
 mod golden_miditok;
@@ -37,6 +38,9 @@ enum Command {
     GoldenMetrics(golden_metrics::Args),
     /// Download a public dataset, verify its checksums and unpack it into `datasets/<name>/data`.
     FetchDataset(fetch_dataset::Args),
+    /// A longer campaign of the six hostile-input fuzz targets that `cargo test` runs for
+    /// seconds each, with a fresh seed; prints each target's counts.
+    Fuzz(fuzz::Args),
     /// The paper's grid: 3 models × 4 emotions × 2 epoch budgets, Table 1, and one melody per
     /// emotion (`emopiano reproduce`, run from the workspace root).
     ReproduceTable1(emopiano::reproduce::Args),
@@ -96,6 +100,7 @@ fn main() -> Result<()> {
         Command::Golden(args) => golden::command(&root, &args),
         Command::GoldenMetrics(args) => golden_metrics::command(&root, &args),
         Command::FetchDataset(args) => fetch_dataset::command(&root, &args),
+        Command::Fuzz(args) => fuzz::run(&root, &args),
         Command::ReproduceTable1(mut args) => {
             // Paths the user typed are relative to where they typed them; the grid and the
             // default output folder are the workspace's.
