@@ -162,7 +162,7 @@ impl Timed {
         if self.loss.as_ref() != Some(&entry.metric_id) {
             return;
         }
-        // burn-train passes no value where the loss is NaN.
+        // A loss without a value counts as not finite.
         let loss = value.as_ref().map_or(f64::NAN, |v| v.current());
         if loss.is_finite() {
             return;
@@ -262,8 +262,7 @@ impl TrainingProgressLogger for Timed {
             );
         }
         if let Some((path, seconds_of)) = &mut self.timing {
-            // Milliseconds, as timing.csv holds them, so a summary equals what a reader gets back.
-            seconds_of.insert(epoch, (seconds * 1000.0).round() / 1000.0);
+            seconds_of.insert(epoch, crate::run::milliseconds(seconds));
             // A failed write (a full disk) is the metric logs' to report.
             let _ = crate::run::write_timing(path, seconds_of);
         }
@@ -322,7 +321,7 @@ impl MetricsRenderer for Timed {
         self.inner.manual_close()
     }
     fn register_metric(&mut self, definition: MetricDefinition) {
-        if definition.name.as_str() == "Loss" && self.loss.is_none() {
+        if definition.name.as_str() == crate::checkpoint::LOSS && self.loss.is_none() {
             self.loss = Some(definition.metric_id.clone());
         }
         self.inner.register_metric(definition)

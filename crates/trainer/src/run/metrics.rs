@@ -217,6 +217,12 @@ pub fn read_metrics(path: &Path) -> Result<Vec<EpochMetrics>, TrainError> {
         .collect()
 }
 
+/// Seconds rounded to milliseconds, as `timing.csv` holds them, so that a summary equals what a
+/// reader gets back.
+pub(crate) fn milliseconds(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
 /// Writes `timing.csv`: wall seconds per epoch.
 pub(crate) fn write_timing(path: &Path, seconds: &BTreeMap<usize, f64>) -> Result<(), TrainError> {
     let mut csv = String::from("epoch,seconds\n");

@@ -127,18 +127,27 @@ pub(crate) fn usable_checkpoint<A: Architecture>(
     model_config: &A::Config,
     device: &burn::tensor::Device,
 ) -> Option<usize> {
-    let dir = run.artifacts().join("checkpoint");
     let mut epochs = checkpoints(run);
     epochs.sort_unstable_by(|a, b| b.cmp(a));
-    epochs.into_iter().find(|e| {
-        let present = ["model", "optim", "scheduler"]
+    epochs.into_iter().find(|&e| {
+        let present = CHECKPOINT_KINDS
             .iter()
-            .all(|kind| dir.join(format!("{kind}-{e}.bpk")).is_file());
+            .all(|kind| checkpoint_file(run, kind, e).is_file());
         present
             && A::init(model_config, device)
                 .map(|model| Trainable { model })
-                .is_ok_and(|m| m.try_load_file(dir.join(format!("model-{e}.bpk"))).is_ok())
+                .is_ok_and(|m| m.try_load_file(checkpoint_file(run, "model", e)).is_ok())
     })
+}
+
+/// The files burn-train writes for one epoch's checkpoint.
+pub(crate) const CHECKPOINT_KINDS: [&str; 3] = ["model", "optim", "scheduler"];
+
+/// burn-train's checkpoint file of `kind` (one of [`CHECKPOINT_KINDS`]) for `epoch`.
+pub(crate) fn checkpoint_file(run: &RunDir, kind: &str, epoch: usize) -> std::path::PathBuf {
+    run.artifacts()
+        .join("checkpoint")
+        .join(format!("{kind}-{epoch}.bpk"))
 }
 
 /// The epochs with a model checkpoint.

@@ -278,12 +278,7 @@ pub fn train<A: Architecture>(
     }
     let mut timing = earlier;
     if let Ok(times) = record.times.lock() {
-        // Milliseconds, as timing.csv holds them, so a summary equals what a reader gets back.
-        timing.extend(
-            times
-                .iter()
-                .map(|&(e, t)| (e, (t * 1000.0).round() / 1000.0)),
-        );
+        timing.extend(times.iter().map(|&(e, t)| (e, milliseconds(t))));
     }
     if let Some((epoch, loss)) = diverged {
         return Err(stop_diverged::<A>(
@@ -329,10 +324,9 @@ fn stop_diverged<A: Architecture>(
     device: &Device,
     timing: &mut BTreeMap<usize, f64>,
 ) -> TrainError {
-    let folder = run.artifacts().join("checkpoint");
     for late in checkpoints(run).into_iter().filter(|&e| e >= epoch) {
-        for kind in ["model", "optim", "scheduler"] {
-            let _ = std::fs::remove_file(folder.join(format!("{kind}-{late}.bpk")));
+        for kind in CHECKPOINT_KINDS {
+            let _ = std::fs::remove_file(checkpoint_file(run, kind, late));
         }
     }
     let finite = last_checkpoint(run).unwrap_or(0);
@@ -395,7 +389,6 @@ fn open_folder<A: Architecture>(
             epoch: last_checkpoint(run).unwrap_or(0),
         });
     }
-    std::fs::create_dir_all(dir).map_err(|e| file_error(dir)(e.to_string()))?;
     let json = |value: serde_json::Result<serde_json::Value>| {
         value.map_err(|e| file_error(dir)(e.to_string()))
     };
@@ -526,10 +519,7 @@ fn save_chosen_weights<A: Architecture>(
     ];
     for (epoch, path) in chosen {
         let Some(epoch) = epoch else { continue };
-        let checkpoint = run
-            .artifacts()
-            .join("checkpoint")
-            .join(format!("model-{}.bpk", epoch.epoch));
+        let checkpoint = checkpoint_file(run, "model", epoch.epoch);
         // Checkpoints hold the learner's wrapper (`model.` prefixes): unwrap to the bare model.
         let wrapped = Trainable {
             model: A::init(model_config, device)?,
