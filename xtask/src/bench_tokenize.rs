@@ -1,7 +1,8 @@
 //! `cargo xtask bench tokenize`: files per second of emopiano's tokenizer (on every core, as
 //! `emopiano tokenize` runs) against music21 on the same files in the same command, and how many
 //! files of each parity set give music21's token lists: the timed folder (EMOPIA by default), the
-//! Eerola transcriptions, music21's corpus written to MIDI and the hand-made multi-track files.
+//! Eerola transcriptions, music21's corpus written to MIDI, the MIDI files Debian packages ship and
+//! the hand-made multi-track files.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,7 +23,7 @@ pub struct Args {
     #[arg(long)]
     pub limit: Option<usize>,
     /// Check parity on the timed folder only (not also on the Eerola transcriptions, the
-    /// music21-corpus suite and the multi-track files).
+    /// music21-corpus suite, the Debian files and the hand-made multi-track files).
     #[arg(long)]
     pub only_dir: bool,
     /// Where to write the JSON report.
@@ -167,16 +168,25 @@ pub fn run(
         if corpus.is_dir() {
             others.push(("music21-corpus".into(), midi_files(&corpus)?));
         }
+        let debian = root.join("crates/tokenizer/tests/corpus/debian");
+        if debian.is_dir() {
+            others.push(("debian".into(), crate::debian_midi::ensure(root, &debian)?));
+        }
         let made = root.join("target/bench/multitrack");
         std::fs::create_dir_all(&made).with_context(|| format!("creating {}", made.display()))?;
-        let mut multitrack = Vec::new();
-        for f in emopiano_tokenizer::fixtures::multitrack() {
-            let path = made.join(format!("{}.mid", f.name));
-            std::fs::write(&path, &f.bytes)
-                .with_context(|| format!("writing {}", path.display()))?;
-            multitrack.push(path);
+        for (set, fixtures) in [
+            ("multitrack", emopiano_tokenizer::fixtures::multitrack()),
+            ("named-hands", emopiano_tokenizer::fixtures::named_hands()),
+        ] {
+            let mut paths = Vec::new();
+            for f in fixtures {
+                let path = made.join(format!("{}.mid", f.name));
+                std::fs::write(&path, &f.bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                paths.push(path);
+            }
+            others.push((set.into(), paths));
         }
-        others.push(("multitrack".into(), multitrack));
         for (name, files) in others {
             let ours = encode_files(tokenizer.as_ref(), &files);
             let reference = music21_json(root, &as_args(&files))?;

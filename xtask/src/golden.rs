@@ -1,7 +1,7 @@
 //! `cargo xtask golden`: regenerates the golden files the tests compare against: the tokenizer's,
 //! by running music21 on the synthetic fixtures, on every pitch-class set, on its own
-//! instrument-name table and on the real-world parity suite (music21's corpus written to MIDI, and
-//! hand-made multi-track files), and with
+//! instrument-name table and on the real-world parity suite (music21's corpus written to MIDI, MIDI
+//! files Debian packages ship, and hand-made multi-track files), and with
 //! `--keras` the model crate's parameter counts from Keras' `count_params()`.
 
 use std::ffi::OsStr;
@@ -198,7 +198,8 @@ fn instrument_names(root: &Path, golden_dir: &Path) -> Result<()> {
 const CORPUS_FILES: usize = 340;
 
 /// The real-world parity suite: music21's bundled corpus written to MIDI by music21 itself
-/// (`crates/tokenizer/tests/corpus/music21/`, made once: delete the folder to remake it), the
+/// (`crates/tokenizer/tests/corpus/music21/`, made once: delete the folder to remake it), the MIDI
+/// files Debian packages ship (`tests/corpus/debian/`, see [`crate::debian_midi`]), the
 /// hand-made multi-track files of `fixtures::multitrack`, and music21's tokens of all of them
 /// (`corpus.json`).
 fn corpus_suite(root: &Path, golden_dir: &Path) -> Result<()> {
@@ -220,7 +221,11 @@ fn corpus_suite(root: &Path, golden_dir: &Path) -> Result<()> {
         .filter(|p| p.extension().is_some_and(|x| x == "mid"))
         .collect();
     paths.sort();
-    let multitrack = fixtures::multitrack();
+    let debian_dir = root.join("crates/tokenizer/tests/corpus/debian");
+    let debian = crate::debian_midi::ensure(root, &debian_dir)?;
+    paths.extend(debian.iter().cloned());
+    let mut multitrack = fixtures::multitrack();
+    multitrack.extend(fixtures::named_hands());
     let made_dir = root.join("target/golden-fixtures/multitrack");
     std::fs::create_dir_all(&made_dir)
         .with_context(|| format!("creating {}", made_dir.display()))?;
@@ -236,16 +241,24 @@ fn corpus_suite(root: &Path, golden_dir: &Path) -> Result<()> {
     let reference = music21_json(root, &args)?;
     let mut files = serde_json::Map::new();
     for (path, arg) in paths.iter().zip(&args) {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let set = if path.starts_with(&dir) {
-            "music21-corpus"
+        // Keys: the file name; `debian/<package>/<file>` for the Debian files.
+        let (set, name) = if let Ok(rel) = path.strip_prefix(&debian_dir) {
+            ("debian", format!("debian/{}", rel.to_string_lossy()))
         } else {
-            "multitrack"
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let set = if path.starts_with(&dir) {
+                "music21-corpus"
+            } else if name.starts_with("named-hands") {
+                "named-hands"
+            } else {
+                "multitrack"
+            };
+            (set, name)
         };
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         files.insert(
             name,
             json!({ "set": set, "fingerprint": fixtures::fingerprint(&bytes), "music21": reference["files"][arg] }),
@@ -256,8 +269,9 @@ fn corpus_suite(root: &Path, golden_dir: &Path) -> Result<()> {
         &json!({ "music21": reference["music21"], "files": files }),
     )?;
     println!(
-        "wrote music21's tokens of {} corpus files and {} multi-track files",
-        paths.len() - multitrack.len(),
+        "wrote music21's tokens of {} corpus files, {} Debian files and {} multi-track files",
+        paths.len() - multitrack.len() - debian.len(),
+        debian.len(),
         multitrack.len()
     );
     Ok(())

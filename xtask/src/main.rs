@@ -5,6 +5,7 @@ mod bench_keras_parity;
 mod bench_tokenize;
 mod bench_train;
 mod bench_transcribe;
+mod debian_midi;
 mod fetch_dataset;
 mod fuzz;
 mod golden;

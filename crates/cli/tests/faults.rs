@@ -1,4 +1,5 @@
-//! Faults met from the command line: two processes on one folder, a run that diverges.
+//! Faults met from the command line: two processes on one folder, a run that diverges, a kill,
+//! a full disk, a read-only output folder.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed setup step should abort the test
 
@@ -308,4 +309,48 @@ fn a_full_disk_stops_the_run_by_name_and_a_resume_after_freeing_space_completes_
 fn complete_checkpoint(err: &str) -> Option<usize> {
     let (_, after) = err.split_once("the checkpoint of epoch ")?;
     after.split(' ').next()?.parse().ok()
+}
+
+#[test]
+fn a_read_only_output_folder_is_refused_by_name_before_any_training() {
+    let host = scratch("read-only");
+    let mount = host.join("read-only");
+    std::fs::create_dir_all(&mount).unwrap();
+    let run = mount.join("run");
+    let args = tiny_run(&run)[1..].join(" ");
+    let bin = env!("CARGO_BIN_EXE_emopiano");
+    let (m, h) = (mount.display(), host.display());
+    // Root ignores permission bits, so the folder is a read-only mount instead.
+    let script = format!(
+        "mount -t tmpfs -o ro tmpfs {m} || exit 90
+         {bin} train {args} > {h}/out 2> {h}/err; echo $? > {h}/rc"
+    );
+    let Some(out) = in_namespace(&script) else {
+        println!("skipped: this machine allows no unprivileged tmpfs");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |name: &str| std::fs::read_to_string(host.join(name)).unwrap_or_default();
+    let err = read("err");
+    println!("{}", err.trim());
+    assert_eq!(read("rc").trim(), "1", "{err}");
+    assert!(
+        err.contains(&run.display().to_string()) && err.contains("Read-only file system"),
+        "the error names neither the folder nor the cause: {err}"
+    );
+    assert_eq!(
+        err.matches("Read-only file system").count(),
+        1,
+        "the cause is said more than once: {err}"
+    );
+    assert!(
+        !read("out").contains(": epoch 1/"),
+        "an epoch was trained: {}",
+        read("out")
+    );
+    std::fs::remove_dir_all(&host).unwrap();
 }

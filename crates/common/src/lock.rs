@@ -69,14 +69,9 @@ impl fmt::Display for LockError {
     }
 }
 
-impl std::error::Error for LockError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            LockError::Busy { .. } => None,
-            LockError::Io { source, .. } => Some(source),
-        }
-    }
-}
+/// The message already holds the operating system's words (`source` stays in the variant), so
+/// the error reports no source: a printed chain would say them twice.
+impl std::error::Error for LockError {}
 
 impl FolderLock {
     /// Creates `dir` if needed and locks it, or says which process holds it.

@@ -33,6 +33,8 @@ enum Ev {
     KeySig(i8, bool),
     Name(&'static str),
     InstrumentName(&'static str),
+    /// A control change: channel, controller, value.
+    Control(u8, u8, u8),
 }
 
 struct TrackBuilder {
@@ -98,6 +100,13 @@ impl TrackBuilder {
                 Ev::InstrumentName(s) => {
                     TrackEventKind::Meta(MetaMessage::InstrumentName(s.as_bytes()))
                 }
+                Ev::Control(ch, controller, value) => midi(
+                    ch,
+                    MidiMessage::Controller {
+                        controller: u7::new(controller),
+                        value: u7::new(value),
+                    },
+                ),
             };
             out.push((tick, kind));
         }
@@ -768,6 +777,96 @@ pub fn multitrack() -> Vec<Fixture> {
             Fixture {
                 name,
                 about: "a seeded multi-track piano arrangement",
+                bytes: smf(Format::Parallel, tpq, &refs),
+            }
+        })
+        .collect()
+}
+
+/// Names of [`named_hands`]' files.
+const NAMED_HANDS: [&str; 8] = [
+    "named-hands-0",
+    "named-hands-1",
+    "named-hands-2",
+    "named-hands-3",
+    "named-hands-4",
+    "named-hands-5",
+    "named-hands-6",
+    "named-hands-7",
+];
+
+/// What arrangers put in the name of a track without notes before the hands.
+const CREDITS: [&str; 6] = [
+    "Track 0",
+    "Composed & Arranged",
+    "by an arranger",
+    "http://www.example.com/midi",
+    "---",
+    "Clair de Lune",
+];
+
+/// Seeded arrangements of a structure the synthetic sets lack: one to three tracks holding only
+/// a name (a title, `Track 0`, credit lines) before tracks named `Right Hand` and `Left Hand`,
+/// each on its own channel (0 and 1) with control changes and a program change to piano, the
+/// program change often a few ticks after the name. music21 merges a track's instruments into
+/// one whatever their ticks (so both hands form one piano part); the hands overlap, and notes
+/// that start before the program change belong to no instrument. The parity suite compares
+/// them with music21 (`tests/golden/corpus.json`).
+pub fn named_hands() -> Vec<Fixture> {
+    const TPQ: [u16; 6] = [96, 120, 192, 384, 480, 960];
+    NAMED_HANDS
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| {
+            let mut rng = Lcg::new(9_000 + i as u64);
+            let tpq = TPQ[i % TPQ.len()];
+            let q = u64::from(tpq);
+            let mut built = vec![conductor(q, &[(0, 4, 2)])];
+            for c in 0..1 + i % 3 {
+                let mut credits = TrackBuilder::new();
+                credits.at(0, Ev::Name(CREDITS[(i + c) % CREDITS.len()]));
+                built.push(credits);
+            }
+            // The program change: with the name, or 1, 5, q/8 or q ticks later.
+            let program_at = [0, 1, 5, q / 8, q][rng.below(5) as usize];
+            // Half the pieces start their notes at tick 0, before a late program change.
+            let first = if i % 2 == 0 { 0 } else { program_at };
+            for (channel, hand) in [(0u8, "Right Hand"), (1, "Left Hand")] {
+                let mut tr = TrackBuilder::new();
+                tr.at(0, Ev::Name(hand));
+                for (controller, value) in [(121, 0), (7, 100), (10, 64), (91, 40), (93, 0)] {
+                    tr.at(0, Ev::Control(channel, controller, value));
+                }
+                tr.at(program_at, Ev::Program(channel, 0));
+                let mut at = first;
+                let mut key = if channel == 0 { 67 } else { 48 } + rng.below(5) as u8;
+                for bar in 0..4 + rng.below(3) {
+                    tr.at(first + bar * 4 * q, Ev::Control(channel, 64, 127));
+                    tr.at(first + bar * 4 * q + 3 * q, Ev::Control(channel, 64, 0));
+                }
+                let end = first + 4 * 4 * q;
+                while at < end {
+                    let len = [q / 2, q, q / 4, 2 * q, q / 3][rng.below(5) as usize];
+                    if channel == 0 {
+                        tr.note(channel, key, at, len);
+                        key = (i64::from(key) + rng.below(5) as i64 - 2).clamp(60, 84) as u8;
+                        at += len;
+                    } else {
+                        // A held bass note under a broken chord that overlaps the right hand.
+                        tr.note(channel, key, at, 2 * len);
+                        tr.note(channel, key + 7, at + len / 2, len);
+                        tr.note(channel, key + 12, at + len / 2, len + rng.below(3));
+                        key = (i64::from(key) + rng.below(5) as i64 - 2).clamp(36, 55) as u8;
+                        at += 2 * len;
+                    }
+                }
+                built.push(tr);
+            }
+            let refs: Vec<&TrackBuilder> = built.iter().collect();
+            Fixture {
+                name,
+                about: "name-only tracks, then hands named Right Hand and Left Hand on channels 0 \
+                        and 1 with control and program changes",
                 bytes: smf(Format::Parallel, tpq, &refs),
             }
         })

@@ -111,38 +111,57 @@ fn the_reference_layout_splits_notes_that_cross_a_barline_as_music21_does() {
     assert_eq!(tokenizer.encode(&midi).expect("encode"), expected);
 }
 
+/// Whether a MIDI file holds a note-on with a positive velocity outside the drum channel.
+fn has_pitched_notes(bytes: &[u8]) -> bool {
+    midly::Smf::parse(bytes).is_ok_and(|smf| {
+        smf.tracks.iter().flatten().any(|e| {
+            matches!(e.kind, midly::TrackEventKind::Midi { channel, message: midly::MidiMessage::NoteOn { vel, .. } }
+                if channel.as_int() != 9 && vel.as_int() > 0)
+        })
+    })
+}
+
 /// The real-world parity suite (`cargo xtask golden` writes it): music21's own corpus written to
-/// MIDI by music21 (`tests/corpus/music21/`) and the hand-made multi-track arrangements of
-/// `fixtures::multitrack`, each tokenized by music21 (`tests/golden/corpus.json`). Every file must
-/// give music21's tokens, and at least 300 corpus files must give some (a file whose first part
-/// is empty gives none, in music21 too, and checks little).
+/// MIDI by music21 (`tests/corpus/music21/`), the MIDI files that Debian packages ship, written
+/// by other programs (`tests/corpus/debian/`, sources and licences in its `sources.json`), and
+/// the hand-made multi-track arrangements of `fixtures::multitrack`, each tokenized by music21
+/// (`tests/golden/corpus.json`). Every file must give music21's tokens; at least 300 corpus
+/// files must give some, and at least 200 Debian files must hold notes (a file whose first part
+/// is empty gives no tokens, in music21 too, and checks less).
 #[test]
 fn the_real_world_parity_suite_tokenizes_as_music21() {
     let suite = golden("corpus.json");
     let files = suite["files"].as_object().expect("files object");
-    let multitrack = fixtures::multitrack();
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+    let mut multitrack = fixtures::multitrack();
+    multitrack.extend(fixtures::named_hands());
+    let corpus = std::env::var_os("CARGO_MANIFEST_DIR")
         .map_or_else(
             || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
             std::path::PathBuf::from,
         )
-        .join("tests/corpus/music21");
+        .join("tests/corpus");
     let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
     let mut per_set: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
     let mut different = Vec::new();
-    let mut with_tokens = 0;
+    let mut with_tokens: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut debian_with_notes = 0;
     for (name, entry) in files {
         let set = entry["set"].as_str().expect("set");
         let bytes = match set {
-            "multitrack" => multitrack
+            "multitrack" | "named-hands" => multitrack
                 .iter()
                 .find(|f| format!("{}.mid", f.name) == *name)
                 .map(|f| f.bytes.clone())
                 .unwrap_or_else(|| {
                     panic!("{name}: no such multi-track fixture: run `cargo xtask golden`")
                 }),
-            _ => std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")),
+            "debian" => std::fs::read(corpus.join(name)).unwrap_or_else(|e| panic!("{name}: {e}")),
+            _ => std::fs::read(corpus.join("music21").join(name))
+                .unwrap_or_else(|e| panic!("{name}: {e}")),
         };
+        if set == "debian" && has_pitched_notes(&bytes) {
+            debian_with_notes += 1;
+        }
         assert_eq!(
             entry["fingerprint"].as_str(),
             Some(fixtures::fingerprint(&bytes).as_str()),
@@ -163,21 +182,39 @@ fn the_real_world_parity_suite_tokenizes_as_music21() {
         } else {
             different.push(name.clone());
         }
-        if set == "music21-corpus" && want.as_ref().is_some_and(|w| !w.is_empty()) {
-            with_tokens += 1;
+        if want.as_ref().is_some_and(|w| !w.is_empty()) {
+            *with_tokens.entry(set).or_default() += 1;
         }
     }
     for (set, (same, all)) in &per_set {
-        println!("{set}: {same}/{all} files identical to music21");
+        let tokens = with_tokens.get(set).copied().unwrap_or(0);
+        println!("{set}: {same}/{all} files identical to music21, {tokens} of them with tokens");
     }
+    println!("debian: {debian_with_notes} files hold notes");
     assert!(
         per_set.get("music21-corpus").is_some_and(|c| c.1 >= 300),
         "the suite needs at least 300 corpus files: {per_set:?}"
     );
-    println!("music21-corpus: {with_tokens} files give tokens");
+    let corpus_tokens = with_tokens.get("music21-corpus").copied().unwrap_or(0);
     assert!(
-        with_tokens >= 300,
-        "only {with_tokens} corpus files give tokens: run `cargo xtask golden`"
+        corpus_tokens >= 300,
+        "only {corpus_tokens} corpus files give tokens: run `cargo xtask golden`"
+    );
+    // Both hand-made structures are in the suite; every named-hands file gives tokens (before
+    // music21's merging of a track's instruments was followed, most gave none).
+    assert!(
+        per_set.get("multitrack").is_some_and(|c| c.1 >= 48),
+        "the multi-track fixtures are missing: run `cargo xtask golden`"
+    );
+    let (_, hands) = per_set.get("named-hands").copied().unwrap_or_default();
+    assert!(
+        hands > 0 && with_tokens.get("named-hands") == Some(&hands),
+        "named-hands: {hands} files, {:?} with tokens: run `cargo xtask golden`",
+        with_tokens.get("named-hands")
+    );
+    assert!(
+        debian_with_notes >= 200,
+        "only {debian_with_notes} Debian files hold notes: run `cargo xtask golden`"
     );
     assert!(
         different.is_empty(),

@@ -80,6 +80,20 @@ impl Q {
         })
     }
 
+    /// Whether `self` is greater than Python's `float(o)`. `Stream.insert` turns the offset into
+    /// a float before `coreInsert` compares it with the stream's exact `highestTime`, so a note
+    /// inserted exactly at a voice's end of 2/3 (a float just below 2/3) leaves the voice unsorted.
+    pub(crate) fn exceeds_float_of(self, o: Q) -> bool {
+        let (n, d) = as_integer_ratio(o.to_f64());
+        match (
+            i128::from(self.num).checked_mul(d),
+            n.checked_mul(i128::from(self.den)),
+        ) {
+            (Some(a), Some(b)) => a > b,
+            _ => self.to_f64() > o.to_f64(),
+        }
+    }
+
     pub(crate) fn is_zero(self) -> bool {
         self.num == 0
     }

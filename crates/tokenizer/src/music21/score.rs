@@ -297,56 +297,56 @@ fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
 }
 
-/// `instrument.deduplicate`: instruments at one offset with at most one part name and one
-/// instrument name are merged (same class: keep the first; mixed: drop generic ones).
+/// `instrument.deduplicate` as music21 10.5 runs it. It means to merge the instruments that share
+/// an offset, but it builds its `OffsetTree` from the part's instrument stream as a single
+/// element, so all of a part's instruments form one group, whatever their offsets: with at most
+/// one part name and one instrument name among them, they are merged (same class: keep the first;
+/// mixed: drop the generic ones), and the survivors carry both names. A track named "Solo-Left"
+/// at tick 0 with a piano program change at tick 768 thus becomes one Piano named "Piano" at
+/// 768, part name "Solo-Left" — and its notes before 768 belong to no instrument.
 fn deduplicate_instruments(elements: &mut Vec<Element>) {
-    let mut by_offset: Vec<(Q, Vec<usize>)> = Vec::new();
-    for (i, e) in elements.iter().enumerate() {
-        if matches!(e.kind, Kind::Instrument(_)) {
-            match by_offset.iter_mut().find(|(o, _)| *o == e.offset) {
-                Some((_, v)) => v.push(i),
-                None => by_offset.push((e.offset, vec![i])),
-            }
-        }
+    let mut group: Vec<usize> = (0..elements.len())
+        .filter(|&i| matches!(elements[i].kind, Kind::Instrument(_)))
+        .collect();
+    if group.len() < 2 {
+        return;
     }
+    // The stream's order: offset, then insertion (instruments share priority and class order).
+    group.sort_by_key(|&i| (elements[i].offset, elements[i].index));
+    let insts: Vec<&Instrument> = group
+        .iter()
+        .filter_map(|&i| match &elements[i].kind {
+            Kind::Instrument(inst) => Some(inst),
+            _ => None,
+        })
+        .collect();
+    let distinct = |field: fn(&Instrument) -> Option<&String>| {
+        let mut v: Vec<String> = insts.iter().filter_map(|i| field(i).cloned()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let part_names = distinct(|i| i.part_name.as_ref());
+    let names = distinct(|i| i.name.as_ref());
+    if part_names.len() > 1 || names.len() > 1 {
+        return;
+    }
+    let same_class = insts.iter().all(|i| i.class == insts[0].class);
     let mut remove = Vec::new();
-    for (_, group) in by_offset.into_iter().filter(|(_, g)| g.len() > 1) {
-        let insts: Vec<Instrument> = group
-            .iter()
-            .filter_map(|&i| match &elements[i].kind {
-                Kind::Instrument(inst) => Some(inst.clone()),
-                _ => None,
-            })
-            .collect();
-        let mut part_names: Vec<&String> =
-            insts.iter().filter_map(|i| i.part_name.as_ref()).collect();
-        part_names.dedup();
-        let mut names: Vec<&String> = insts.iter().filter_map(|i| i.name.as_ref()).collect();
-        names.sort();
-        names.dedup();
-        part_names.sort();
-        part_names.dedup();
-        if part_names.len() > 1 || names.len() > 1 {
+    for (k, &i) in group.iter().enumerate() {
+        let Kind::Instrument(inst) = &mut elements[i].kind else {
             continue;
-        }
-        let part_name = part_names.first().map(|s| s.to_string());
-        let name = names.first().map(|s| s.to_string());
-        let same_class = insts.iter().all(|i| i.class == insts[0].class);
-        for (k, &i) in group.iter().enumerate() {
-            let Kind::Instrument(inst) = &mut elements[i].kind else {
-                continue;
-            };
-            let drop = if same_class {
-                k > 0
-            } else {
-                inst.class == "Instrument"
-            };
-            if drop {
-                remove.push(i);
-            } else {
-                inst.name = name.clone();
-                inst.part_name = part_name.clone();
-            }
+        };
+        let drop = if same_class {
+            k > 0
+        } else {
+            inst.class == "Instrument"
+        };
+        if drop {
+            remove.push(i);
+        } else {
+            inst.name = names.first().cloned();
+            inst.part_name = part_names.first().cloned();
         }
     }
     remove.sort_unstable();
@@ -452,6 +452,9 @@ struct Measure {
     /// whose chord `makeTies` cuts at the barline may keep the chord's old end; `makeRests`
     /// then stacks the measures by that end.
     voice_cache: Vec<Option<Q>>,
+    /// Whether each voice is sorted. An unsorted voice is sorted when `makeTies` iterates it,
+    /// and sorting clears its cache.
+    voice_sorted: Vec<bool>,
     /// Whether a clef, key, tempo or instrument lies inside the measure after its start:
     /// then the measure is no longer sorted once `makeVoices` inserts its first voice.
     late_meta: bool,
@@ -463,10 +466,31 @@ impl Measure {
     }
 
     /// A new voice, its cache empty.
-    fn push_voice(&mut self, notes: Vec<(usize, Q, u64)>, index: u64) {
+    fn push_voice(&mut self, notes: Vec<(usize, Q, u64)>, sorted: bool, index: u64) {
         self.voices.push(notes);
         self.voice_cache.push(None);
+        self.voice_sorted.push(sorted);
         self.slots.push(Slot::Voice(self.voices.len() - 1, index));
+    }
+
+    /// `voice.insert(0, note)`: an insert at 0 into a sorted voice that already ends later
+    /// leaves it unsorted (and clears its cache).
+    fn insert_at_start(&mut self, v: usize, id: usize, index: u64, arena: &[Element]) {
+        if self.voice_sorted[v] && self.voice_highest(v, arena).is_positive() {
+            self.voice_sorted[v] = false;
+        }
+        self.voices[v].push((id, Q::ZERO, index));
+        self.voice_cache[v] = None;
+    }
+
+    /// Iterating a voice sorts it if it is unsorted, and sorting clears its cache.
+    fn sort_voices(&mut self) {
+        for v in 0..self.voices.len() {
+            if !self.voice_sorted[v] {
+                self.voice_sorted[v] = true;
+                self.voice_cache[v] = None;
+            }
+        }
     }
 
     /// The voice's `highestTime` from its notes as they are now.
@@ -702,10 +726,12 @@ fn make_voices(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
     let mut highest: Vec<Q> = vec![Q::ZERO; max_voices];
     // Each voice music21 asks "free at this onset?" caches its highestTime; an insert clears it.
     let mut cached = vec![false; max_voices];
+    let mut sorted_voices = vec![true; max_voices];
     for (k, &(id, local, _)) in notes.iter().enumerate() {
         for v in 0..max_voices {
             cached[v] = true;
             if highest[v] <= local {
+                sorted_voices[v] &= !highest[v].exceeds_float_of(local);
                 voices[v].push((id, local, counter.next()));
                 highest[v] = highest[v].max(spans[k].1);
                 cached[v] = false;
@@ -723,8 +749,9 @@ fn make_voices(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
         .into_iter()
         .zip(cached)
         .zip(highest)
-        .filter(|((v, _), _)| !v.is_empty());
-    for (j, ((notes, cached), end)) in kept.enumerate() {
+        .zip(sorted_voices)
+        .filter(|(((v, _), _), _)| !v.is_empty());
+    for (j, (((notes, cached), end), voice_sorted)) in kept.enumerate() {
         if j > 0 && sorted {
             for v in first..m.voices.len() {
                 m.voice_highest(v, arena);
@@ -732,7 +759,7 @@ fn make_voices(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
             sorted = false;
         }
         let index = counter.next();
-        m.push_voice(notes, index);
+        m.push_voice(notes, voice_sorted, index);
         if cached {
             m.voice_cache[first + j] = Some(end);
         }
@@ -820,6 +847,11 @@ fn make_ties(
     arena: &mut Vec<Element>,
     counter: &mut Counter,
 ) -> Result<(), TokenizerError> {
+    // `makeTies` first looks for time signatures through the whole part, which sorts every
+    // voice.
+    for m in measures.iter_mut() {
+        m.sort_voices();
+    }
     let mut k = 0;
     while k < measures.len() {
         let bar = measures[k].bar;
@@ -831,6 +863,8 @@ fn make_ties(
                 ..Measure::default()
             });
         }
+        // Inserts since may have unsorted the measure's voices; `makeTies` iterates them.
+        measures[k].sort_voices();
         let m_has_voices = measures[k].has_voices();
         let next_has_voices = measures[k + 1].has_voices();
         // The elements of each container of measure k in its sort order.
@@ -899,13 +933,12 @@ fn make_ties(
                         next.slots.push(Slot::Note(rid, Q::ZERO, counter.next()));
                     } else {
                         let v = first_voice(next);
-                        next.voices[v].push((rid, Q::ZERO, counter.next()));
-                        next.voice_cache[v] = None;
+                        next.insert_at_start(v, rid, counter.next(), arena);
                     }
                 } else if m_has_voices {
-                    move_notes_to_voice(next, counter);
+                    move_notes_to_voice(next, arena, counter);
                     let v = first_voice(next);
-                    next.voices[v].push((rid, Q::ZERO, counter.next()));
+                    next.insert_at_start(v, rid, counter.next(), arena);
                 } else {
                     next.slots.push(Slot::Note(rid, Q::ZERO, counter.next()));
                 }
@@ -931,16 +964,22 @@ fn first_voice(m: &Measure) -> usize {
 }
 
 /// `moveNotesToVoices`: the measure's notes move, in order, into a new voice inserted at 0.
-fn move_notes_to_voice(m: &mut Measure, counter: &mut Counter) {
+fn move_notes_to_voice(m: &mut Measure, arena: &[Element], counter: &mut Counter) {
     let mut notes = m.direct_notes();
     notes.sort_by_key(|(_, local, idx)| (*local, *idx));
     m.slots.retain(|s| matches!(s, Slot::Voice(..)));
+    let mut sorted = true;
+    let mut end = Q::ZERO;
     let voice: Vec<(usize, Q, u64)> = notes
         .into_iter()
-        .map(|(id, local, _)| (id, local, counter.next()))
+        .map(|(id, local, _)| {
+            sorted &= !end.exceeds_float_of(local);
+            end = end.max(local.add(arena[id].duration));
+            (id, local, counter.next())
+        })
         .collect();
     let index = counter.next();
-    m.push_voice(voice, index);
+    m.push_voice(voice, sorted, index);
 }
 
 /// `flattenUnnecessaryVoices`: empty voices go; a single remaining voice is dissolved into the
@@ -1021,9 +1060,17 @@ fn partition_first_part(parts: Vec<FlatPart>) -> Vec<Sounding> {
             if inst.name.clone().unwrap_or_default() != first_name {
                 continue;
             }
+            // `extendDuration` ends each instrument at the next one; the last at the part's
+            // end, after every note.
             let end = instruments.get(k + 1).map(|(o, _)| *o);
             for (i, (offset, grace, s)) in part.soundings.iter().enumerate() {
-                let inside = *offset >= *start && end.is_none_or(|e| *offset < e);
+                // `getElementsByOffset(start, end, includeEndBoundary=False)`; a span of zero
+                // length (two instruments at one offset) holds only the zero-length notes there.
+                let inside = match end {
+                    Some(e) if e == *start => *grace && *offset == e,
+                    Some(e) => *offset >= *start && *offset < e,
+                    None => *offset >= *start,
+                };
                 if inside && !taken[i] {
                     taken[i] = true;
                     collected.push((*offset, *grace, collected.len(), s.clone()));
