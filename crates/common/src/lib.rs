@@ -15,11 +15,13 @@
 //! - [`progress::Counter`]: a bar with counts and ETA on a terminal, nothing elsewhere;
 //! - [`lock::FolderLock`]: one writer per run or experiment folder, a second refused by name;
 //! - [`fs::sha256_file`]: the checksum a run folder records for every weights file it writes;
-//! - [`fuzz::Fuzz`]: seeded fuzzing inside `cargo test`, with committed regression files.
+//! - `fuzz::Fuzz` (feature `testing`): seeded fuzzing inside `cargo test`, with committed
+//!   regression files.
 //!
 //! Three dependencies (midly, sha2, indicatif), no Burn.
 
 pub mod fs;
+#[cfg(feature = "testing")]
 pub mod fuzz;
 pub mod lock;
 pub mod midi;

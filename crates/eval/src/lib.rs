@@ -12,7 +12,7 @@
 //!   longest copied run, in time linear in the corpus ([`CopyIndex`]);
 //! - [`overlap`]: mgeval's overlap area between two sets' distributions of a feature;
 //! - [`reduce`]: a piece reduced to its top line, its top line and bass, or one velocity;
-//! - [`fixtures`]: small files isolating MusPy's rules, for the golden tests.
+//! - `fixtures` (feature `testing`): small files isolating MusPy's rules, for the golden tests.
 //!
 //! ```
 //! use emopiano_eval::{CopyIndex, Music, Statistics};
@@ -36,6 +36,7 @@
 pub mod attributes;
 pub mod copy;
 mod error;
+#[cfg(feature = "testing")]
 pub mod fixtures;
 pub mod key;
 pub mod music;

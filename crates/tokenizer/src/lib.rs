@@ -31,6 +31,7 @@ pub mod chord;
 pub mod condition;
 pub mod decode;
 mod error;
+#[cfg(feature = "testing")]
 pub mod fixtures;
 pub mod midi_out;
 pub mod miditok;
