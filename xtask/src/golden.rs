@@ -178,6 +178,13 @@ fn instrument_names(root: &Path, golden_dir: &Path) -> Result<()> {
     let script = root.join("xtask/python/music21_instruments.py");
     let table = root.join("crates/tokenizer/src/music21/instrument_names.rs");
     crate::python::script_json(&python, &script, [OsStr::new("table"), table.as_os_str()])?;
+    // Formatted as `cargo fmt` would, so that regenerating it changes nothing in git.
+    let status = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(&table)
+        .status()
+        .context("running rustfmt")?;
+    anyhow::ensure!(status.success(), "rustfmt {} failed", table.display());
     let names = crate::python::script_json(
         &python,
         &script,
