@@ -1,8 +1,9 @@
 //! `cargo xtask fuzz`: a longer campaign of the hostile-input fuzz targets that `cargo test` runs
 //! for seconds each (`emopiano_common::fuzz`), with a fresh seed, and their counts.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
@@ -43,8 +44,9 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         "fuzz campaign: {} targets × {seconds:.0} s, seed {seed}",
         TARGETS.len()
     );
-    // The README's test selection: the same features, so nothing is built twice.
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    // The README's test selection: the same features, so nothing is built twice. Each report
+    // is printed as its test ends; cargo's own messages and any panic go to stderr as they come.
+    let mut child = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
         .args([
             "test",
@@ -60,24 +62,33 @@ pub fn run(root: &Path, args: &Args) -> Result<()> {
         .env("EMOPIANO_FUZZ_SECONDS", seconds.to_string())
         .env("EMOPIANO_FUZZ_INPUTS", usize::MAX.to_string())
         .env("EMOPIANO_FUZZ_SEED", seed.to_string())
-        .output()
+        .stdout(Stdio::piped())
+        .spawn()
         .context("running cargo test")?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    // A report follows its test's name on the same line (`test fuzz_x ... fuzz x: …`).
-    let reports: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.find("fuzz ").map(|at| &l[at..]))
-        .filter(|l| l.contains("regression files"))
-        .collect();
-    for report in &reports {
-        println!("{report}");
+    let mut stdout = String::new();
+    let mut reports = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line.context("reading the output of cargo test")?;
+            // A report follows its test's name on the same line (`test fuzz_x ... fuzz x: …`).
+            if let Some(at) = line
+                .find("fuzz ")
+                .filter(|_| line.contains("regression files"))
+            {
+                println!("{}", &line[at..]);
+                reports.push(line[at..].to_string());
+            }
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
     }
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let status = child.wait().context("waiting for cargo test")?;
+    if !status.success() {
         println!("{stdout}");
         bail!(
-            "the campaign found inputs that fail (above; they are in target/fuzz/<target>/): once \
-             fixed, commit each to fuzz/<target>/, which every run replays\n{stderr}"
+            "a fuzz test failed (above). A finding is in target/fuzz/<target>/: once fixed, commit \
+             it to fuzz/<target>/, which every run replays. (A campaign of well under a minute can \
+             also leave a target too few inputs for its test's floor.)"
         );
     }
     if reports.len() != TARGETS.len() {
