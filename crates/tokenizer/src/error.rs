@@ -15,6 +15,15 @@ pub enum TokenizerError {
     /// The file is valid but holds no pitched note or chord to tokenize.
     #[error("the file contains no notes")]
     NoNotes,
+    /// No note could be read, and a track ends before its end-of-track event: reading stopped
+    /// at an event that cannot be read.
+    #[error(
+        "no notes could be read: track {track} ends before its end-of-track event, at an event that cannot be read (such as a data byte above 127, which music21 would read)"
+    )]
+    UnfinishedTrack {
+        /// The track, counted from 1.
+        track: usize,
+    },
     /// A token that is neither a pitch name (`B-3`) nor a chord of pitch classes (`4.8.11`).
     #[error("not a note or chord token: {0:?}")]
     BadToken(String),

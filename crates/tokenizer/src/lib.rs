@@ -102,10 +102,13 @@ pub fn encode_files(
 }
 
 /// Why `midi` gave no tokens: [`TokenizerError::FirstPartEmpty`] when it has pitched notes that
-/// the paper's loop does not read, else [`TokenizerError::NoNotes`].
+/// the paper's loop does not read, [`TokenizerError::UnfinishedTrack`] when a track could not be
+/// read to its end, else [`TokenizerError::NoNotes`].
 pub fn why_no_tokens(midi: &[u8]) -> TokenizerError {
     if music21::has_pitched_notes(midi) {
         TokenizerError::FirstPartEmpty
+    } else if let Some(track) = music21::unfinished_track(midi) {
+        TokenizerError::UnfinishedTrack { track }
     } else {
         TokenizerError::NoNotes
     }
@@ -230,6 +233,35 @@ mod tests {
         assert!(matches!(
             why_no_tokens(&only_drums),
             TokenizerError::NoNotes
+        ));
+    }
+
+    /// A note-on whose velocity byte is 0xFF (songwrite, a Debian package, ships such files):
+    /// midly stops reading the track there and the valid note after it is lost, so the reason
+    /// given names the track instead of "no notes".
+    #[test]
+    fn a_track_unreadable_past_a_bad_byte_is_named() {
+        let file = |velocity: u8| {
+            let events: [u8; 20] = [
+                0x00, 0x90, 60, velocity, 0x60, 0x80, 60, 0x40, // C4
+                0x00, 0x90, 64, 0x50, 0x60, 0x80, 64, 0x40, // E4
+                0x00, 0xff, 0x2f, 0x00, // end of track
+            ];
+            let mut bytes = b"MThd\0\0\0\x06\0\0\0\x01\0\x60MTrk".to_vec();
+            bytes.extend((events.len() as u32).to_be_bytes());
+            bytes.extend(events);
+            bytes
+        };
+        let tokenizer = TokenizerKind::NotesChords.build(DecodeOptions::default());
+        assert_eq!(
+            tokenizer.encode(&file(0x50)).ok(),
+            Some(vec!["C4".into(), "E4".into()])
+        );
+        let bad = file(0xff);
+        assert_eq!(tokenizer.encode(&bad).ok(), Some(Vec::new()));
+        assert!(matches!(
+            why_no_tokens(&bad),
+            TokenizerError::UnfinishedTrack { track: 1 }
         ));
     }
 }

@@ -75,6 +75,22 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Smf<'_>, TokenizerError> {
     Ok(smf)
 }
 
+/// The first track (1-based) that does not end with its end-of-track event: midly stops reading
+/// a track at an event it cannot read (a data byte above 127, which music21 reads), so the rest
+/// of that track is lost.
+pub(crate) fn unfinished_track(bytes: &[u8]) -> Option<usize> {
+    let smf = parse(bytes).ok()?;
+    smf.tracks
+        .iter()
+        .position(|t| {
+            !matches!(
+                t.last().map(|e| e.kind),
+                Some(TrackEventKind::Meta(MetaMessage::EndOfTrack))
+            )
+        })
+        .map(|i| i + 1)
+}
+
 pub(crate) fn read(bytes: &[u8]) -> Result<MidiFile, TokenizerError> {
     let smf = parse(bytes)?;
     let ticks_per_quarter = match smf.header.timing {

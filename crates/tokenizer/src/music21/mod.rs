@@ -7,7 +7,7 @@ mod numbers;
 mod programs;
 mod score;
 
-pub(crate) use events::parse as parse_smf;
+pub(crate) use events::{parse as parse_smf, unfinished_track};
 pub(crate) use score::{Sounding, has_pitched_notes, paper_elements};
 
 /// music21's `instrumentName` for a General MIDI program.
