@@ -114,8 +114,5 @@ fn run(command: &mut Command) -> Result<()> {
 }
 
 fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::fetch_dataset::lower_hex(&Md5::digest(bytes))
 }

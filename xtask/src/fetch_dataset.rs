@@ -267,11 +267,7 @@ fn download(url: &str, path: &Path, md5: &str) -> Result<()> {
         total += n as u64;
     }
     out.sync_all()?;
-    let got: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let got = lower_hex(&hasher.finalize());
     if got != md5 {
         let _ = std::fs::remove_file(path);
         bail!("checksum mismatch for {url}: expected md5 {md5}, got {got} ({total} bytes)");
@@ -312,4 +308,9 @@ fn unzip(archive: &Path, into: &Path) -> Result<()> {
             .with_context(|| format!("extracting {}", rel.display()))?;
     }
     Ok(())
+}
+
+/// A digest as checksum lists print it: lowercase hex.
+pub(crate) fn lower_hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
