@@ -12,6 +12,7 @@
 //! - [`wav`]: decoding any common wav (8/16/24/32-bit integer, 32-bit float, any channels, any
 //!   rate) to mono, and writing 16-bit wav; [`resample`]: sample-rate conversion.
 //! - [`notes`]: notes in seconds, from and to MIDI (midly).
+//! - `training` (feature `training`, which pulls in Burn): training the detector's weights.
 //!
 //! ```
 //! use emopiano_audio::notes::Note;
@@ -37,6 +38,8 @@ pub mod render;
 pub mod resample;
 pub mod spectrum;
 pub mod synth;
+#[cfg(feature = "training")]
+pub mod training;
 pub mod transcribe;
 pub mod wav;
 

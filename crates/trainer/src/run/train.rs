@@ -176,13 +176,7 @@ pub fn train<A: Architecture>(
     model_config: &A::Config,
     options: &TrainOptions,
 ) -> Result<RunSummary, TrainError> {
-    let devices = 1 + options.parallel.len();
-    if !config.batch_size.is_multiple_of(devices) {
-        return Err(TrainError::Model(ModelError::Config(format!(
-            "a batch of {} windows cannot be shared equally by {devices} devices",
-            config.batch_size
-        ))));
-    }
+    let devices = devices_sharing(config, options)?;
     let run = RunDir(dir.to_path_buf());
     // Held to the end: a second process on this folder is refused instead of corrupting it.
     let _lock = FolderLock::acquire(dir)?;
@@ -206,26 +200,13 @@ pub fn train<A: Architecture>(
     }
 
     let first_epoch = start_epoch.map_or(1, |e| e + 1);
-    let train_loader: Arc<dyn DataLoader<WindowBatch>> = Arc::new(EpochLoader::new(
-        windows.clone(),
-        config.batch_size / devices,
+    let (train_loader, valid_loader) = loaders(
+        (windows, heldout_windows),
+        config,
         devices,
-        config.seed,
         first_epoch,
         &device,
-    ));
-    // Without held-out pieces (the paper) the learner still needs a validation loader: one batch
-    // of training windows, a cheap monitor that is not recorded.
-    let valid_set = match &heldout_windows {
-        Some(h) => WindowDataset::new(h.clone()),
-        None => {
-            let monitor: Vec<usize> = (0..windows.len().min(config.batch_size)).collect();
-            WindowDataset::subset(windows, monitor)
-        }
-    };
-    let valid_loader = DataLoaderBuilder::new(WindowBatcher)
-        .batch_size(config.batch_size)
-        .build(valid_set);
+    );
 
     let learner = Learner::new(model, optimizer(config), config.learning_rate);
     let keep = keep_strategy(&run, start_epoch, heldout);
@@ -300,13 +281,45 @@ pub fn train<A: Architecture>(
             epoch: finished,
         });
     }
+    let finished = (result.model.model, timing);
+    write_finished::<A>(
+        &run,
+        finished,
+        config,
+        model_config,
+        heldout,
+        &options.device,
+    )
+}
 
-    let epochs = collect_metrics(&run, config.epochs, heldout)?;
+/// The devices that share each batch (the main one and `options.parallel`); a batch they cannot
+/// share equally is refused.
+fn devices_sharing(config: &TrainConfig, options: &TrainOptions) -> Result<usize, TrainError> {
+    let devices = 1 + options.parallel.len();
+    if !config.batch_size.is_multiple_of(devices) {
+        return Err(TrainError::Model(ModelError::Config(format!(
+            "a batch of {} windows cannot be shared equally by {devices} devices",
+            config.batch_size
+        ))));
+    }
+    Ok(devices)
+}
+
+/// A finished run's files: metrics and timing, the last and the chosen weights, and
+/// `metrics.csv` last (a folder with it is a finished run).
+fn write_finished<A: Architecture>(
+    run: &RunDir,
+    (model, timing): (A::Model, BTreeMap<usize, f64>),
+    config: &TrainConfig,
+    model_config: &A::Config,
+    heldout: bool,
+    device: &Device,
+) -> Result<RunSummary, TrainError> {
+    let epochs = collect_metrics(run, config.epochs, heldout)?;
     write_timing(&run.timing(), &timing)?;
-    save_atomically(result.model.model.clone(), &run.last())?;
+    save_atomically(model, &run.last())?;
     let summary = RunSummary::new(run.clone(), epochs, &timing);
-    save_chosen_weights::<A>(&run, &summary, model_config, &options.device)?;
-    // Last: a folder with metrics.csv is a finished run.
+    save_chosen_weights::<A>(run, &summary, model_config, device)?;
     write_metrics(&run.metrics(), &summary.epochs)?;
     Ok(summary)
 }
@@ -454,6 +467,40 @@ fn window_sets(
     let context = &encoded[encoded.len().saturating_sub(config.window)..];
     let stream = [context, vocab.encode(&data.heldout)?.as_slice()].concat();
     Ok((windows, Some(windows_of(&stream)?)))
+}
+
+/// The training loader (each device's share of a batch, shuffled per epoch from `first_epoch`
+/// on) and the validation loader. Without held-out pieces (the paper) the learner still needs a
+/// validation loader: one batch of training windows, a cheap monitor that is not recorded.
+fn loaders(
+    (windows, heldout): (Arc<Windows>, Option<Arc<Windows>>),
+    config: &TrainConfig,
+    devices: usize,
+    first_epoch: usize,
+    device: &Device,
+) -> (
+    Arc<dyn DataLoader<WindowBatch>>,
+    Arc<dyn DataLoader<WindowBatch>>,
+) {
+    let train: Arc<dyn DataLoader<WindowBatch>> = Arc::new(EpochLoader::new(
+        windows.clone(),
+        config.batch_size / devices,
+        devices,
+        config.seed,
+        first_epoch,
+        device,
+    ));
+    let valid_set = match heldout {
+        Some(h) => WindowDataset::new(h),
+        None => {
+            let monitor: Vec<usize> = (0..windows.len().min(config.batch_size)).collect();
+            WindowDataset::subset(windows, monitor)
+        }
+    };
+    let valid = DataLoaderBuilder::new(WindowBatcher)
+        .batch_size(config.batch_size)
+        .build(valid_set);
+    (train, valid)
 }
 
 /// The checkpointing strategy, told the best losses of the epochs before `start_epoch` (a
