@@ -251,8 +251,11 @@ fn inference_device_gives_the_same_sequence() {
     assert_close("cell", f.cell, s.cell);
 }
 
-/// Every element-wise kernel path this processor can run (AVX-512, AVX2, portable) gives the
-/// stock layer's values and gradients. 37 units: full 16- and 8-lane bodies and remainders.
+/// Every kernel path this processor can run (AVX-512, AVX2, portable) gives the stock layer's
+/// values and gradients. 37 units: full 16- and 8-lane bodies and remainders. A batch of 3 takes
+/// the per-step column split; 19 sequences of 6 steps are split by rows between the cores, with
+/// the recurrent weights packed (45 units: 180 gate columns, whole panels and a partial one;
+/// 9–10 rows per part, whole register tiles and remainders).
 #[test]
 fn every_supported_kernel_path_matches_stock_lstm() {
     let paths = KernelPath::supported();
@@ -267,6 +270,7 @@ fn every_supported_kernel_path_matches_stock_lstm() {
         assert_eq!(KernelPath::active(), path);
         for device in devices() {
             check_sized(&device, 2, true, (3, 7, 5, 37));
+            check_sized(&device, 2, true, (19, 6, 5, 45));
         }
     }
     force_kernel_path(None).unwrap();

@@ -32,6 +32,8 @@ mod host;
 #[allow(unsafe_code)] // raw-pointer GEMM calls, each with its bounds argued in a SAFETY comment
 pub mod kernel;
 pub mod ops;
+#[allow(unsafe_code)] // register-tiled kernels through std::arch, each call's extents asserted
+mod recurrent;
 
 use std::sync::{Arc, OnceLock};
 
