@@ -29,6 +29,7 @@ mod renderer;
 pub mod run;
 pub mod step;
 mod stop;
+mod timing;
 
 pub use experiment_dir::{ExperimentDir, cell_name};
 pub use inference::{GenerateOptions, Primer, Run, Weights};

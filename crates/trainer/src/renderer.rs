@@ -262,9 +262,9 @@ impl TrainingProgressLogger for Timed {
             );
         }
         if let Some((path, seconds_of)) = &mut self.timing {
-            seconds_of.insert(epoch, crate::run::milliseconds(seconds));
+            seconds_of.insert(epoch, crate::timing::milliseconds(seconds));
             // A failed write (a full disk) is the metric logs' to report.
-            let _ = crate::run::write_timing(path, seconds_of);
+            let _ = crate::timing::write_timing(path, seconds_of);
         }
         if self.stop_after == Some(epoch) {
             self.stop.request();

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use gemm::{Parallelism, gemm};
 use rayon::prelude::*;
 
-use super::recurrent::{self, Rhs};
+use super::recurrent::{self, Packed};
 
 /// Sizes of one fused LSTM call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,12 +222,31 @@ unsafe fn matmul(
     lhs: View,
     rhs: View,
 ) {
-    if m == 0 || n == 0 {
-        return;
-    }
     let workers = rayon::current_num_threads()
         .min(n / MIN_COLUMNS_PER_WORKER)
         .max(1);
+    // SAFETY: forwarded from the caller.
+    unsafe { matmul_on(workers, (m, n, k), dst, dst_rs, accumulate, lhs, rhs) }
+}
+
+/// [`matmul`] on `workers` rayon workers (1: on the calling thread).
+///
+/// # Safety
+/// As [`matmul`]'s.
+#[allow(clippy::too_many_arguments)]
+unsafe fn matmul_on(
+    workers: usize,
+    (m, n, k): (usize, usize, usize),
+    dst: *mut f32,
+    dst_rs: usize,
+    accumulate: bool,
+    lhs: View,
+    rhs: View,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    let workers = workers.max(1);
     // Blocks of a multiple of 16 columns keep the kernels' vector tiles whole.
     let per = n.div_ceil(workers).next_multiple_of(16);
     let block = |start: usize, dst: Shared, lhs: SharedView, rhs: SharedView| {
@@ -563,13 +582,7 @@ fn forward_in(d: Dims, i: Inputs, parts: usize) -> (Output, Trace) {
     let mut c = i.c0.to_vec();
     let path = KernelPath::active();
     let rows = b.div_ceil(parts.max(1));
-    let packed;
-    let step = if parts == 0 {
-        Step::Columns(i.w_h)
-    } else {
-        packed = recurrent::pack(path, i.w_h, (h, g4));
-        Step::Rows(&packed)
-    };
+    let step = Recurrent::new(parts, path, i.w_h, (h, g4));
     let parts: Vec<ForwardPart> = gates
         .chunks_mut(rows * t * g4)
         .zip(hidden.chunks_mut(rows * t * h))
@@ -588,7 +601,7 @@ fn forward_in(d: Dims, i: Inputs, parts: usize) -> (Output, Trace) {
             },
         )
         .collect();
-    in_parallel(parts, |mut part| part.run(path, step, t, h));
+    in_parallel(parts, |mut part| part.run(path, &step, t, h));
     let trace = Trace {
         gates,
         cells,
@@ -624,20 +637,30 @@ fn in_parallel<T: Send>(parts: Vec<T>, f: impl Fn(T) + Sync + Send) {
     }
 }
 
-/// How a pass computes each step's recurrent product.
-#[derive(Clone, Copy)]
-enum Step<'a> {
-    /// A part's rows on the calling thread, against weights packed once per pass.
-    Rows(&'a Rhs<'a>),
-    /// All rows at once, split by columns over the rayon pool; row-major `[k, n]` weights.
+/// A pass's recurrent weights `[k, n]`, prepared for how its steps are split.
+enum Recurrent<'a> {
+    /// Split by rows, each part's product on its thread with the path's own kernel.
+    Packed(Packed),
+    /// Split by rows, each part's product on its thread through `gemm` (the portable path).
+    Serial(&'a [f32]),
+    /// Not split: every step's product split by columns over the rayon pool.
     Columns(&'a [f32]),
 }
 
-impl Step<'_> {
-    /// `c[rows, n] (+)= a[rows, k] · weights`, rows `lda` and `ldc` apart.
+impl<'a> Recurrent<'a> {
+    /// Row-major `w [k, n]` for a pass in `parts` parts (0: not split by rows) on `path`.
+    fn new(parts: usize, path: KernelPath, w: &'a [f32], (k, n): (usize, usize)) -> Self {
+        match (parts, path) {
+            (0, _) => Recurrent::Columns(w),
+            (_, KernelPath::Portable) => Recurrent::Serial(w),
+            _ => Recurrent::Packed(recurrent::pack(path, w, (k, n))),
+        }
+    }
+
+    /// `c[rows, n] (+)= a[rows, k] · w`, rows `lda` and `ldc` apart.
     #[allow(clippy::too_many_arguments)]
     fn product(
-        self,
+        &self,
         (rows, n, k): (usize, usize, usize),
         a: &[f32],
         lda: usize,
@@ -645,33 +668,39 @@ impl Step<'_> {
         ldc: usize,
         accumulate: bool,
     ) {
-        match self {
-            Step::Rows(w) => recurrent::product(w, (rows, n, k), a, lda, c, ldc, accumulate),
-            Step::Columns(w) => {
-                if rows == 0 {
-                    return;
-                }
-                assert!(a.len() >= (rows - 1) * lda + k, "a is too short");
-                assert!(c.len() >= (rows - 1) * ldc + n, "c is too short");
-                assert!(w.len() >= k * n, "the weights are too short");
-                let a = View {
-                    ptr: a.as_ptr(),
-                    rs: lda as isize,
-                    cs: 1,
-                };
-                // SAFETY: the extents were checked above; c is borrowed mutably, so it overlaps
-                // neither input.
-                unsafe {
-                    matmul(
-                        (rows, n, k),
-                        c.as_mut_ptr(),
-                        ldc,
-                        accumulate,
-                        a,
-                        View::rows(w, n),
-                    )
-                }
+        let (w, workers) = match self {
+            Recurrent::Packed(p) => {
+                return recurrent::product(p, (rows, n, k), a, lda, c, ldc, accumulate);
             }
+            Recurrent::Serial(w) => (w, 1),
+            Recurrent::Columns(w) => (
+                w,
+                rayon::current_num_threads().min(n / MIN_COLUMNS_PER_WORKER),
+            ),
+        };
+        if rows == 0 {
+            return;
+        }
+        assert!(a.len() >= (rows - 1) * lda + k, "a is too short");
+        assert!(c.len() >= (rows - 1) * ldc + n, "c is too short");
+        assert!(w.len() >= k * n, "the weights are too short");
+        let a = View {
+            ptr: a.as_ptr(),
+            rs: lda as isize,
+            cs: 1,
+        };
+        // SAFETY: the extents were checked above; c is borrowed mutably, so it overlaps neither
+        // input.
+        unsafe {
+            matmul_on(
+                workers,
+                (rows, n, k),
+                c.as_mut_ptr(),
+                ldc,
+                accumulate,
+                a,
+                View::rows(w, n),
+            )
         }
     }
 }
@@ -688,7 +717,7 @@ struct ForwardPart<'a> {
 
 impl ForwardPart<'_> {
     /// Every step of the part's rows.
-    fn run(&mut self, path: KernelPath, step_product: Step, t: usize, h: usize) {
+    fn run(&mut self, path: KernelPath, step_product: &Recurrent, t: usize, h: usize) {
         let (g4, rows) = (4 * h, self.c.len() / h);
         for step in 0..t {
             // gates[:, step] += h_{step-1} · w_h, reading h_{step-1} where it is stored.
@@ -729,7 +758,7 @@ struct BackwardPart<'a> {
 
 impl BackwardPart<'_> {
     /// Every step of the part's rows, last first.
-    fn run(&mut self, path: KernelPath, step_product: Step, t: usize, h: usize) {
+    fn run(&mut self, path: KernelPath, step_product: &Recurrent, t: usize, h: usize) {
         let (g4, rows) = (4 * h, self.dc.len() / h);
         for step in (0..t).rev() {
             for r in 0..rows {
@@ -820,13 +849,7 @@ fn backward_in(
     let w_h_t = transpose(i.w_h, h, g4);
     let path = KernelPath::active();
     let rows = b.div_ceil(parts.max(1));
-    let packed;
-    let step = if parts == 0 {
-        Step::Columns(&w_h_t)
-    } else {
-        packed = recurrent::pack(path, &w_h_t, (g4, h));
-        Step::Rows(&packed)
-    };
+    let step = Recurrent::new(parts, path, &w_h_t, (g4, h));
     let parts: Vec<BackwardPart> = d_gates
         .chunks_mut(rows * t * g4)
         .zip(dc.chunks_mut(rows * h))
@@ -849,7 +872,7 @@ fn backward_in(
             },
         )
         .collect();
-    in_parallel(parts, |mut part| part.run(path, step, t, h));
+    in_parallel(parts, |mut part| part.run(path, &step, t, h));
     // Hidden state entering each step: h0, then hidden[:, ..t-1]; [b, t, h].
     let mut h_in = Buffer::uninit(b * t * h);
     for r in 0..b {

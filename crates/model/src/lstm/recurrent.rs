@@ -5,9 +5,7 @@
 //! [`KernelPath::panel`] values (zero-padded), and a register-tiled kernel of our own computes each
 //! `rows × panel` tile over all of `k`: at the paper's sizes (`[32, 512] · [512, 2048]` per core)
 //! it runs at about 100 GFLOP/s on one core of an AVX-512 EPYC where the `gemm` crate's general
-//! driver gets 60–85. The portable path keeps `gemm`.
-
-use gemm::{Parallelism, gemm};
+//! driver gets 60–85. The portable path keeps `gemm` (in `kernel`).
 
 use super::kernel::KernelPath;
 
@@ -32,43 +30,37 @@ impl KernelPath {
     }
 }
 
-/// The right-hand side of a pass's recurrent products.
-pub(super) enum Rhs<'a> {
-    /// Packed for the path's own kernel.
-    Packed {
-        /// Panel after panel, each `k` rows of `path.panel()` values.
-        values: Vec<f32>,
-        /// The path the panels are sized for.
-        path: KernelPath,
-    },
-    /// Row-major `[k, n]`, for `gemm`.
-    Plain(&'a [f32]),
+/// Recurrent weights packed for a path's own kernel: panel after panel, each `k` rows of
+/// `path.panel()` values (the last zero-padded).
+pub(super) struct Packed {
+    values: Vec<f32>,
+    path: KernelPath,
 }
 
-/// Row-major `b [k, n]` packed for `path` (or left as it is when `path` has no kernel of its own).
-pub(super) fn pack(path: KernelPath, b: &[f32], (k, n): (usize, usize)) -> Rhs<'_> {
+/// Row-major `b [k, n]` packed for `path`, which must have a kernel of its own (not portable).
+pub(super) fn pack(path: KernelPath, b: &[f32], (k, n): (usize, usize)) -> Packed {
+    assert_ne!(
+        path,
+        KernelPath::Portable,
+        "the portable path has no kernel of its own"
+    );
     let w = path.panel();
-    if path == KernelPath::Portable {
-        return Rhs::Plain(&b[..k * n]);
-    }
     let panels = n.div_ceil(w);
     let mut values = vec![0.0f32; panels * k * w];
     for (j, panel) in values.chunks_exact_mut(k * w).enumerate() {
         let cols = (n - j * w).min(w);
         for (p, row) in panel.chunks_exact_mut(w).enumerate() {
-            for (q, v) in row[..cols].iter_mut().enumerate() {
-                *v = b[p * n + j * w + q];
-            }
+            row[..cols].copy_from_slice(&b[p * n + j * w..][..cols]);
         }
     }
-    Rhs::Packed { values, path }
+    Packed { values, path }
 }
 
 /// `c[rows, n] (+)= a[rows, k] · b`: row `r` of `a` starts at `a[r·lda]`, of `c` at `c[r·ldc]`.
 /// Single-threaded: the caller splits the rows between threads.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn product(
-    b: &Rhs,
+    b: &Packed,
     (rows, n, k): (usize, usize, usize),
     a: &[f32],
     lda: usize,
@@ -81,54 +73,22 @@ pub(super) fn product(
     }
     assert!(a.len() >= (rows - 1) * lda + k, "a is too short");
     assert!(c.len() >= (rows - 1) * ldc + n, "c is too short");
-    match b {
-        Rhs::Plain(b) => {
-            assert!(b.len() >= k * n, "b is too short");
-            // SAFETY: the three extents were checked above; c does not overlap a or b (it is
-            // borrowed mutably).
-            unsafe {
-                gemm(
-                    rows,
-                    n,
-                    k,
-                    c.as_mut_ptr(),
-                    1,
-                    ldc as isize,
-                    accumulate,
-                    a.as_ptr(),
-                    1,
-                    lda as isize,
-                    b.as_ptr(),
-                    1,
-                    n as isize,
-                    1.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    Parallelism::None,
-                )
-            }
-        }
-        Rhs::Packed { values, path } => {
-            let w = path.panel();
-            assert!(values.len() >= n.div_ceil(w) * k * w, "b is too short");
-            for (j, panel) in values.chunks_exact(k * w).take(n.div_ceil(w)).enumerate() {
-                let cols = (n - j * w).min(w);
-                panel_product(
-                    *path,
-                    rows,
-                    k,
-                    a,
-                    lda,
-                    panel,
-                    &mut c[j * w..],
-                    ldc,
-                    cols,
-                    accumulate,
-                );
-            }
-        }
+    let (path, w) = (b.path, b.path.panel());
+    assert!(b.values.len() >= n.div_ceil(w) * k * w, "b is too short");
+    for (j, panel) in b.values.chunks_exact(k * w).take(n.div_ceil(w)).enumerate() {
+        let cols = (n - j * w).min(w);
+        panel_product(
+            path,
+            rows,
+            k,
+            a,
+            lda,
+            panel,
+            &mut c[j * w..],
+            ldc,
+            cols,
+            accumulate,
+        );
     }
 }
 
@@ -147,47 +107,41 @@ fn panel_product(
     accumulate: bool,
 ) {
     let (w, mr) = (path.panel(), tile_rows(path));
-    // A partial panel goes through a full-width scratch tile, so the kernels never touch columns
-    // past the matrix.
+    // A partial panel's tile is computed in a full-width scratch tile, so the kernels never touch
+    // columns past the matrix.
     let mut scratch = [0.0f32; 8 * 32];
     for r0 in (0..rows).step_by(mr) {
         let r = (rows - r0).min(mr);
         let a = &a[r0 * lda..];
         let c = &mut c[r0 * ldc..];
-        if cols == w {
-            // SAFETY: rows r0..r0 + r of a hold k values and of c hold w values (checked by the
-            // caller's asserts on rows, n, k); the panel holds k·w values; the path is supported.
-            unsafe {
-                tile(
-                    path,
-                    r,
-                    k,
-                    a.as_ptr(),
-                    lda,
-                    panel.as_ptr(),
-                    c.as_mut_ptr(),
-                    ldc,
-                    accumulate,
-                )
-            };
-        } else {
+        let partial = cols < w;
+        if partial {
             for i in 0..r {
                 scratch[i * w..i * w + cols].copy_from_slice(&c[i * ldc..i * ldc + cols]);
             }
-            // SAFETY: as above, with the scratch tile (8 × 32 values) as c, w apart.
-            unsafe {
-                tile(
-                    path,
-                    r,
-                    k,
-                    a.as_ptr(),
-                    lda,
-                    panel.as_ptr(),
-                    scratch.as_mut_ptr(),
-                    w,
-                    accumulate,
-                )
-            };
+        }
+        let (dst, ld) = if partial {
+            (scratch.as_mut_ptr(), w)
+        } else {
+            (c.as_mut_ptr(), ldc)
+        };
+        // SAFETY: rows r0..r0 + r of a hold k values (checked by the caller's asserts on rows and
+        // k); dst holds r rows of w values ld apart (c's, checked on rows and n, or the 8 × 32
+        // scratch tile); the panel holds k·w values; the path is supported and not portable.
+        unsafe {
+            tile(
+                path,
+                r,
+                k,
+                a.as_ptr(),
+                lda,
+                panel.as_ptr(),
+                dst,
+                ld,
+                accumulate,
+            )
+        };
+        if partial {
             for i in 0..r {
                 c[i * ldc..i * ldc + cols].copy_from_slice(&scratch[i * w..i * w + cols]);
             }
@@ -347,6 +301,9 @@ mod tests {
             .collect();
         let c0: Vec<f32> = (0..rows * ldc).map(|i| (i % 5) as f32).collect();
         for path in KernelPath::supported() {
+            if path == KernelPath::Portable {
+                continue;
+            }
             for accumulate in [false, true] {
                 {
                     let rhs = pack(path, &b, (k, n));

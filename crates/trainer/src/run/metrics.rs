@@ -2,6 +2,7 @@
 //! read back from burn-train's logs and summarised.
 
 use crate::checkpoint::LOSS;
+use crate::timing::read_timing;
 use emopiano_common::fs::write_atomically;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -217,29 +218,8 @@ pub fn read_metrics(path: &Path) -> Result<Vec<EpochMetrics>, TrainError> {
         .collect()
 }
 
-/// Seconds rounded to milliseconds, as `timing.csv` holds them, so that a summary equals what a
-/// reader gets back.
-pub(crate) fn milliseconds(seconds: f64) -> f64 {
-    (seconds * 1000.0).round() / 1000.0
-}
-
-/// Writes `timing.csv`: wall seconds per epoch.
-pub(crate) fn write_timing(path: &Path, seconds: &BTreeMap<usize, f64>) -> Result<(), TrainError> {
-    let mut csv = String::from("epoch,seconds\n");
-    for (epoch, s) in seconds {
-        csv.push_str(&format!("{epoch},{s:.3}\n"));
-    }
-    write_atomically(path, csv.as_bytes()).map_err(|e| file_error(path)(e.to_string()))
-}
-
-/// Reads `timing.csv` (empty when absent or unreadable: times are informative only).
-pub(crate) fn read_timing(path: &Path) -> BTreeMap<usize, f64> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let (e, s) = line.split_once(',')?;
-            Some((e.trim().parse().ok()?, s.trim().parse().ok()?))
-        })
-        .collect()
+/// Writes the run's `timing.csv`; an error names it.
+pub(crate) fn save_timing(run: &RunDir, seconds: &BTreeMap<usize, f64>) -> Result<(), TrainError> {
+    let path = run.timing();
+    crate::timing::write_timing(&path, seconds).map_err(|e| file_error(&path)(e.to_string()))
 }

@@ -14,7 +14,7 @@ pub(crate) use folder::{
     unreadable_weights, write_json,
 };
 pub use metrics::{EpochMetrics, HeldoutMetrics, RunSummary, read_metrics, write_metrics};
-pub(crate) use metrics::{collect_metrics, epoch_loss, milliseconds, read_timing, write_timing};
+pub(crate) use metrics::{collect_metrics, epoch_loss, save_timing};
 pub use resume::first_difference;
 pub(crate) use resume::{
     CHECKPOINT_KINDS, check_same_run, checkpoint_file, checkpoints, last_checkpoint,

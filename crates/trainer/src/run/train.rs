@@ -7,6 +7,7 @@ use crate::optim::{KerasRmsPropConfig, RmsPropUpdate};
 use crate::renderer::{GridCell, Timed};
 use crate::step::Trainable;
 use crate::stop::StopSignal;
+use crate::timing::{milliseconds, read_timing};
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{ModuleOptimizer, RmsPropConfig};
@@ -275,7 +276,7 @@ pub fn train<A: Architecture>(
     let finished = last_checkpoint(&run).unwrap_or(0);
     if result.interrupted.is_some() && finished < config.epochs {
         timing.retain(|&e, _| e <= finished);
-        write_timing(&run.timing(), &timing)?;
+        save_timing(&run, &timing)?;
         return Err(TrainError::Interrupted {
             path: dir.into(),
             epoch: finished,
@@ -316,7 +317,7 @@ fn write_finished<A: Architecture>(
     device: &Device,
 ) -> Result<RunSummary, TrainError> {
     let epochs = collect_metrics(run, config.epochs, heldout)?;
-    write_timing(&run.timing(), &timing)?;
+    save_timing(run, &timing)?;
     save_atomically(model, &run.last())?;
     let summary = RunSummary::new(run.clone(), epochs, &timing);
     save_chosen_weights::<A>(run, &summary, model_config, device)?;
@@ -344,7 +345,7 @@ fn stop_diverged<A: Architecture>(
     }
     let finite = last_checkpoint(run).unwrap_or(0);
     timing.retain(|&e, _| e <= finite);
-    let saved = write_timing(&run.timing(), timing).and_then(|()| {
+    let saved = save_timing(run, timing).and_then(|()| {
         if finite == 0 {
             return Ok(None);
         }
