@@ -3,9 +3,10 @@
 //!
 //! On the AVX-512 and AVX2 paths `b` is packed once per pass into column panels of
 //! [`KernelPath::panel`] values (zero-padded), and a register-tiled kernel of our own computes each
-//! `rows × panel` tile over all of `k`: at the paper's sizes (`[32, 512] · [512, 2048]` per core)
-//! it runs at about 100 GFLOP/s on one core of an AVX-512 EPYC where the `gemm` crate's general
-//! driver gets 60–85. The portable path keeps `gemm` (in `kernel`).
+//! `rows × panel` tile over all of `k`. At the paper's sizes (`[32, 512] · [512, 2048]` per core)
+//! it ran at 72–106 GFLOP/s on one core of an AVX-512 EPYC where the `gemm` crate got 59–89 (a
+//! standalone measurement, 2026-12-08, beside another job; unpacked, ours got 64–84). The
+//! portable path keeps `gemm` (in `kernel`).
 
 use super::kernel::KernelPath;
 
