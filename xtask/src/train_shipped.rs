@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use emopiano_experiment::{melody_model, shipped};
 use emopiano_trainer::{StopSignal, TrainOptions};
 
@@ -59,8 +59,8 @@ fn melody(root: &Path, args: &Args) -> Result<()> {
         emopiano_common::fs::copy_atomically(&dir.join(file), &dest.join(file))
             .with_context(|| format!("copying {}", dir.join(file).display()))?;
     }
-    let licence = root.join("crates/classify/weights/LICENSE-EMOPIA.md");
-    emopiano_common::fs::copy_atomically(&licence, &dest.join("LICENSE-EMOPIA.md"))?;
+    let licence = melody_licence(root)?;
+    emopiano_common::fs::write_atomically(&dest.join("LICENSE-EMOPIA.md"), licence.as_bytes())?;
     println!(
         "{}: {} epochs, lowest training loss {:.4}; wrote {} in {:.0} s",
         name,
@@ -70,6 +70,35 @@ fn melody(root: &Path, args: &Args) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The melody model's `LICENSE-EMOPIA.md`: what its weights are, then EMOPIA's attribution and
+/// terms as the classifier's licence states them (one text for both).
+fn melody_licence(root: &Path) -> Result<String> {
+    let path = root.join("crates/classify/weights/LICENSE-EMOPIA.md");
+    let classifier =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let (start, end) = (
+        classifier.find("**Dataset.**"),
+        classifier.find("To make weights free of this licence"),
+    );
+    let (Some(start), Some(end)) = (start, end) else {
+        bail!(
+            "{}: no **Dataset.** paragraph or closing advice to reuse",
+            path.display()
+        );
+    };
+    Ok(format!(
+        "# The melody model's weights: EMOPIA's licence and attribution\n\n\
+         `model-best.bpk` and its run files (`config.json`, `model.json`, `vocab.json`, \
+         `metrics.csv`, `checksums.json`, `templates.json`) were made by `cargo xtask \
+         train-shipped --melody` from the top-line melodies of EMOPIA's official training split. \
+         They are a work derived from EMOPIA, not from this project's code, and are distributed \
+         on EMOPIA's terms, not the workspace's licence.\n\n{}\
+         To make weights free of this licence, train on data of your own: `cargo xtask \
+         train-shipped --melody --emopia DIR` reads any folder laid out as EMOPIA is.\n",
+        &classifier[start..end]
+    ))
 }
 
 pub fn run(root: &Path, work: &Path, dest: &Path) -> Result<()> {
