@@ -27,7 +27,7 @@ pub struct Args {
     #[arg(long, default_value = "dry")]
     pub recipe: Recipe,
     /// Folder with emopia/ and eerola/ MIDI (used when present).
-    #[arg(long, default_value = "../shared/data")]
+    #[arg(long, default_value_os_t = TrainingConfig::default().data)]
     pub data: PathBuf,
     /// Where the weights go.
     #[arg(long, default_value = "crates/audio/weights/detector.bin")]

@@ -222,11 +222,25 @@ unsafe fn matmul(
     lhs: View,
     rhs: View,
 ) {
-    let workers = rayon::current_num_threads()
-        .min(n / MIN_COLUMNS_PER_WORKER)
-        .max(1);
     // SAFETY: forwarded from the caller.
-    unsafe { matmul_on(workers, (m, n, k), dst, dst_rs, accumulate, lhs, rhs) }
+    unsafe {
+        matmul_on(
+            pool_workers(n),
+            (m, n, k),
+            dst,
+            dst_rs,
+            accumulate,
+            lhs,
+            rhs,
+        )
+    }
+}
+
+/// Workers of the rayon pool worth giving a product of `n` columns.
+fn pool_workers(n: usize) -> usize {
+    rayon::current_num_threads()
+        .min(n / MIN_COLUMNS_PER_WORKER)
+        .max(1)
 }
 
 /// [`matmul`] on `workers` rayon workers (1: on the calling thread).
@@ -673,16 +687,11 @@ impl<'a> Recurrent<'a> {
                 return recurrent::product(p, (rows, n, k), a, lda, c, ldc, accumulate);
             }
             Recurrent::Serial(w) => (w, 1),
-            Recurrent::Columns(w) => (
-                w,
-                rayon::current_num_threads().min(n / MIN_COLUMNS_PER_WORKER),
-            ),
+            Recurrent::Columns(w) => (w, pool_workers(n)),
         };
-        if rows == 0 {
+        if !recurrent::check_extents((rows, n, k), (a, lda), (c, ldc)) {
             return;
         }
-        assert!(a.len() >= (rows - 1) * lda + k, "a is too short");
-        assert!(c.len() >= (rows - 1) * ldc + n, "c is too short");
         assert!(w.len() >= k * n, "the weights are too short");
         let a = View {
             ptr: a.as_ptr(),
@@ -1024,26 +1033,24 @@ mod tests {
             c0: &c0,
         };
         let path = KernelPath::active();
-        {
-            let run = |parts| {
-                let (out, trace) = forward_in(d, i, parts);
-                let g = backward_in(d, i, (&out, &trace), (&dh, &dc), parts);
-                [
-                    out.hidden.into_vec(),
-                    out.cell,
-                    g.x,
-                    g.w_x,
-                    g.w_h,
-                    g.bias,
-                    g.h0,
-                    g.c0,
-                ]
-            };
-            let (columns, rows) = (run(0), run(2));
-            for (k, (a, b)) in columns.iter().zip(&rows).enumerate() {
-                let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
-                assert!(same, "{path:?}: output {k} differs between the splits");
-            }
+        let run = |parts| {
+            let (out, trace) = forward_in(d, i, parts);
+            let g = backward_in(d, i, (&out, &trace), (&dh, &dc), parts);
+            [
+                out.hidden.into_vec(),
+                out.cell,
+                g.x,
+                g.w_x,
+                g.w_h,
+                g.bias,
+                g.h0,
+                g.c0,
+            ]
+        };
+        let (columns, rows) = (run(0), run(2));
+        for (k, (a, b)) in columns.iter().zip(&rows).enumerate() {
+            let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(same, "{path:?}: output {k} differs between the splits");
         }
     }
 

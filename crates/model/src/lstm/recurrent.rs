@@ -69,11 +69,9 @@ pub(super) fn product(
     ldc: usize,
     accumulate: bool,
 ) {
-    if rows == 0 || n == 0 {
+    if !check_extents((rows, n, k), (a, lda), (c, ldc)) || n == 0 {
         return;
     }
-    assert!(a.len() >= (rows - 1) * lda + k, "a is too short");
-    assert!(c.len() >= (rows - 1) * ldc + n, "c is too short");
     let (path, w) = (b.path, b.path.panel());
     assert!(b.values.len() >= n.div_ceil(w) * k * w, "b is too short");
     for (j, panel) in b.values.chunks_exact(k * w).take(n.div_ceil(w)).enumerate() {
@@ -91,6 +89,21 @@ pub(super) fn product(
             accumulate,
         );
     }
+}
+
+/// Whether a product `c[rows, n] (+)= a[rows, k] · b` has rows to compute; panics when `a` or
+/// `c` (rows `lda` and `ldc` apart) is too short for them.
+pub(super) fn check_extents(
+    (rows, n, k): (usize, usize, usize),
+    (a, lda): (&[f32], usize),
+    (c, ldc): (&[f32], usize),
+) -> bool {
+    if rows == 0 {
+        return false;
+    }
+    assert!(a.len() >= (rows - 1) * lda + k, "a is too short");
+    assert!(c.len() >= (rows - 1) * ldc + n, "c is too short");
+    true
 }
 
 /// One panel's columns of [`product`]: `c[rows, cols] (+)= a[rows, k] · panel[k, w]`.
